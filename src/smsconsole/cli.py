@@ -1,0 +1,102 @@
+"""The ``smsconsole`` command line.
+
+Heavy imports (Textual, Starlette, uvicorn) happen inside the commands that need them, so
+``smsconsole config check`` and ``--help`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from smsconsole import __version__
+from smsconsole.config import KEYS, ConfigError, Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_CONFIG = 2
+
+
+def config_option(func: F) -> F:
+    """Add ``--config FILE`` to a command."""
+    return click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="TOML config file (default: $SMSCONSOLE_CONFIG, else config.toml in the user "
+        "config directory).",
+    )(func)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print one line to stderr and exit with ``code``."""
+    click.echo(f"smsconsole: {message}", err=True)
+    sys.exit(code)
+
+
+def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
+    """Load the settings, or exit with the config error's one line."""
+    try:
+        return load_settings(config_file, overrides=overrides)
+    except ConfigError as error:
+        fail(f"config error: {error}", EXIT_CONFIG)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="smsconsole")
+def main() -> None:
+    """A terminal console for a Bandwidth Catapult v1 account: texts, calls and numbers.
+
+    Exit codes: 0 success, 1 failure, 2 bad configuration or arguments.
+    """
+
+
+@main.group()
+def config() -> None:
+    """Inspect the configuration."""
+
+
+@config.command("check")
+@config_option
+@click.option("--json", "as_json", is_flag=True, help="Print the effective config as JSON.")
+def config_check(config_file: Path | None, as_json: bool) -> None:
+    """Validate the config and print the effective values, secrets masked.
+
+    Precedence: defaults < file < environment (SMSCONSOLE_<SECTION>_<KEY>) < flags.
+    """
+    settings = settings_or_exit(config_file)
+    effective = settings.effective()
+    if as_json:
+        document = {
+            "config_file": str(settings.config_file) if settings.config_file else None,
+            "settings": effective,
+            "sources": dict(settings.sources),
+            "warnings": list(settings.warnings),
+        }
+        click.echo(json.dumps(document, indent=2))
+        return
+    if settings.config_file:
+        click.echo(f"# config file: {settings.config_file}")
+    else:
+        click.echo("# no config file found; defaults and environment only")
+    section = ""
+    for key in KEYS:
+        if key.section != section:
+            section = key.section
+            click.echo(f"\n[{section}]")
+        value = effective[key.section][key.name]
+        source = settings.sources[key.dotted]
+        click.echo(f"{key.name} = {json.dumps(value)}  # {source}; {key.help}")
+        if key.dotted == "store.path":
+            click.echo(f"#   -> {settings.store.file}")
+    missing = settings.provider.missing
+    if missing:
+        click.echo(f"\n# provider credentials not set: {', '.join(missing)}")
+    for warning in settings.warnings:
+        click.echo(f"warning: {warning}", err=True)
