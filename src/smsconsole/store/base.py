@@ -1,0 +1,200 @@
+"""The store's interface and the records it hands out.
+
+The callback server talks to persistence only through :class:`Store`; SQLite
+(:mod:`smsconsole.store.sqlite`) is the embedded implementation. Lists are pages read with
+keyset cursors (never ``OFFSET``), so the next page costs the same however deep it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Generic, Literal, Protocol, TypeVar
+
+import msgspec
+
+from smsconsole.calls import Call
+from smsconsole.domain import CallbackEvent, Direction
+from smsconsole.threads import Message
+
+T = TypeVar("T")
+
+Durability = Literal["full", "normal"]
+
+
+class Page(msgspec.Struct, Generic[T], frozen=True):
+    """One page of a list and the cursor of the next (None on the last page)."""
+
+    items: list[T]
+    next: str | None = None
+
+
+class Conversation(msgspec.Struct, frozen=True, kw_only=True):
+    """A conversation: one of our numbers and one remote number.
+
+    Attributes:
+        contact_name: The operator's name for the remote number, if any.
+        activity: Sort key: the event seq of the latest activity (newest first).
+    """
+
+    id: str
+    our_number: str
+    remote_number: str
+    contact_name: str | None = None
+    last_message_id: str | None = None
+    last_time: str
+    last_direction: Direction | None = None
+    last_preview: str = ""
+    unread: int = 0
+    activity: int
+
+
+class StoredEvent(msgspec.Struct, frozen=True):
+    """An entry of the event log: its seq and the feed's JSON object for it."""
+
+    seq: int
+    body: dict[str, Any]
+
+
+class CallbackRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """A callback request as received, for the raw callback log (credentials removed)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str
+
+
+class LoggedCallback(msgspec.Struct, frozen=True, kw_only=True):
+    """An entry of the raw callback log."""
+
+    id: int
+    received: str
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: str
+    event_type: str | None
+    outcome: str
+    event_seq: int | None
+
+
+class Ingested(msgspec.Struct, frozen=True):
+    """What recording a callback did: ``stored`` or ``duplicate``, and the events it made."""
+
+    outcome: Literal["stored", "duplicate"]
+    events: list[StoredEvent]
+
+
+class SearchHit(msgspec.Struct, frozen=True):
+    """A message that matched a search, with the matching words marked."""
+
+    message: Message
+    snippet: str
+
+
+class NumberRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One of our phone numbers, as last synced from the provider."""
+
+    id: str
+    number: str
+    national_number: str | None = None
+    name: str | None = None
+    application_id: str | None = None
+    city: str | None = None
+    state: str | None = None
+    price: str | None = None
+    created_time: str | None = None
+    number_state: str | None = None
+
+
+class Contact(msgspec.Struct, frozen=True):
+    """The operator's name for a number."""
+
+    number: str
+    name: str
+
+
+Listener = Callable[[Sequence[StoredEvent]], None]
+
+
+class Store(Protocol):
+    """Persistence for the callback server: the event log and what is derived from it."""
+
+    async def open(self) -> None:
+        """Create or migrate the database and start the writer."""
+
+    async def close(self) -> None:
+        """Finish queued writes and release the database."""
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener`` with each batch of new events, in seq order, after commit.
+
+        It is called on the writer thread; it must only hand the events over.
+        """
+
+    async def writable(self) -> bool:
+        """Whether a write commits now (for ``/readyz``)."""
+
+    async def ingest(
+        self, record: CallbackRecord, event: CallbackEvent, dedupe_key: str
+    ) -> Ingested:
+        """Record a callback and apply its event, once per ``dedupe_key``."""
+
+    async def create_outbound(
+        self, from_: str, to: str, text: str, media: Sequence[str]
+    ) -> tuple[Message, list[StoredEvent]]:
+        """Record a message we are about to send, as ``queued``."""
+
+    async def outbound_accepted(self, message_id: str, provider_id: str) -> Message:
+        """Record the provider's id for a message it accepted."""
+
+    async def outbound_failed(self, message_id: str, code: str, text: str) -> Message:
+        """Record that the provider refused a message, in its words."""
+
+    async def mark_read(self, conversation_id: str) -> Conversation | None:
+        """Set a conversation's unread count to zero; None if there is no such conversation."""
+
+    async def conversations(self, cursor: str | None, limit: int) -> Page[Conversation]:
+        """Conversations, newest activity first."""
+
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        """One conversation."""
+
+    async def messages(self, conversation_id: str, before: str | None, limit: int) -> Page[Message]:
+        """A conversation's messages, newest first."""
+
+    async def message(self, message_id: str) -> Message | None:
+        """One message by our id."""
+
+    async def search(self, query: str, limit: int) -> list[SearchHit]:
+        """Messages whose text matches ``query`` (all words, the last as a prefix)."""
+
+    async def calls(self, cursor: str | None, limit: int) -> Page[Call]:
+        """Calls, newest activity first."""
+
+    async def call(self, call_id: str) -> Call | None:
+        """One call by our id."""
+
+    async def events_since(self, seq: int, limit: int) -> list[StoredEvent]:
+        """Events with ``seq`` greater than the one given, oldest first."""
+
+    async def latest_seq(self) -> int:
+        """The seq of the newest event (0 when there is none)."""
+
+    async def callbacks(self, cursor: str | None, limit: int) -> Page[LoggedCallback]:
+        """The raw callback log, newest first."""
+
+    async def sync_numbers(self, numbers: Sequence[NumberRecord]) -> list[StoredEvent]:
+        """Replace our numbers with the provider's list; an event for each change."""
+
+    async def numbers(self) -> list[NumberRecord]:
+        """Our numbers, as last synced."""
+
+    async def contacts(self) -> list[Contact]:
+        """Every named number."""
+
+    async def set_contact(self, number: str, name: str) -> Contact:
+        """Name a number (an empty name removes it)."""
+
+    async def newest_message_time(self) -> str | None:
+        """The time of the newest message stored (for catching up after an outage)."""

@@ -1,0 +1,296 @@
+"""Writes that record what happened: callbacks, sends, reads. Run on the writer connection.
+
+Each function runs inside the writer's transaction and returns the events it appended, so
+the derived tables and the event log always change together.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+from collections.abc import Sequence
+
+import msgspec
+
+from smsconsole import domain
+from smsconsole.calls import Call, advance_call, new_call
+from smsconsole.domain import CallbackEvent
+from smsconsole.store.base import CallbackRecord, Ingested, StoredEvent
+from smsconsole.store.rows import (
+    CALL_COLUMNS,
+    MESSAGE_COLUMNS,
+    append_event,
+    builtins,
+    call_from_row,
+    message_from_row,
+    message_values,
+)
+from smsconsole.threads import (
+    Message,
+    advance_message,
+    conversation_id,
+    message_from_event,
+    parties,
+    preview,
+)
+
+# An outbound message recorded before the provider answered can have its "sent" callback
+# arrive before we learn the provider's id; match it to the pending record instead of
+# making a second copy. Only messages this recent are candidates.
+PENDING_MATCH_SECONDS = 600
+
+
+def new_id(prefix: str) -> str:
+    """A new id of ours: ``prefix`` and 16 random hex digits."""
+    return f"{prefix}-{secrets.token_hex(8)}"
+
+
+def ingest(
+    connection: sqlite3.Connection,
+    record: CallbackRecord,
+    event: CallbackEvent,
+    dedupe_key: str,
+    now: str,
+) -> Ingested:
+    """Record a callback once per ``dedupe_key`` and apply its event."""
+    seen = connection.execute(
+        "SELECT 1 FROM callbacks WHERE dedupe_key = ? AND outcome = 'stored'", (dedupe_key,)
+    ).fetchone()
+    events: list[StoredEvent] = []
+    if seen is None:
+        if isinstance(event, domain.MessageEvent):
+            events = apply_message_event(connection, event, now)
+        elif isinstance(event, domain.CallEvent):
+            events = apply_call_event(connection, event, now)
+    outcome = "duplicate" if seen else "stored"
+    event_type = getattr(event, "event_type", None) or type(event).__name__
+    connection.execute(
+        "INSERT INTO callbacks (received, method, path, headers, body, event_type, dedupe_key,"
+        " outcome, event_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            now,
+            record.method,
+            record.path,
+            json.dumps(record.headers),
+            record.body,
+            event_type if isinstance(event_type, str) else None,
+            dedupe_key,
+            outcome,
+            events[0].seq if events else None,
+        ),
+    )
+    return Ingested("duplicate" if seen else "stored", events)
+
+
+def apply_message_event(
+    connection: sqlite3.Connection, event: domain.MessageEvent, now: str
+) -> list[StoredEvent]:
+    """Create or move forward the message ``event`` is about."""
+    current = _message_by_provider_id(connection, event.message_id)
+    if current is None and event.direction == "out":
+        current = _pending_outbound(connection, event)
+    if current is None:
+        message = message_from_event(new_id("msg"), event, now)
+        return insert_message(connection, message, now)
+    advanced = advance_message(current, event)
+    if advanced == current:
+        return []
+    return [update_message(connection, advanced, now)]
+
+
+def insert_message(connection: sqlite3.Connection, message: Message, now: str) -> list[StoredEvent]:
+    """Insert a new message, update its conversation, and log it."""
+    placeholders = ", ".join("?" * len(MESSAGE_COLUMNS.split(",")))
+    connection.execute(
+        f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({placeholders})",
+        message_values(message),
+    )
+    kind = "message.received" if message.direction == "in" else "message.sent"
+    stored = append_event(connection, kind, {"message": builtins(message)}, now)
+    _touch_conversation(connection, message, stored.seq)
+    return [stored]
+
+
+def update_message(connection: sqlite3.Connection, message: Message, now: str) -> StoredEvent:
+    """Write a changed message and log a ``message.status`` event."""
+    connection.execute(
+        "UPDATE messages SET state = ?, delivery_state = ?, delivery_code = ?,"
+        " delivery_description = ?, provider_id = ?, text = ?, media = ?, error_code = ?,"
+        " error_message = ? WHERE id = ?",
+        (
+            message.state,
+            message.delivery_state,
+            message.delivery_code,
+            message.delivery_description,
+            message.provider_id,
+            message.text,
+            json.dumps(list(message.media)),
+            message.error_code,
+            message.error_message,
+            message.id,
+        ),
+    )
+    return append_event(connection, "message.status", {"message": builtins(message)}, now)
+
+
+def _touch_conversation(connection: sqlite3.Connection, message: Message, seq: int) -> None:
+    our, remote = parties(message.direction, message.from_, message.to)
+    unread = 1 if message.direction == "in" else 0
+    connection.execute(
+        "INSERT INTO conversations (id, our_number, remote_number, last_message_id, last_time,"
+        " last_direction, last_preview, unread, activity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET"
+        "   unread = unread + excluded.unread,"
+        "   activity = excluded.activity,"
+        "   last_message_id = CASE WHEN excluded.last_time >= last_time"
+        "     THEN excluded.last_message_id ELSE last_message_id END,"
+        "   last_direction = CASE WHEN excluded.last_time >= last_time"
+        "     THEN excluded.last_direction ELSE last_direction END,"
+        "   last_preview = CASE WHEN excluded.last_time >= last_time"
+        "     THEN excluded.last_preview ELSE last_preview END,"
+        "   last_time = max(last_time, excluded.last_time)",
+        (
+            message.conversation_id,
+            our,
+            remote,
+            message.id,
+            message.time,
+            message.direction,
+            preview(message),
+            unread,
+            seq,
+        ),
+    )
+
+
+def _message_by_provider_id(connection: sqlite3.Connection, provider_id: str) -> Message | None:
+    row = connection.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE provider_id = ?", (provider_id,)
+    ).fetchone()
+    return message_from_row(row) if row else None
+
+
+def _pending_outbound(connection: sqlite3.Connection, event: domain.MessageEvent) -> Message | None:
+    row = connection.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE provider_id IS NULL AND direction = 'out'"
+        " AND from_number = ? AND to_number = ? AND text = ? AND state = 'queued'"
+        " AND time >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)"
+        " ORDER BY n LIMIT 1",
+        (event.from_, event.to, event.text, f"-{PENDING_MATCH_SECONDS} seconds"),
+    ).fetchone()
+    return message_from_row(row) if row else None
+
+
+def create_outbound(
+    connection: sqlite3.Connection, from_: str, to: str, text: str, media: Sequence[str], now: str
+) -> tuple[Message, list[StoredEvent]]:
+    """Record a message we are about to hand to the provider, as ``queued``."""
+    message = Message(
+        id=new_id("msg"),
+        conversation_id=conversation_id(from_, to),
+        direction="out",
+        from_=from_,
+        to=to,
+        text=text,
+        media=tuple(media),
+        state="queued",
+        time=now,
+    )
+    return message, insert_message(connection, message, now)
+
+
+def outbound_result(
+    connection: sqlite3.Connection,
+    message_id: str,
+    now: str,
+    *,
+    provider_id: str | None = None,
+    error: tuple[str, str] | None = None,
+) -> tuple[Message, list[StoredEvent]]:
+    """Record what the provider answered to our send: its id, or its refusal."""
+    row = connection.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+    ).fetchone()
+    if row is None:
+        raise KeyError(message_id)
+    current = message_from_row(row)
+    if error is not None:
+        updated = msgspec.structs.replace(
+            current, state="error", error_code=error[0], error_message=error[1]
+        )
+    else:
+        updated = msgspec.structs.replace(current, provider_id=current.provider_id or provider_id)
+    if updated == current:
+        return current, []
+    return updated, [update_message(connection, updated, now)]
+
+
+def apply_call_event(
+    connection: sqlite3.Connection, event: domain.CallEvent, now: str
+) -> list[StoredEvent]:
+    """Create or move forward the call ``event`` is about, and log what happened."""
+    row = connection.execute(
+        f"SELECT {CALL_COLUMNS} FROM calls WHERE provider_id = ?", (event.call_id,)
+    ).fetchone()
+    current = call_from_row(row) if row else _first_sight(connection, event, now)
+    updated = advance_call(current, event, now)
+    if isinstance(event, domain.IncomingCallEvent) and row is None:
+        kind = "call.incoming"
+    elif updated.ended and not current.ended:
+        kind = "call.ended"
+    else:
+        kind = "call.updated"
+    detail = builtins(event)
+    stored = append_event(connection, kind, {"call": builtins(updated), "detail": detail}, now)
+    _save_call(connection, updated, stored.seq)
+    connection.execute(
+        "INSERT INTO call_events (seq, call_id, type, detail) VALUES (?, ?, ?, ?)",
+        (stored.seq, updated.id, detail.get("type", ""), json.dumps(detail)),
+    )
+    return [stored]
+
+
+def _first_sight(connection: sqlite3.Connection, event: domain.CallEvent, now: str) -> Call:
+    from_ = getattr(event, "from_", None) or ""
+    to = getattr(event, "to", None) or ""
+    if isinstance(event, domain.IncomingCallEvent):
+        direction: domain.Direction = "in"
+    else:
+        ours = connection.execute("SELECT 1 FROM numbers WHERE number = ?", (from_,)).fetchone()
+        direction = "out" if ours else "in"
+    return new_call(new_id("call"), event, direction, from_, to, now)
+
+
+def _save_call(connection: sqlite3.Connection, call: Call, seq: int) -> None:
+    connection.execute(
+        "INSERT INTO calls (id, provider_id, direction, from_number, to_number, state,"
+        " start_time, active_time, end_time, cause, activity)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET state = excluded.state,"
+        "   active_time = excluded.active_time, end_time = excluded.end_time,"
+        "   cause = excluded.cause, activity = excluded.activity",
+        (
+            call.id,
+            call.provider_id,
+            call.direction,
+            call.from_,
+            call.to,
+            call.state,
+            call.start_time,
+            call.active_time,
+            call.end_time,
+            call.cause,
+            seq,
+        ),
+    )
+
+
+def mark_read(connection: sqlite3.Connection, conversation: str, now: str) -> list[StoredEvent]:
+    """Set a conversation's unread count to zero and log it (nothing if already read)."""
+    changed = connection.execute(
+        "UPDATE conversations SET unread = 0 WHERE id = ? AND unread > 0", (conversation,)
+    ).rowcount
+    if not changed:
+        return []
+    return [append_event(connection, "conversation.read", {"conversation_id": conversation}, now)]

@@ -1,0 +1,122 @@
+"""Between SQLite rows and the store's records, and the event-log writes they share."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+import msgspec
+
+from smsconsole.calls import Call
+from smsconsole.store.base import Conversation, StoredEvent
+from smsconsole.threads import Message
+
+MESSAGE_COLUMNS = (
+    "id, conversation_id, direction, from_number, to_number, text, media, state, "
+    "delivery_state, delivery_code, delivery_description, provider_id, time, error_code, "
+    "error_message"
+)
+CALL_COLUMNS = (
+    "id, direction, from_number, to_number, state, provider_id, start_time, active_time, "
+    "end_time, cause"
+)
+CONVERSATION_COLUMNS = (
+    "c.id, c.our_number, c.remote_number, k.name AS contact_name, c.last_message_id, "
+    "c.last_time, c.last_direction, c.last_preview, c.unread, c.activity"
+)
+
+
+def message_from_row(row: sqlite3.Row) -> Message:
+    """Build a :class:`Message` from a row selected with ``MESSAGE_COLUMNS``."""
+    return Message(
+        id=row["id"],
+        conversation_id=row["conversation_id"],
+        direction=row["direction"],
+        from_=row["from_number"],
+        to=row["to_number"],
+        text=row["text"],
+        media=tuple(json.loads(row["media"])),
+        state=row["state"],
+        delivery_state=row["delivery_state"],
+        delivery_code=row["delivery_code"],
+        delivery_description=row["delivery_description"],
+        provider_id=row["provider_id"],
+        time=row["time"],
+        error_code=row["error_code"],
+        error_message=row["error_message"],
+    )
+
+
+def message_values(message: Message) -> tuple[Any, ...]:
+    """The values of ``message`` in ``MESSAGE_COLUMNS`` order."""
+    return (
+        message.id,
+        message.conversation_id,
+        message.direction,
+        message.from_,
+        message.to,
+        message.text,
+        json.dumps(list(message.media)),
+        message.state,
+        message.delivery_state,
+        message.delivery_code,
+        message.delivery_description,
+        message.provider_id,
+        message.time,
+        message.error_code,
+        message.error_message,
+    )
+
+
+def call_from_row(row: sqlite3.Row) -> Call:
+    """Build a :class:`Call` from a row selected with ``CALL_COLUMNS``."""
+    return Call(
+        id=row["id"],
+        direction=row["direction"],
+        from_=row["from_number"],
+        to=row["to_number"],
+        state=row["state"],
+        provider_id=row["provider_id"],
+        start_time=row["start_time"],
+        active_time=row["active_time"],
+        end_time=row["end_time"],
+        cause=row["cause"],
+    )
+
+
+def conversation_from_row(row: sqlite3.Row) -> Conversation:
+    """Build a :class:`Conversation` from a row selected with ``CONVERSATION_COLUMNS``."""
+    return Conversation(
+        id=row["id"],
+        our_number=row["our_number"],
+        remote_number=row["remote_number"],
+        contact_name=row["contact_name"],
+        last_message_id=row["last_message_id"],
+        last_time=row["last_time"],
+        last_direction=row["last_direction"],
+        last_preview=row["last_preview"],
+        unread=row["unread"],
+        activity=row["activity"],
+    )
+
+
+def append_event(
+    connection: sqlite3.Connection, kind: str, body: dict[str, Any], now: str
+) -> StoredEvent:
+    """Append one event to the log and return it with its seq."""
+    full = {"kind": kind, **body}
+    cursor = connection.execute(
+        "INSERT INTO events (kind, time, body) VALUES (?, ?, ?)",
+        (kind, now, json.dumps(full, separators=(",", ":"))),
+    )
+    seq = cursor.lastrowid
+    assert seq is not None  # an INSERT into a rowid table always has one
+    return StoredEvent(seq, full)
+
+
+def builtins(value: msgspec.Struct) -> dict[str, Any]:
+    """A record as the plain JSON object the feed and the API send."""
+    result = msgspec.to_builtins(value)
+    assert isinstance(result, dict)
+    return result

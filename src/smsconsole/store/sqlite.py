@@ -1,0 +1,459 @@
+"""The SQLite store: WAL, one group-committing writer, readers on their own threads.
+
+Durability: ``full`` (the default) makes every commit reach the disk before a callback is
+acknowledged — the provider does not retry a callback we answered 2xx (reference §9), so an
+acknowledged event lost to a power cut would be lost for good. Group commit keeps the cost at
+one fsync per batch of concurrent callbacks, not one per request. ``normal`` skips the fsync
+of each commit in WAL mode: safe from a crash of smsconsole itself, but the last commits can
+roll back if the machine loses power.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final, TypeVar
+
+from smsconsole.calls import Call
+from smsconsole.domain import CallbackEvent
+from smsconsole.store import ingest as writes
+from smsconsole.store.base import (
+    CallbackRecord,
+    Contact,
+    Conversation,
+    Durability,
+    Ingested,
+    Listener,
+    LoggedCallback,
+    NumberRecord,
+    Page,
+    SearchHit,
+    StoredEvent,
+)
+from smsconsole.store.rows import (
+    CALL_COLUMNS,
+    CONVERSATION_COLUMNS,
+    MESSAGE_COLUMNS,
+    append_event,
+    builtins,
+    call_from_row,
+    conversation_from_row,
+    message_from_row,
+)
+from smsconsole.store.writer import Writer
+from smsconsole.threads import Message, now_utc
+
+T = TypeVar("T")
+SCHEMA_VERSION: Final = 1
+BUSY_TIMEOUT_MS: Final = 5000
+
+
+class SqliteStore:
+    """The :class:`~smsconsole.store.base.Store` on one SQLite file.
+
+    Args:
+        path: The database file; its directory is created if missing.
+        durability: ``full`` or ``normal`` (see the module docstring).
+    """
+
+    def __init__(self, path: Path, durability: Durability = "full") -> None:
+        self.path = path
+        self.durability = durability
+        self._listeners: list[Listener] = []
+        self._writer = Writer(self._connect_writer, self._committed)
+        self._readers = ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="smsconsole-store-read"
+        )
+        self._local = threading.local()
+        self._reader_connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    # -- life cycle ---------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Create or migrate the database and start the writer."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        await asyncio.to_thread(self._writer.start)
+
+    async def close(self) -> None:
+        """Finish queued writes and release the database."""
+        await asyncio.to_thread(self._writer.stop)
+        self._readers.shutdown(wait=True)
+        with self._lock:
+            for connection in self._reader_connections:
+                connection.close()
+            self._reader_connections.clear()
+
+    def listen(self, listener: Listener) -> None:
+        """Call ``listener`` with each committed batch of new events, in seq order."""
+        self._listeners.append(listener)
+
+    @property
+    def batches(self) -> int:
+        """Commits so far (each may hold many writes)."""
+        return self._writer.batches
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        connection = self._connect()
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute(f"PRAGMA synchronous = {self.durability.upper()}")
+        _migrate(connection)
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        connection.row_factory = sqlite3.Row
+        connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return connection
+
+    def _committed(self, results: list[Any]) -> None:
+        events = [event for result in results for event in _events_of(result)]
+        if events:
+            for listener in self._listeners:
+                listener(events)
+
+    async def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._readers, self._run_read, query)
+
+    def _run_read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            connection.execute("PRAGMA query_only = 1")
+            self._local.connection = connection
+            with self._lock:
+                self._reader_connections.append(connection)
+        return query(connection)
+
+    # -- writes -------------------------------------------------------------------------
+
+    async def writable(self) -> bool:
+        """Whether a write commits now (for ``/readyz``)."""
+        try:
+            await asyncio.wait_for(self._writer.write(lambda c: c.execute("SELECT 1")), 5)
+        except (sqlite3.Error, TimeoutError):
+            return False
+        return True
+
+    async def ingest(
+        self, record: CallbackRecord, event: CallbackEvent, dedupe_key: str
+    ) -> Ingested:
+        """Record a callback and apply its event, once per ``dedupe_key``."""
+        return await self._writer.write(
+            lambda c: writes.ingest(c, record, event, dedupe_key, now_utc())
+        )
+
+    async def create_outbound(
+        self, from_: str, to: str, text: str, media: Sequence[str]
+    ) -> tuple[Message, list[StoredEvent]]:
+        """Record a message we are about to send, as ``queued``."""
+        return await self._writer.write(
+            lambda c: writes.create_outbound(c, from_, to, text, media, now_utc())
+        )
+
+    async def outbound_accepted(self, message_id: str, provider_id: str) -> Message:
+        """Record the provider's id for a message it accepted."""
+        message, _ = await self._writer.write(
+            lambda c: writes.outbound_result(c, message_id, now_utc(), provider_id=provider_id)
+        )
+        return message
+
+    async def outbound_failed(self, message_id: str, code: str, text: str) -> Message:
+        """Record that the provider refused a message, in its words."""
+        message, _ = await self._writer.write(
+            lambda c: writes.outbound_result(c, message_id, now_utc(), error=(code, text))
+        )
+        return message
+
+    async def mark_read(self, conversation_id: str) -> Conversation | None:
+        """Set a conversation's unread count to zero."""
+        await self._writer.write(lambda c: writes.mark_read(c, conversation_id, now_utc()))
+        return await self.conversation(conversation_id)
+
+    async def sync_numbers(self, numbers: Sequence[NumberRecord]) -> list[StoredEvent]:
+        """Replace our numbers with the provider's list; an event for each change."""
+        return await self._writer.write(lambda c: _sync_numbers(c, numbers, now_utc()))
+
+    async def set_contact(self, number: str, name: str) -> Contact:
+        """Name a number (an empty name removes it)."""
+
+        def work(connection: sqlite3.Connection) -> None:
+            if name:
+                connection.execute(
+                    "INSERT INTO contacts (number, name) VALUES (?, ?)"
+                    " ON CONFLICT (number) DO UPDATE SET name = excluded.name",
+                    (number, name),
+                )
+            else:
+                connection.execute("DELETE FROM contacts WHERE number = ?", (number,))
+
+        await self._writer.write(work)
+        return Contact(number, name)
+
+    # -- reads --------------------------------------------------------------------------
+
+    async def conversations(self, cursor: str | None, limit: int) -> Page[Conversation]:
+        """Conversations, newest activity first; the cursor is the last one's activity."""
+        after = _int_cursor(cursor)
+
+        def query(connection: sqlite3.Connection) -> Page[Conversation]:
+            rows = connection.execute(
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations c"
+                " LEFT JOIN contacts k ON k.number = c.remote_number"
+                " WHERE c.activity < ? ORDER BY c.activity DESC LIMIT ?",
+                (after, limit + 1),
+            ).fetchall()
+            items = [conversation_from_row(row) for row in rows[:limit]]
+            more = len(rows) > limit
+            return Page(items, str(items[-1].activity) if more else None)
+
+        return await self._read(query)
+
+    async def conversation(self, conversation_id: str) -> Conversation | None:
+        """One conversation."""
+
+        def query(connection: sqlite3.Connection) -> Conversation | None:
+            row = connection.execute(
+                f"SELECT {CONVERSATION_COLUMNS} FROM conversations c"
+                " LEFT JOIN contacts k ON k.number = c.remote_number WHERE c.id = ?",
+                (conversation_id,),
+            ).fetchone()
+            return conversation_from_row(row) if row else None
+
+        return await self._read(query)
+
+    async def messages(self, conversation_id: str, before: str | None, limit: int) -> Page[Message]:
+        """A conversation's messages, newest first; the cursor is ``time|n`` of the last."""
+        time, n = _time_cursor(before)
+
+        def query(connection: sqlite3.Connection) -> Page[Message]:
+            rows = connection.execute(
+                f"SELECT n, {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?"
+                " AND (time, n) < (?, ?) ORDER BY time DESC, n DESC LIMIT ?",
+                (conversation_id, time, n, limit + 1),
+            ).fetchall()
+            items = [message_from_row(row) for row in rows[:limit]]
+            more = len(rows) > limit
+            last = rows[limit - 1] if more else None
+            return Page(items, f"{last['time']}|{last['n']}" if last else None)
+
+        return await self._read(query)
+
+    async def message(self, message_id: str) -> Message | None:
+        """One message by our id."""
+
+        def query(connection: sqlite3.Connection) -> Message | None:
+            row = connection.execute(
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+            ).fetchone()
+            return message_from_row(row) if row else None
+
+        return await self._read(query)
+
+    async def search(self, query_text: str, limit: int) -> list[SearchHit]:
+        """Messages whose text has every word of ``query_text`` (the last as a prefix)."""
+        match = fts_query(query_text)
+        if not match:
+            return []
+
+        def query(connection: sqlite3.Connection) -> list[SearchHit]:
+            rows = connection.execute(
+                f"SELECT {MESSAGE_COLUMNS.replace('text', 'm.text', 1)},"
+                " snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet"
+                " FROM messages_fts f JOIN messages m ON m.n = f.rowid"
+                " WHERE messages_fts MATCH ? ORDER BY m.time DESC LIMIT ?",
+                (match, limit),
+            ).fetchall()
+            return [SearchHit(message_from_row(row), row["snippet"]) for row in rows]
+
+        return await self._read(query)
+
+    async def calls(self, cursor: str | None, limit: int) -> Page[Call]:
+        """Calls, newest activity first."""
+        after = _int_cursor(cursor)
+
+        def query(connection: sqlite3.Connection) -> Page[Call]:
+            rows = connection.execute(
+                f"SELECT activity, {CALL_COLUMNS} FROM calls WHERE activity < ?"
+                " ORDER BY activity DESC LIMIT ?",
+                (after, limit + 1),
+            ).fetchall()
+            items = [call_from_row(row) for row in rows[:limit]]
+            more = len(rows) > limit
+            return Page(items, str(rows[limit - 1]["activity"]) if more else None)
+
+        return await self._read(query)
+
+    async def call(self, call_id: str) -> Call | None:
+        """One call by our id or the provider's."""
+
+        def query(connection: sqlite3.Connection) -> Call | None:
+            row = connection.execute(
+                f"SELECT {CALL_COLUMNS} FROM calls WHERE id = ? OR provider_id = ?",
+                (call_id, call_id),
+            ).fetchone()
+            return call_from_row(row) if row else None
+
+        return await self._read(query)
+
+    async def events_since(self, seq: int, limit: int) -> list[StoredEvent]:
+        """Events after ``seq``, oldest first."""
+
+        def query(connection: sqlite3.Connection) -> list[StoredEvent]:
+            rows = connection.execute(
+                "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
+            ).fetchall()
+            return [StoredEvent(row["seq"], json.loads(row["body"])) for row in rows]
+
+        return await self._read(query)
+
+    async def latest_seq(self) -> int:
+        """The seq of the newest event (0 when there is none)."""
+        return await self._read(
+            lambda c: int(c.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0])
+        )
+
+    async def callbacks(self, cursor: str | None, limit: int) -> Page[LoggedCallback]:
+        """The raw callback log, newest first."""
+        after = _int_cursor(cursor)
+
+        def query(connection: sqlite3.Connection) -> Page[LoggedCallback]:
+            rows = connection.execute(
+                "SELECT * FROM callbacks WHERE id < ? ORDER BY id DESC LIMIT ?", (after, limit + 1)
+            ).fetchall()
+            items = [
+                LoggedCallback(
+                    id=row["id"],
+                    received=row["received"],
+                    method=row["method"],
+                    path=row["path"],
+                    headers=json.loads(row["headers"]),
+                    body=row["body"],
+                    event_type=row["event_type"],
+                    outcome=row["outcome"],
+                    event_seq=row["event_seq"],
+                )
+                for row in rows[:limit]
+            ]
+            return Page(items, str(items[-1].id) if len(rows) > limit else None)
+
+        return await self._read(query)
+
+    async def numbers(self) -> list[NumberRecord]:
+        """Our numbers, as last synced."""
+
+        def query(connection: sqlite3.Connection) -> list[NumberRecord]:
+            rows = connection.execute("SELECT * FROM numbers ORDER BY number").fetchall()
+            return [NumberRecord(**dict(row)) for row in rows]
+
+        return await self._read(query)
+
+    async def contacts(self) -> list[Contact]:
+        """Every named number."""
+        return await self._read(
+            lambda c: [
+                Contact(row["number"], row["name"])
+                for row in c.execute("SELECT number, name FROM contacts ORDER BY name")
+            ]
+        )
+
+    async def newest_message_time(self) -> str | None:
+        """The time of the newest message stored."""
+        return await self._read(lambda c: c.execute("SELECT max(time) FROM messages").fetchone()[0])
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into an FTS5 query: every word, the last as a prefix.
+
+    Each word is quoted, so FTS5's own operators and punctuation in the text are plain words.
+    """
+    words = ["".join(ch for ch in word if ch.isalnum()) for word in text.split()]
+    words = [word for word in words if word]
+    if not words:
+        return ""
+    quoted = [f'"{word}"' for word in words]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def _events_of(result: Any) -> list[StoredEvent]:
+    if isinstance(result, Ingested):
+        return result.events
+    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list):
+        return [event for event in result[1] if isinstance(event, StoredEvent)]
+    if isinstance(result, list):
+        return [event for event in result if isinstance(event, StoredEvent)]
+    return []
+
+
+def _int_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 2**62
+    try:
+        return int(cursor)
+    except ValueError:
+        raise ValueError(f"bad cursor {cursor!r}") from None
+
+
+def _time_cursor(cursor: str | None) -> tuple[str, int]:
+    if not cursor:
+        return ("9999", 0)
+    time, _, n = cursor.rpartition("|")
+    if not time or not n.isdigit():
+        raise ValueError(f"bad cursor {cursor!r}")
+    return time, int(n)
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"the store was written by a newer smsconsole (schema {version}, "
+            f"this one knows {SCHEMA_VERSION}); upgrade smsconsole"
+        )
+    if version < 1:
+        schema = resources.files("smsconsole.store").joinpath("schema.sql").read_text("utf-8")
+        connection.executescript(f"BEGIN;\n{schema}\nPRAGMA user_version = 1;\nCOMMIT;")
+
+
+def _sync_numbers(
+    connection: sqlite3.Connection, numbers: Sequence[NumberRecord], now: str
+) -> list[StoredEvent]:
+    existing = {
+        row["id"]: NumberRecord(**dict(row)) for row in connection.execute("SELECT * FROM numbers")
+    }
+    events: list[StoredEvent] = []
+    for number in numbers:
+        if existing.pop(number.id, None) != number:
+            connection.execute(
+                "INSERT OR REPLACE INTO numbers (id, number, national_number, name,"
+                " application_id, city, state, price, created_time, number_state)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    number.id,
+                    number.number,
+                    number.national_number,
+                    number.name,
+                    number.application_id,
+                    number.city,
+                    number.state,
+                    number.price,
+                    number.created_time,
+                    number.number_state,
+                ),
+            )
+            events.append(
+                append_event(connection, "number.updated", {"number": builtins(number)}, now)
+            )
+    for gone in existing.values():
+        connection.execute("DELETE FROM numbers WHERE id = ?", (gone.id,))
+        released = builtins(gone) | {"number_state": "released"}
+        events.append(append_event(connection, "number.updated", {"number": released}, now))
+    return events

@@ -1,0 +1,305 @@
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from smsconsole import domain
+from smsconsole.store.base import CallbackRecord, NumberRecord, StoredEvent
+from smsconsole.store.sqlite import SqliteStore, fts_query
+
+OURS = "+19195550187"
+THEIRS = "+14155550123"
+T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def record(body: str = "{}") -> CallbackRecord:
+    return CallbackRecord(method="POST", path="/callbacks/messages", headers={}, body=body)
+
+
+def inbound(provider_id: str, text: str = "hello", seconds: int = 0) -> domain.MessageEvent:
+    return domain.MessageEvent(
+        event_type="sms",
+        direction="in",
+        message_id=provider_id,
+        from_=THEIRS,
+        to=OURS,
+        text=text,
+        state="received",
+        time=T0 + timedelta(seconds=seconds),
+    )
+
+
+def outbound(provider_id: str, text: str, **changes: Any) -> domain.MessageEvent:
+    fields: dict[str, Any] = {
+        "event_type": "sms",
+        "direction": "out",
+        "message_id": provider_id,
+        "from_": OURS,
+        "to": THEIRS,
+        "text": text,
+        "state": "sent",
+        "time": T0,
+    }
+    fields.update(changes)
+    return domain.MessageEvent(**fields)
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = SqliteStore(tmp_path / "store.db")
+    await opened.open()
+    yield opened
+    await opened.close()
+
+
+async def test_inbound_message_makes_an_unread_conversation_and_an_event(
+    store: SqliteStore,
+) -> None:
+    heard: list[StoredEvent] = []
+    store.listen(heard.extend)
+    result = await store.ingest(record(), inbound("m-1", "Example"), "k1")
+    assert result.outcome == "stored"
+    assert [event.body["kind"] for event in result.events] == ["message.received"]
+    assert heard == result.events
+    message = result.events[0].body["message"]
+    assert message["from"] == THEIRS
+    assert message["provider_id"] == "m-1"
+    assert message["time"] == "2026-11-27T12:00:00.000Z"
+    page = await store.conversations(None, 10)
+    assert [(c.our_number, c.remote_number, c.unread, c.last_preview) for c in page.items] == [
+        (OURS, THEIRS, 1, "Example")
+    ]
+    assert page.next is None
+
+
+async def test_duplicate_delivery_is_stored_once_but_logged(store: SqliteStore) -> None:
+    first = await store.ingest(record(), inbound("m-1"), "same")
+    again = await store.ingest(record(), inbound("m-1"), "same")
+    assert (first.outcome, again.outcome) == ("stored", "duplicate")
+    assert again.events == []
+    assert await store.latest_seq() == 1
+    log = await store.callbacks(None, 10)
+    assert [entry.outcome for entry in log.items] == ["duplicate", "stored"]
+
+
+async def test_concurrent_duplicates_are_stored_once(store: SqliteStore) -> None:
+    results = await asyncio.gather(
+        *(store.ingest(record(), inbound("m-9"), "dup") for _ in range(20))
+    )
+    assert sorted(result.outcome for result in results).count("stored") == 1
+    page = await store.messages((await store.conversations(None, 1)).items[0].id, None, 50)
+    assert len(page.items) == 1
+
+
+async def test_concurrent_writes_share_commits(store: SqliteStore) -> None:
+    before = store.batches
+    await asyncio.gather(*(store.ingest(record(), inbound(f"m-{i}"), f"k{i}") for i in range(200)))
+    assert await store.latest_seq() == 200
+    assert store.batches - before < 200
+
+
+async def test_receipt_before_sent_never_moves_back(store: SqliteStore) -> None:
+    receipt = outbound("m-5", "hi", delivery_state="delivered", delivery_code="0")
+    await store.ingest(record(), receipt, "receipt")
+    late_sent = await store.ingest(record(), outbound("m-5", "hi", state="sending"), "sending")
+    assert late_sent.events == []
+    conversation = (await store.conversations(None, 1)).items[0]
+    [message] = (await store.messages(conversation.id, None, 5)).items
+    assert (message.state, message.delivery_state, message.delivery_code) == (
+        "sent",
+        "delivered",
+        "0",
+    )
+
+
+async def test_final_receipt_is_not_replaced(store: SqliteStore) -> None:
+    await store.ingest(
+        record(), outbound("m-6", "x", delivery_state="not-delivered", delivery_code="775"), "a"
+    )
+    await store.ingest(
+        record(), outbound("m-6", "x", delivery_state="delivered", delivery_code="0"), "b"
+    )
+    conversation = (await store.conversations(None, 1)).items[0]
+    [message] = (await store.messages(conversation.id, None, 5)).items
+    assert (message.delivery_state, message.delivery_code) == ("not-delivered", "775")
+
+
+async def test_outbound_lifecycle_and_early_callback_matches_pending(store: SqliteStore) -> None:
+    message, events = await store.create_outbound(OURS, THEIRS, "on my way", [])
+    assert message.state == "queued"
+    assert [event.body["kind"] for event in events] == ["message.sent"]
+    # the provider's "sent" callback overtakes our recording of its id
+    early = await store.ingest(record(), outbound("m-77", "on my way"), "sent")
+    assert [event.body["kind"] for event in early.events] == ["message.status"]
+    accepted = await store.outbound_accepted(message.id, "m-77")
+    assert (accepted.id, accepted.provider_id, accepted.state) == (message.id, "m-77", "sent")
+    page = await store.messages(message.conversation_id, None, 10)
+    assert [m.id for m in page.items] == [message.id]
+
+
+async def test_refused_send_keeps_the_providers_words(store: SqliteStore) -> None:
+    message, _ = await store.create_outbound(OURS, THEIRS, "x" * 10, [])
+    failed = await store.outbound_failed(message.id, "number-access-denied", "not your number")
+    assert (failed.state, failed.error_code, failed.error_message) == (
+        "error",
+        "number-access-denied",
+        "not your number",
+    )
+    assert (await store.message(message.id)) == failed
+
+
+async def test_messages_page_newest_first_with_keyset_cursor(store: SqliteStore) -> None:
+    for i in range(25):
+        await store.ingest(record(), inbound(f"m-{i}", f"n{i}", seconds=i), f"k{i}")
+    conversation = (await store.conversations(None, 1)).items[0]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = await store.messages(conversation.id, cursor, 10)
+        seen.extend(message.text for message in page.items)
+        if page.next is None:
+            break
+        cursor = page.next
+    assert seen == [f"n{i}" for i in reversed(range(25))]
+
+
+async def test_late_older_message_sorts_by_time(store: SqliteStore) -> None:
+    await store.ingest(record(), inbound("m-new", "new", seconds=60), "a")
+    await store.ingest(record(), inbound("m-old", "old", seconds=0), "b")
+    conversation = (await store.conversations(None, 1)).items[0]
+    assert conversation.last_preview == "new"
+    page = await store.messages(conversation.id, None, 10)
+    assert [m.text for m in page.items] == ["new", "old"]
+
+
+async def test_conversations_newest_activity_first_paged(store: SqliteStore) -> None:
+    for i in range(7):
+        event = domain.MessageEvent(
+            event_type="sms",
+            direction="in",
+            message_id=f"m-{i}",
+            from_=f"+1415555010{i}",
+            to=OURS,
+            text=str(i),
+            state="received",
+            time=T0,
+        )
+        await store.ingest(record(), event, f"k{i}")
+    first = await store.conversations(None, 4)
+    second = await store.conversations(first.next, 4)
+    assert [c.last_preview for c in first.items + second.items] == [
+        str(i) for i in reversed(range(7))
+    ]
+    assert second.next is None
+
+
+async def test_mark_read_once(store: SqliteStore) -> None:
+    await store.ingest(record(), inbound("m-1"), "k1")
+    await store.ingest(record(), inbound("m-2"), "k2")
+    conversation = (await store.conversations(None, 1)).items[0]
+    assert conversation.unread == 2
+    read = await store.mark_read(conversation.id)
+    assert read is not None and read.unread == 0
+    seq = await store.latest_seq()
+    assert (await store.events_since(seq - 1, 10))[0].body == {
+        "kind": "conversation.read",
+        "conversation_id": conversation.id,
+    }
+    await store.mark_read(conversation.id)
+    assert await store.latest_seq() == seq
+    assert await store.mark_read("nope") is None
+
+
+async def test_contacts_name_conversations(store: SqliteStore) -> None:
+    await store.ingest(record(), inbound("m-1"), "k1")
+    await store.set_contact(THEIRS, "Ada")
+    assert (await store.conversations(None, 1)).items[0].contact_name == "Ada"
+    await store.set_contact(THEIRS, "")
+    assert await store.contacts() == []
+
+
+async def test_search_full_text(store: SqliteStore) -> None:
+    await store.ingest(record(), inbound("m-1", "Meet at the café tomorrow"), "k1")
+    await store.ingest(record(), inbound("m-2", "Nothing here"), "k2")
+    hits = await store.search("cafe tomor", 10)
+    assert [hit.message.provider_id for hit in hits] == ["m-1"]
+    assert "[café]" in hits[0].snippet
+    assert await store.search('") OR NOT (', 10) == []
+    assert fts_query('a "b" c*') == '"a" "b" "c"*'
+
+
+def call_event(cls: type[domain.CallEvent], **fields: Any) -> domain.CallEvent:
+    return cls(call_id="c-1", time=fields.pop("time", T0), **fields)
+
+
+async def test_call_hangup_before_answer_stays_ended(store: SqliteStore) -> None:
+    incoming = call_event(domain.IncomingCallEvent, from_=THEIRS, to=OURS, call_state="active")
+    first = await store.ingest(record(), incoming, "i")
+    assert first.events[0].body["kind"] == "call.incoming"
+    assert first.events[0].body["call"]["state"] == "started"
+    hangup = call_event(
+        domain.HangupEvent, cause="NORMAL_CLEARING", time=T0 + timedelta(seconds=30)
+    )
+    ended = await store.ingest(record(), hangup, "h")
+    assert ended.events[0].body["kind"] == "call.ended"
+    answer = call_event(domain.AnswerEvent, time=T0 + timedelta(seconds=2))
+    late = await store.ingest(record(), answer, "a")
+    call = late.events[0].body["call"]
+    assert (call["state"], call["active_time"], call["end_time"]) == (
+        "completed",
+        "2026-11-27T12:00:02.000Z",
+        "2026-11-27T12:00:30.000Z",
+    )
+    assert late.events[0].body["kind"] == "call.updated"
+
+
+async def test_rejected_call(store: SqliteStore) -> None:
+    await store.ingest(record(), call_event(domain.IncomingCallEvent, from_=THEIRS, to=OURS), "i")
+    await store.ingest(record(), call_event(domain.HangupEvent, cause="CALL_REJECTED"), "h")
+    page = await store.calls(None, 10)
+    assert [(c.state, c.cause, c.direction) for c in page.items] == [
+        ("rejected", "CALL_REJECTED", "in")
+    ]
+
+
+async def test_sync_numbers_reports_changes_and_releases(store: SqliteStore) -> None:
+    one = NumberRecord(id="n-1", number=OURS, application_id="a-1")
+    two = NumberRecord(id="n-2", number="+19195550188")
+    assert len(await store.sync_numbers([one, two])) == 2
+    assert await store.sync_numbers([one, two]) == []
+    moved = NumberRecord(id="n-1", number=OURS, application_id="a-2")
+    events = await store.sync_numbers([moved])
+    assert [e.body["number"]["id"] for e in events] == ["n-1", "n-2"]
+    assert events[1].body["number"]["number_state"] == "released"
+    assert await store.numbers() == [moved]
+
+
+async def test_reopen_keeps_everything(tmp_path: Path) -> None:
+    path = tmp_path / "again.db"
+    first = SqliteStore(path)
+    await first.open()
+    await first.ingest(record(), inbound("m-1"), "k1")
+    await first.close()
+    second = SqliteStore(path, durability="normal")
+    await second.open()
+    assert await second.latest_seq() == 1
+    assert await second.writable()
+    await second.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+
+
+async def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("PRAGMA user_version = 99")
+    store = SqliteStore(path)
+    with pytest.raises(RuntimeError, match="newer smsconsole"):
+        await store.open()
