@@ -95,6 +95,13 @@ def _username(value: str) -> str | None:
     return "must not contain ':' (HTTP Basic auth forbids it)" if ":" in value else None
 
 
+def _one_of(*choices: str) -> Check:
+    def check(value: str) -> str | None:
+        return None if value in choices else f"must be one of: {', '.join(choices)}"
+
+    return check
+
+
 def _region(value: str) -> str | None:
     if value.upper() in supported_regions():
         return None
@@ -143,6 +150,14 @@ KEYS: tuple[Key, ...] = (
     Key("server", "token", str, "", "bearer token for /api and /ws", secret=True),
     Key("store", "path", str, "", "SQLite file; empty means the user's data directory"),
     Key(
+        "store",
+        "durability",
+        str,
+        "full",
+        "full: fsync each commit; normal: faster, may lose the last commits on power loss",
+        check=_one_of("full", "normal"),
+    ),
+    Key(
         "phone",
         "default_region",
         str,
@@ -188,6 +203,7 @@ class StoreSettings:
     """Where events and messages are kept."""
 
     path: str
+    durability: str = "full"
 
     @property
     def file(self) -> Path:
@@ -287,7 +303,7 @@ def load_settings(
             callback_password=values["server.callback_password"],
             token=values["server.token"],
         ),
-        store=StoreSettings(path=values["store.path"]),
+        store=StoreSettings(path=values["store.path"], durability=values["store.durability"]),
         phone=PhoneSettings(default_region=values["phone.default_region"].upper()),
         config_file=read_from,
         sources=sources,

@@ -205,7 +205,8 @@ async def test_mark_read_once(store: SqliteStore) -> None:
     conversation = (await store.conversations(None, 1)).items[0]
     assert conversation.unread == 2
     read = await store.mark_read(conversation.id)
-    assert read is not None and read.unread == 0
+    assert read is not None
+    assert read.unread == 0
     seq = await store.latest_seq()
     assert (await store.events_since(seq - 1, 10))[0].body == {
         "kind": "conversation.read",

@@ -10,10 +10,12 @@ turn it into a precise error.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 _TRUE = frozenset({"true", "1", "yes", "on"})
 _FALSE = frozenset({"false", "0", "no", "off"})
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def drop_nulls(body: Mapping[str, Any]) -> dict[str, Any]:
@@ -67,3 +69,26 @@ def as_enum(value: object, field: str, allowed: Iterable[str]) -> str:
             return found
     choices = ", ".join(sorted(allowed))
     raise ValueError(f"'{field}' must be one of {choices}, not {value!r}")
+
+
+def as_time(value: object, field: str) -> datetime:
+    """Read a time as an aware UTC datetime.
+
+    Accepts ISO-8601 with or without milliseconds, with ``Z`` or an offset (a time without
+    one is UTC, §1.7), the ``yyyy-MM-dd HH:mm:ss`` form (§1.3), and epoch milliseconds as a
+    number or a string of digits (§1.7: single call events and user errors show them).
+    """
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return _EPOCH + timedelta(milliseconds=value)
+        if isinstance(value, str):
+            text = value.strip()
+            if text.isascii() and text.lstrip("-").isdigit():
+                return _EPOCH + timedelta(milliseconds=int(text))
+            parsed = datetime.fromisoformat(text)
+            if parsed.tzinfo is None:
+                return parsed.replace(tzinfo=UTC)
+            return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise ValueError(f"'{field}' is not a valid ISO-8601 time: {value!r}")

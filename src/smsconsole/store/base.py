@@ -13,7 +13,7 @@ from typing import Any, Generic, Literal, Protocol, TypeVar
 import msgspec
 
 from smsconsole.calls import Call
-from smsconsole.domain import CallbackEvent, Direction
+from smsconsole.domain import CallbackEvent, Direction, MessageEvent
 from smsconsole.threads import Message
 
 T = TypeVar("T")
@@ -150,6 +150,9 @@ class Store(Protocol):
 
     async def outbound_failed(self, message_id: str, code: str, text: str) -> Message:
         """Record that the provider refused a message, in its words."""
+
+    async def reconcile(self, events: Sequence[MessageEvent]) -> list[StoredEvent]:
+        """Apply message events read from the provider's records (catching up)."""
 
     async def mark_read(self, conversation_id: str) -> Conversation | None:
         """Set a conversation's unread count to zero; None if there is no such conversation."""

@@ -286,6 +286,13 @@ def _save_call(connection: sqlite3.Connection, call: Call, seq: int) -> None:
     )
 
 
+def reconcile(
+    connection: sqlite3.Connection, events: Sequence[domain.MessageEvent], now: str
+) -> list[StoredEvent]:
+    """Apply message events read from the provider's own records (catching up)."""
+    return [stored for event in events for stored in apply_message_event(connection, event, now)]
+
+
 def mark_read(connection: sqlite3.Connection, conversation: str, now: str) -> list[StoredEvent]:
     """Set a conversation's unread count to zero and log it (nothing if already read)."""
     changed = connection.execute(

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from smsconsole.calls import Call
-from smsconsole.domain import CallbackEvent
+from smsconsole.domain import CallbackEvent, MessageEvent
 from smsconsole.store import ingest as writes
 from smsconsole.store.base import (
     CallbackRecord,
@@ -171,6 +171,10 @@ class SqliteStore:
             lambda c: writes.outbound_result(c, message_id, now_utc(), error=(code, text))
         )
         return message
+
+    async def reconcile(self, events: Sequence[MessageEvent]) -> list[StoredEvent]:
+        """Apply message events read from the provider's records; new ones are logged."""
+        return await self._writer.write(lambda c: writes.reconcile(c, events, now_utc()))
 
     async def mark_read(self, conversation_id: str) -> Conversation | None:
         """Set a conversation's unread count to zero."""

@@ -1,0 +1,166 @@
+"""The one exception the Catapult client raises, and parsing of v1 error bodies.
+
+Every failure — an error answer from Catapult, a dropped connection, an unreadable response —
+surfaces as :class:`CatapultError`, so callers handle one type and branch on its fields.
+This module is pure (no HTTP client): the sandbox reuses :func:`parse_error_body`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+
+# Reference §1.9: the category each status carries when the body does not say.
+_CATEGORY_BY_STATUS = {
+    400: "bad-request",
+    401: "authorization",
+    403: "forbidden",
+    404: "not-found",
+    409: "conflict",
+    429: "too-many-requests",
+}
+
+_HINTS = {
+    "authorization": "Check the user id, API token and API secret.",
+    "authentication": "Check the user id, API token and API secret.",
+    "limit": "Catapult is rate limiting this account; wait a little and try again.",
+    "too-many-requests": "Catapult is rate limiting this account; wait a little and try again.",
+    "credit": "The account balance is too low; top it up.",
+    "network": "Check the network connection and the Catapult base URL.",
+}
+
+
+class CatapultError(Exception):
+    """A failed Catapult v1 request.
+
+    Attributes:
+        status: HTTP status of the answer, or ``None`` when no answer arrived.
+        category: v1 error category (``bad-request``, ``limit``, ``not-found``…), or
+            ``network`` / ``invalid-response`` for failures on our side of the wire.
+        code: v1 error code (``missing-property``, ``message-rate-limit``…).
+        message: human-readable explanation.
+        details: the v1 ``details`` list as ``(name, value)`` pairs.
+        outcome_unknown: ``True`` when the request may have taken effect although it failed
+            (the connection broke after it was sent). v1 has no idempotency keys, so the
+            caller must check (e.g. list recent messages) before repeating it.
+        method: HTTP method of the failed request.
+        path: path of the failed request (no host, no credentials).
+        attempts: how many times the request was sent before giving up.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        category: str = "",
+        code: str = "",
+        details: Sequence[tuple[str, str]] = (),
+        outcome_unknown: bool = False,
+        method: str = "",
+        path: str = "",
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.category = category
+        self.code = code
+        self.details: tuple[tuple[str, str], ...] = tuple(details)
+        self.outcome_unknown = outcome_unknown
+        self.method = method
+        self.path = path
+        self.attempts = attempts
+
+    @property
+    def details_dict(self) -> dict[str, str]:
+        """The ``details`` pairs as a dict (a later duplicate name wins)."""
+        return dict(self.details)
+
+    def __str__(self) -> str:
+        kind = "/".join(part for part in (self.category, self.code) if part)
+        where = f"HTTP {self.status}" if self.status is not None else "no response"
+        context = ", ".join(part for part in (where, kind) if part)
+        text = f"{self.message} ({context})"
+        if self.method or self.path:
+            text += f" on {self.method} {self.path}".rstrip()
+        if self.attempts > 1:
+            text += f" after {self.attempts} attempts"
+        hint = _HINTS.get(self.category)
+        if hint and not self.outcome_unknown and self.code != "multi-message-limit":
+            text += f". {hint}"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"CatapultError(status={self.status!r}, category={self.category!r}, "
+            f"code={self.code!r}, message={self.message!r}, "
+            f"outcome_unknown={self.outcome_unknown!r})"
+        )
+
+
+def parse_error_body(body: bytes) -> dict[str, object] | None:
+    """Read a v1 error body ``{category, code, message, details}``.
+
+    Args:
+        body: the raw response body.
+
+    Returns:
+        The decoded object when it looks like a v1 error (has a ``category`` or ``code``),
+        otherwise ``None`` (empty, not JSON, or some other shape such as a proxy's page).
+    """
+    if not body.strip():
+        return None
+    try:
+        decoded = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(decoded, dict) and ("category" in decoded or "code" in decoded):
+        return decoded
+    return None
+
+
+def details_pairs(raw: object) -> tuple[tuple[str, str], ...]:
+    """Turn v1 ``details`` (a list of ``{name, value}``, or a plain object) into pairs."""
+    if isinstance(raw, Mapping):
+        return tuple((str(name), _text(value)) for name, value in raw.items())
+    pairs: list[tuple[str, str]] = []
+    if isinstance(raw, list):
+        for item in raw:
+            if isinstance(item, Mapping) and "name" in item:
+                pairs.append((str(item["name"]), _text(item.get("value"))))
+    return tuple(pairs)
+
+
+def error_from_response(
+    status: int, body: bytes, *, method: str = "", path: str = ""
+) -> CatapultError:
+    """Build the :class:`CatapultError` for an error answer.
+
+    Tolerates a body without ``message`` (the code stands in, §1.9 notes the sample 429 has
+    none) and a body that is not JSON at all (its first characters become the message).
+    """
+    parsed = parse_error_body(body)
+    if parsed is None:
+        category = _CATEGORY_BY_STATUS.get(status, "server-error" if status >= 500 else "")
+        snippet = body.decode("utf-8", errors="replace").strip()[:200]
+        message = f"Catapult answered HTTP {status}" + (f": {snippet}" if snippet else "")
+        return CatapultError(message, status=status, category=category, method=method, path=path)
+    category = _text(parsed.get("category")) or _CATEGORY_BY_STATUS.get(status, "")
+    code = _text(parsed.get("code"))
+    message = _text(parsed.get("message")) or code or f"Catapult answered HTTP {status}"
+    return CatapultError(
+        message,
+        status=status,
+        category=category,
+        code=code,
+        details=details_pairs(parsed.get("details")),
+        method=method,
+        path=path,
+    )
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
