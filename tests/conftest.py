@@ -1,8 +1,23 @@
+"""Fixtures every test directory shares.
+
+With ``--import-mode=importlib`` test modules cannot import each other, so shared helpers
+reach tests as fixtures: ``serve`` runs any ASGI app under a real uvicorn on 127.0.0.1:0,
+``wait_for`` polls a condition with a deadline.
+"""
+
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import uvicorn
+
+Serve = Callable[[Any], contextlib.AbstractAsyncContextManager[str]]
+WaitFor = Callable[..., Any]
 
 
 @pytest.fixture(autouse=True)
@@ -13,6 +28,49 @@ def isolated_user_dirs(
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
-    for name in ("SMSCONSOLE_CONFIG",):
-        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("SMSCONSOLE_CONFIG", raising=False)
     return home
+
+
+@contextlib.asynccontextmanager
+async def _serve(app: Any) -> AsyncIterator[str]:
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="on",
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if task.done():
+                    task.result()  # startup failed: raise why
+                await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(15):
+            await task
+
+
+@pytest.fixture
+def serve() -> Serve:
+    """Run an ASGI app under uvicorn on loopback port 0: ``async with serve(app) as url``."""
+    return _serve
+
+
+async def _wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110 - the state changes in other tasks
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+def wait_for() -> Callable[..., Any]:
+    """Poll ``predicate`` until true: ``await wait_for(lambda: ..., seconds=5)``."""
+    return _wait_for

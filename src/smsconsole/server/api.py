@@ -1,0 +1,225 @@
+"""``/api``: what a console or a script needs, as JSON with bearer-token auth.
+
+Lists are ``{"items": [...], "next": <cursor or null>}``; errors are ``{"error": "..."}``.
+This module holds the inbox (conversations, messages, sending, search, contacts, the
+logs); calls and numbers have modules of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route
+
+from smsconsole.catapult.errors import CatapultError
+from smsconsole.catapult.models import OutboundMessage
+from smsconsole.server import calls_api, numbers_api
+from smsconsole.server.http import (
+    authorized,
+    json_object,
+    limit_param,
+    on_provider,
+    phone_field,
+    provider,
+    provider_failure,
+    settings,
+    store,
+    text_field,
+)
+from smsconsole.server.responses import JSON, ApiError
+from smsconsole.server.sync import catch_up, sync_numbers
+from smsconsole.server.urls import callback_url
+from smsconsole.store.base import Page
+
+MAX_TEXT: Final = 2048  # reference §5.1
+MAX_MEDIA_BYTES: Final = 1_500_000  # reference §5.1: MMS media total at most 1.5 MB
+
+
+def page(result: Page[Any]) -> JSON:
+    """A page as the API lists it."""
+    return JSON({"items": result.items, "next": result.next})
+
+
+@authorized
+async def list_conversations(request: Request) -> JSON:
+    """Conversations, newest activity first, with unread counts."""
+    try:
+        result = await store(request).conversations(
+            request.query_params.get("cursor"), limit_param(request)
+        )
+    except ValueError as problem:
+        raise ApiError(400, str(problem)) from None
+    return page(result)
+
+
+@authorized
+async def list_messages(request: Request) -> JSON:
+    """A conversation's messages, newest first."""
+    conversation = request.path_params["conversation_id"]
+    try:
+        result = await store(request).messages(
+            conversation, request.query_params.get("before"), limit_param(request)
+        )
+    except ValueError as problem:
+        raise ApiError(400, str(problem)) from None
+    return page(result)
+
+
+@authorized
+async def mark_read(request: Request) -> JSON:
+    """Mark a conversation read, for every attached console."""
+    conversation = await store(request).mark_read(request.path_params["conversation_id"])
+    if conversation is None:
+        raise ApiError(404, "no such conversation")
+    return JSON(conversation)
+
+
+@authorized
+async def send_message(request: Request) -> JSON:
+    """Send a message from one of our numbers; 201 with the stored message.
+
+    The message is recorded as ``queued`` before the provider is asked, so a failure is kept
+    in the thread with the provider's words.
+    """
+    body = await json_object(request)
+    from_ = phone_field(request, body, "from")
+    to = phone_field(request, body, "to")
+    text = text_field(body, "text") or ""
+    media = body.get("media") or []
+    if not isinstance(media, list) or not all(isinstance(url, str) for url in media):
+        raise ApiError(400, "'media' must be a list of URLs")
+    if not text.strip() and not media:
+        raise ApiError(400, "'text' is required (or 'media' for an MMS)")
+    if len(text) > MAX_TEXT:
+        raise ApiError(
+            400, f"'text' is {len(text)} characters; the provider takes at most {MAX_TEXT}"
+        )
+    await _require_our_number(request, from_)
+    client = provider(request)
+    kept = store(request)
+    message, _ = await kept.create_outbound(from_, to, text, media)
+    outbound = OutboundMessage(
+        from_=from_,
+        to=to,
+        text=text or None,
+        media=tuple(media) or None,
+        # §5.1: receipts cannot be requested together with media.
+        receipt_requested=None if media else "all",
+        callback_url=callback_url(settings(request).server, "messages"),
+        callback_http_method="POST",
+    )
+    try:
+        provider_id = await client.send_message(outbound)
+    except CatapultError as error:
+        failed = await kept.outbound_failed(message.id, error.code or error.category, error.message)
+        problem = provider_failure(error, "the provider refused the message")
+        raise ApiError(problem.status, problem.reason, message=failed, **problem.extra) from error
+    return JSON(await kept.outbound_accepted(message.id, provider_id), status_code=201)
+
+
+async def _require_our_number(request: Request, number: str) -> None:
+    kept = store(request)
+    ours = {record.number for record in await kept.numbers()}
+    if number not in ours and request.app.state.provider is not None:
+        await on_provider("listing our numbers", sync_numbers(kept, provider(request)))
+        ours = {record.number for record in await kept.numbers()}
+    if number not in ours:
+        raise ApiError(400, f"'from': {number} is not one of this account's numbers")
+
+
+@authorized
+async def upload_media(request: Request) -> JSON:
+    """Upload an MMS attachment to the provider's media store; answers its URL."""
+    name = request.query_params.get("name", "").strip()
+    if not name or "/" in name:
+        raise ApiError(400, "'name' (a file name without '/') is required")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
+        raise ApiError(413, f"the file is over the MMS limit of {MAX_MEDIA_BYTES} bytes")
+    content = await request.body()
+    if len(content) > MAX_MEDIA_BYTES:
+        raise ApiError(413, f"the file is over the MMS limit of {MAX_MEDIA_BYTES} bytes")
+    content_type = request.headers.get("content-type", "application/octet-stream")
+    url = await on_provider(
+        "uploading the media", provider(request).upload_media(name, content, content_type)
+    )
+    return JSON({"url": url, "size": len(content)}, status_code=201)
+
+
+@authorized
+async def search(request: Request) -> JSON:
+    """Full-text search over every message."""
+    query = request.query_params.get("q", "")
+    if not query.strip():
+        raise ApiError(400, "'q' is required")
+    hits = await store(request).search(query, limit_param(request))
+    return JSON({"items": hits, "next": None})
+
+
+@authorized
+async def list_contacts(request: Request) -> JSON:
+    """Every named number."""
+    return JSON({"items": await store(request).contacts(), "next": None})
+
+
+@authorized
+async def put_contact(request: Request) -> JSON:
+    """Name a number (an empty name removes the name)."""
+    body = await json_object(request)
+    name = (text_field(body, "name", required=True) or "").strip()
+    number = phone_field(request, {"number": request.path_params["number"]}, "number")
+    return JSON(await store(request).set_contact(number, name))
+
+
+@authorized
+async def list_callbacks(request: Request) -> JSON:
+    """The raw callback log, newest first."""
+    try:
+        result = await store(request).callbacks(
+            request.query_params.get("cursor"), limit_param(request)
+        )
+    except ValueError as problem:
+        raise ApiError(400, str(problem)) from None
+    return page(result)
+
+
+@authorized
+async def list_events(request: Request) -> JSON:
+    """The event log after ``since``, as the feed replays it."""
+    raw = request.query_params.get("since", "0")
+    if not raw.isdigit():
+        raise ApiError(400, "'since' must be a whole number")
+    limit = limit_param(request)
+    events = await store(request).events_since(int(raw), limit)
+    items = [{"seq": event.seq, "event": event.body} for event in events]
+    return JSON({"items": items, "next": str(events[-1].seq) if len(events) == limit else None})
+
+
+@authorized
+async def sync(request: Request) -> JSON:
+    """Sync our numbers and record the messages missed while the server was down."""
+    report = await on_provider(
+        "catching up with the provider",
+        catch_up(store(request), provider(request), settings(request)),
+    )
+    return JSON(report)
+
+
+def routes() -> list[BaseRoute]:
+    """Every ``/api`` route."""
+    return [
+        Route("/api/conversations", list_conversations),
+        Route("/api/conversations/{conversation_id}/messages", list_messages),
+        Route("/api/conversations/{conversation_id}/read", mark_read, methods=["POST"]),
+        Route("/api/messages", send_message, methods=["POST"]),
+        Route("/api/media", upload_media, methods=["POST"]),
+        Route("/api/search", search),
+        Route("/api/contacts", list_contacts),
+        Route("/api/contacts/{number}", put_contact, methods=["PUT"]),
+        Route("/api/callbacks", list_callbacks),
+        Route("/api/events", list_events),
+        Route("/api/sync", sync, methods=["POST"]),
+        *calls_api.routes(),
+        *numbers_api.routes(),
+    ]

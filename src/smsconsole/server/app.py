@@ -1,0 +1,130 @@
+"""The callback server as a Starlette application.
+
+``create_app`` wires the store, the fan-out hub and the provider client; the same factory
+serves ``smsconsole serve``, ``smsconsole demo`` and the tests. The server is the only
+holder of provider credentials and of the store; consoles only use ``/ws`` and ``/api``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import cast
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+
+from smsconsole.catapult.client import CatapultClient
+from smsconsole.config import Settings
+from smsconsole.server import api
+from smsconsole.server.callbacks import callback_endpoint
+from smsconsole.server.feed import feed_endpoint
+from smsconsole.server.hub import Hub
+from smsconsole.server.responses import JSON, ApiError
+from smsconsole.server.sync import catch_up
+from smsconsole.store.base import Durability, Store
+from smsconsole.store.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+
+async def healthz(request: Request) -> JSON:
+    """Liveness: the process answers."""
+    return JSON({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSON:
+    """Readiness: the store commits."""
+    store: Store = request.app.state.store
+    if await store.writable():
+        return JSON({"status": "ready"})
+    return JSON({"status": "store not writable"}, status_code=503)
+
+
+def routes() -> list[BaseRoute]:
+    """Every route of the server."""
+    return [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/callbacks/messages", callback_endpoint, methods=["GET", "POST"]),
+        Route("/callbacks/calls", callback_endpoint, methods=["GET", "POST"]),
+        WebSocketRoute("/ws", feed_endpoint),
+        *api.routes(),
+    ]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    provider: CatapultClient | None = None,
+    catch_up_on_start: bool = True,
+) -> Starlette:
+    """Build the server.
+
+    Args:
+        settings: The effective configuration.
+        store: The store to use; by default SQLite at ``settings.store.file``.
+        provider: The provider client; by default one built from ``settings.provider`` when
+            it has credentials (the server then runs without provider actions otherwise).
+        catch_up_on_start: Sync our numbers and record messages missed while down, at start.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        hub = Hub(asyncio.get_running_loop())
+        opened = store or SqliteStore(
+            settings.store.file, cast(Durability, settings.store.durability)
+        )
+        opened.listen(hub.publish_threadsafe)
+        await opened.open()
+        client = provider
+        owned = client is None and not settings.provider.missing
+        if owned:
+            client = CatapultClient(
+                settings.provider.base_url,
+                user_id=settings.provider.user_id,
+                api_token=settings.provider.api_token,
+                api_secret=settings.provider.api_secret,
+            )
+        app.state.settings = settings
+        app.state.store = opened
+        app.state.hub = hub
+        app.state.provider = client
+        task = None
+        if client is not None and catch_up_on_start:
+            task = asyncio.create_task(_catch_up_logged(opened, client, settings))
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            if owned and client is not None:
+                await client.aclose()
+            await opened.close()
+
+    return Starlette(
+        routes=routes(),
+        lifespan=lifespan,
+        exception_handlers={ApiError: _api_error},
+    )
+
+
+async def _api_error(request: Request, exc: Exception) -> JSON:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _catch_up_logged(store: Store, client: CatapultClient, settings: Settings) -> None:
+    try:
+        report = await catch_up(store, client, settings)
+    except Exception:
+        log.exception("catching up with the provider failed; use POST /api/sync to retry")
+    else:
+        log.info("caught up with the provider: %s", report)

@@ -1,0 +1,59 @@
+"""Who may talk to the server: the provider (Basic auth) and consoles (a bearer token).
+
+Catapult v1 signs nothing; the only protection it offers callbacks is HTTP Basic
+credentials in the callback URL's userinfo (reference §9). Every comparison is constant-time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+
+from starlette.datastructures import Headers, QueryParams
+
+
+def _same(given: str, expected: str) -> bool:
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+def basic_credentials(headers: Headers) -> tuple[str, str] | None:
+    """The (user, password) of an ``Authorization: Basic`` header, or None."""
+    scheme, _, encoded = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not encoded:
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user, colon, password = decoded.partition(":")
+    return (user, password) if colon else None
+
+
+def callback_allowed(headers: Headers, username: str, password: str) -> bool:
+    """Whether the request carries the configured callback credentials."""
+    given = basic_credentials(headers)
+    if given is None or not password:
+        return False
+    # Compare both halves even when the first differs, so timing says nothing.
+    user_ok = _same(given[0], username)
+    password_ok = _same(given[1], password)
+    return user_ok and password_ok
+
+
+def bearer_allowed(headers: Headers, query: QueryParams | None, token: str) -> bool:
+    """Whether the request carries the console token (header, or ``?token=`` on /ws)."""
+    if not token:
+        return False
+    scheme, _, given = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and given:
+        return _same(given.strip(), token)
+    if query is not None and "token" in query:
+        return _same(query["token"], token)
+    return False
+
+
+def redacted_headers(headers: Headers) -> dict[str, str]:
+    """The request's headers for the callback log, without credentials or cookies."""
+    hidden = {"authorization", "cookie", "proxy-authorization"}
+    return {name: value for name, value in headers.items() if name.lower() not in hidden}

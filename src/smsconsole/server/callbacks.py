@@ -1,0 +1,89 @@
+"""``/callbacks/messages`` and ``/callbacks/calls``: where the provider reports events.
+
+Order of work for every request: authenticate, parse, commit to the store, and only then
+answer 2xx — so an acknowledged callback is never lost (the provider does not retry one we
+accepted, reference §9). A duplicate delivery is answered 2xx and stored once. Anything
+malformed or unauthenticated is answered 4xx with a JSON reason and changes nothing. If the
+store cannot commit, the answer is 503, so the provider tries the fallback URL.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Final
+
+from starlette.requests import Request
+
+from smsconsole.catapult.callbacks import CallbackError, dedupe_key, parse_json_body, parse_query
+from smsconsole.domain import CallbackEvent
+from smsconsole.server.auth import callback_allowed, redacted_headers
+from smsconsole.server.responses import JSON, error
+from smsconsole.store.base import CallbackRecord, Store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY: Final = 64 * 1024
+
+
+async def callback_endpoint(request: Request) -> JSON:
+    """Receive one provider callback (POST JSON or GET query string)."""
+    settings = request.app.state.settings.server
+    if not callback_allowed(
+        request.headers, settings.callback_username, settings.callback_password
+    ):
+        refused = error(401, "missing or wrong callback credentials")
+        refused.headers["WWW-Authenticate"] = 'Basic realm="smsconsole callbacks"'
+        return refused
+    try:
+        event, body_text = await _parse(request)
+    except CallbackError as problem:
+        log.warning("refused callback on %s: %s", request.url.path, problem)
+        return error(400, str(problem))
+    except _Unsupported as problem:
+        return error(problem.status, str(problem))
+    record = CallbackRecord(
+        method=request.method,
+        path=request.url.path,
+        headers=redacted_headers(request.headers),
+        body=body_text,
+    )
+    store: Store = request.app.state.store
+    try:
+        result = await store.ingest(record, event, dedupe_key(event))
+    except sqlite3.Error:
+        log.exception("could not commit a callback")
+        return error(503, "the store could not commit this callback; try again")
+    return JSON({"outcome": result.outcome})
+
+
+class _Unsupported(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+
+
+async def _parse(request: Request) -> tuple[CallbackEvent, str]:
+    if request.method == "GET":
+        query = request.url.query
+        return parse_query(request.query_params.multi_items()), query
+    content_type = request.headers.get("content-type", "")
+    if content_type.split(";")[0].strip().lower() != "application/json":
+        raise _Unsupported(415, f"expected Content-Type: application/json, got {content_type!r}")
+    body = await _bounded_body(request)
+    return parse_json_body(body), body.decode("utf-8")
+
+
+async def _bounded_body(request: Request) -> bytes:
+    too_large = _Unsupported(413, f"the body is over the {MAX_BODY}-byte limit")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)

@@ -1,0 +1,144 @@
+"""The websocket feed ``/ws``: replay from the client's last seq, then live events.
+
+Protocol (DESIGN.md): the client sends ``{"type": "subscribe", "since": N}``; the server
+sends every stored event with ``seq > N`` as ``{"type": "event", "seq", "event"}``, then
+``{"type": "live", "seq": <latest>}``, then new events as they are committed. A client whose
+``since`` is beyond what this server has (another server's seq, or a wiped store) gets
+``{"type": "reset"}`` and reloads from ``/api``. The subscription to live events starts
+before the final catch-up read, and anything at or below the last seq sent is skipped, so a
+client misses nothing and sees nothing twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any, Final
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from smsconsole.server.auth import bearer_allowed
+from smsconsole.server.hub import Hub, Subscriber
+from smsconsole.server.responses import error
+from smsconsole.store.base import Store, StoredEvent
+
+log = logging.getLogger(__name__)
+
+REPLAY_CHUNK: Final = 500
+SUBSCRIBE_TIMEOUT: Final = 10.0
+# Close codes: policy violation for a protocol error, "try again later" for a client that
+# fell behind (it resumes with its last seq).
+CLOSE_PROTOCOL: Final = 1008
+CLOSE_TOO_SLOW: Final = 1013
+
+
+def event_frame(event: StoredEvent) -> str:
+    """The frame that carries one event."""
+    return json.dumps(
+        {"type": "event", "seq": event.seq, "event": event.body}, separators=(",", ":")
+    )
+
+
+async def feed_endpoint(websocket: WebSocket) -> None:
+    """Serve one console's feed."""
+    state = websocket.app.state
+    if not bearer_allowed(websocket.headers, websocket.query_params, state.settings.server.token):
+        # Refuse the handshake with HTTP 401, so clients know not to retry with this token.
+        await websocket.send_denial_response(error(401, "missing or wrong bearer token"))
+        return
+    await websocket.accept()
+    since = await _subscribe_message(websocket)
+    if since is None:
+        return
+    store: Store = state.store
+    hub: Hub = state.hub
+    subscriber = hub.subscribe()
+    try:
+        await _serve(websocket, store, subscriber, since)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        hub.unsubscribe(subscriber)
+
+
+async def _subscribe_message(websocket: WebSocket) -> int | None:
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), SUBSCRIBE_TIMEOUT)
+        message: Any = json.loads(raw)
+    except (TimeoutError, ValueError, KeyError, WebSocketDisconnect):
+        message = None
+    since = message.get("since") if isinstance(message, dict) else None
+    if (
+        not isinstance(message, dict)
+        or message.get("type") != "subscribe"
+        or not isinstance(since, int)
+        or isinstance(since, bool)
+        or since < 0
+    ):
+        with contextlib.suppress(RuntimeError):
+            await websocket.close(CLOSE_PROTOCOL, 'expected {"type": "subscribe", "since": N}')
+        return None
+    return since
+
+
+async def _serve(websocket: WebSocket, store: Store, subscriber: Subscriber, since: int) -> None:
+    latest = await store.latest_seq()
+    if since > latest:
+        await websocket.send_text(json.dumps({"type": "reset"}))
+        since = 0
+    last = await _replay(websocket, store, since)
+    await websocket.send_text(json.dumps({"type": "live", "seq": last}))
+    reader = asyncio.create_task(_read_until_closed(websocket))
+    try:
+        await _live(websocket, subscriber, last, reader)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
+            await reader
+
+
+async def _replay(websocket: WebSocket, store: Store, since: int) -> int:
+    last = since
+    while True:
+        events = await store.events_since(last, REPLAY_CHUNK)
+        for event in events:
+            await websocket.send_text(event_frame(event))
+            last = event.seq
+        if len(events) < REPLAY_CHUNK:
+            return last
+
+
+async def _live(
+    websocket: WebSocket, subscriber: Subscriber, last: int, reader: asyncio.Task[None]
+) -> None:
+    overflow = asyncio.create_task(subscriber.overflowed.wait())
+    try:
+        while True:
+            getter = asyncio.create_task(subscriber.queue.get())
+            done, _ = await asyncio.wait(
+                {getter, overflow, reader}, return_when=asyncio.FIRST_COMPLETED
+            )
+            if getter not in done:
+                getter.cancel()
+                if overflow in done:
+                    log.info("feed client fell behind; closing so it resumes")
+                    await websocket.close(CLOSE_TOO_SLOW, "too slow; resume with your last seq")
+                return
+            event = getter.result()
+            if event.seq > last:  # the catch-up read may already have sent it
+                await websocket.send_text(event_frame(event))
+                last = event.seq
+    finally:
+        overflow.cancel()
+
+
+async def _read_until_closed(websocket: WebSocket) -> None:
+    """Read what the client sends (pings) so a closed socket is noticed at once."""
+    while True:
+        raw = await websocket.receive_text()
+        with contextlib.suppress(ValueError):
+            message = json.loads(raw)
+            if isinstance(message, dict) and message.get("type") == "ping":
+                await websocket.send_text(json.dumps({"type": "pong"}))

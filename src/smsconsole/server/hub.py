@@ -1,0 +1,70 @@
+"""Fan committed events out to the connected consoles.
+
+The store calls :meth:`Hub.publish_threadsafe` from its writer thread after each commit, in
+seq order; the hub hands the events to the event loop, which puts them on every
+subscriber's queue. Queues are bounded: a console too slow to keep up is dropped (its
+``overflowed`` flag set) rather than allowed to make ingest wait — it reconnects with its
+last seq and the store replays what it missed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import Final
+
+from smsconsole.store.base import StoredEvent
+
+QUEUE_LIMIT: Final = 2048
+
+
+class Subscriber:
+    """One console's place in the fan-out."""
+
+    def __init__(self, limit: int = QUEUE_LIMIT) -> None:
+        self.queue: asyncio.Queue[StoredEvent] = asyncio.Queue(maxsize=limit)
+        self.overflowed = asyncio.Event()
+
+    def offer(self, event: StoredEvent) -> None:
+        """Queue ``event``, or mark this subscriber as fallen behind."""
+        if self.overflowed.is_set():
+            return
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+
+class Hub:
+    """The set of subscribers and the bridge from the store's writer thread."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, limit: int = QUEUE_LIMIT) -> None:
+        self._loop = loop
+        self._limit = limit
+        self._subscribers: set[Subscriber] = set()
+
+    @property
+    def subscribers(self) -> int:
+        """How many consoles are attached."""
+        return len(self._subscribers)
+
+    def subscribe(self) -> Subscriber:
+        """Start receiving events committed from now on."""
+        subscriber = Subscriber(self._limit)
+        self._subscribers.add(subscriber)
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop receiving events."""
+        self._subscribers.discard(subscriber)
+
+    def publish(self, events: Sequence[StoredEvent]) -> None:
+        """Give ``events`` to every subscriber (on the event loop)."""
+        for subscriber in list(self._subscribers):
+            for event in events:
+                subscriber.offer(event)
+
+    def publish_threadsafe(self, events: Sequence[StoredEvent]) -> None:
+        """Give ``events`` to every subscriber, from any thread, keeping their order."""
+        if not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.publish, list(events))

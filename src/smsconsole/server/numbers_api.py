@@ -1,0 +1,264 @@
+"""``/api/numbers``, ``/api/available-numbers`` and ``/api/applications``.
+
+The provider's setup flow — create an application, order a number, assign it — through the
+server, which alone holds the credentials. Ordering spends money, so it requires
+``"confirm": true`` in the request; nothing is ordered without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route
+
+from smsconsole.server.http import (
+    authorized,
+    json_object,
+    on_provider,
+    phone_field,
+    provider,
+    settings,
+    store,
+    text_field,
+)
+from smsconsole.server.responses import JSON, ApiError, snake
+from smsconsole.server.sync import sync_numbers
+from smsconsole.server.urls import callback_url
+from smsconsole.store.base import NumberRecord
+
+LOCAL_CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
+MAX_ORDER: Final = 10  # reference §3.3: search-and-order takes at most 10
+
+
+@authorized
+async def list_numbers(request: Request) -> JSON:
+    """Our numbers (synced from the provider when ``?refresh=1`` or none are known)."""
+    kept = store(request)
+    numbers = await kept.numbers()
+    wanted = request.query_params.get("refresh") == "1" or not numbers
+    if wanted and request.app.state.provider is not None:
+        await on_provider("listing our numbers", sync_numbers(kept, provider(request)))
+        numbers = await kept.numbers()
+    return JSON({"items": numbers, "next": None})
+
+
+def _quantity(raw: object, maximum: int) -> int | None:
+    if raw in (None, ""):
+        return None
+    text = str(raw)
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise ApiError(400, f"'quantity' must be a whole number from 1 to {maximum}")
+    return int(text)
+
+
+def _local_criteria(source: dict[str, Any]) -> dict[str, Any]:
+    criteria: dict[str, Any] = {}
+    for name in LOCAL_CRITERIA:
+        value = source.get(name)
+        if value not in (None, ""):
+            criteria["zip_code" if name == "zip" else name] = str(value)
+    wide = source.get("in_local_calling_area")
+    if wide not in (None, ""):
+        criteria["in_local_calling_area"] = str(wide).lower() in ("1", "true", "yes")
+    return criteria
+
+
+@authorized
+async def search_available(request: Request) -> JSON:
+    """Search numbers to buy: ``kind=local`` by state/city/zip/area code/pattern, or tollfree."""
+    params = dict(request.query_params)
+    kind = params.get("kind", "local")
+    quantity = _quantity(params.get("quantity"), 5000)
+    client = provider(request)
+    if kind == "tollfree":
+        found = await on_provider(
+            "searching toll-free numbers",
+            client.search_toll_free_numbers(
+                quantity=quantity, pattern=params.get("pattern") or None
+            ),
+        )
+    elif kind == "local":
+        found = await on_provider(
+            "searching local numbers",
+            client.search_local_numbers(quantity=quantity, **_local_criteria(params)),
+        )
+    else:
+        raise ApiError(400, "'kind' must be local or tollfree")
+    return JSON({"items": [snake(number) for number in found], "next": None})
+
+
+@authorized
+async def order_numbers(request: Request) -> JSON:
+    """Order one number, or search-and-order by criteria; needs ``"confirm": true``."""
+    body = await json_object(request)
+    if body.get("confirm") is not True:
+        raise ApiError(
+            400, 'ordering numbers spends money: repeat the request with "confirm": true'
+        )
+    application_id = text_field(body, "application_id") or None
+    client = provider(request)
+    ordered: list[str] = []
+    if body.get("number") is not None:
+        number = phone_field(request, body, "number")
+        ordered.append(
+            await on_provider(
+                f"ordering {number}",
+                client.order_phone_number(
+                    number, application_id=application_id, name=text_field(body, "name")
+                ),
+            )
+        )
+    elif isinstance(body.get("search"), dict):
+        search: dict[str, Any] = body["search"]
+        quantity = _quantity(body.get("quantity", 1), MAX_ORDER)
+        if search.get("kind", "local") == "tollfree":
+            result = await on_provider(
+                "ordering toll-free numbers", client.order_toll_free_numbers(quantity=quantity)
+            )
+        else:
+            criteria = _local_criteria(search)
+            criteria.pop("pattern", None)
+            result = await on_provider(
+                "ordering local numbers", client.order_local_numbers(quantity=quantity, **criteria)
+            )
+        ordered.extend(number.id for number in result)
+        if application_id:
+            for number_id in ordered:
+                await on_provider(
+                    "assigning the new number", client.assign_application(number_id, application_id)
+                )
+    else:
+        raise ApiError(400, "give 'number', or 'search' (criteria) and 'quantity'")
+    await on_provider("listing our numbers", sync_numbers(store(request), client))
+    numbers = {record.id: record for record in await store(request).numbers()}
+    return JSON(
+        {"items": [numbers[i] for i in ordered if i in numbers], "next": None}, status_code=201
+    )
+
+
+async def _our_number(request: Request) -> NumberRecord:
+    wanted = request.path_params["number_id"]
+    for record in await store(request).numbers():
+        if wanted in (record.id, record.number):
+            return record
+    raise ApiError(404, f"{wanted} is not one of our numbers")
+
+
+@authorized
+async def update_number(request: Request) -> JSON:
+    """Assign a number to an application, or detach it (``"application_id": ""`` or null)."""
+    record = await _our_number(request)
+    body = await json_object(request)
+    if "application_id" not in body:
+        raise ApiError(400, "'application_id' is required (empty or null detaches)")
+    application_id = text_field(body, "application_id") or ""
+    client = provider(request)
+    if application_id:
+        await on_provider(
+            "assigning the number", client.assign_application(record.id, application_id)
+        )
+    else:
+        await on_provider("detaching the number", client.detach_application(record.id))
+    await on_provider("listing our numbers", sync_numbers(store(request), client))
+    updated = await _our_number(request)
+    return JSON({"number": updated, "previous_application_id": record.application_id})
+
+
+@authorized
+async def release_number(request: Request) -> JSON:
+    """Release one of our numbers (it cannot be had back)."""
+    record = await _our_number(request)
+    client = provider(request)
+    await on_provider(f"releasing {record.number}", client.release_phone_number(record.id))
+    await on_provider("listing our numbers", sync_numbers(store(request), client))
+    return JSON({"released": record})
+
+
+@authorized
+async def list_applications(request: Request) -> JSON:
+    """The account's applications."""
+    client = provider(request)
+
+    async def collect() -> list[dict[str, Any]]:
+        return [snake(app) async for app in client.iter_applications()]
+
+    return JSON({"items": await on_provider("listing applications", collect()), "next": None})
+
+
+def _application_fields(
+    request: Request, body: dict[str, Any], *, creating: bool
+) -> dict[str, Any]:
+    server = settings(request).server
+    fields: dict[str, Any] = {}
+    for name in ("incoming_call_url", "incoming_message_url", "callback_http_method", "name"):
+        value = text_field(body, name)
+        if value is not None:
+            fields[name] = value
+    if "auto_answer" in body:
+        if not isinstance(body["auto_answer"], bool):
+            raise ApiError(400, "'auto_answer' must be true or false")
+        fields["auto_answer"] = body["auto_answer"]
+    if creating:
+        # This server's callbacks, with its credentials, unless told otherwise.
+        fields.setdefault("incoming_call_url", callback_url(server, "calls"))
+        fields.setdefault("incoming_message_url", callback_url(server, "messages"))
+    return fields
+
+
+@authorized
+async def create_application(request: Request) -> JSON:
+    """Create an application; its callback URLs default to this server's."""
+    body = await json_object(request)
+    fields = _application_fields(request, body, creating=True)
+    name = fields.pop("name", None)
+    if not name:
+        raise ApiError(400, "'name' is required")
+    client = provider(request)
+    created = await on_provider(
+        "creating the application", client.create_application(name, **fields)
+    )
+    application = await on_provider("reading the application", client.get_application(created))
+    return JSON(snake(application), status_code=201)
+
+
+@authorized
+async def update_application(request: Request) -> JSON:
+    """Change an application's name, callback URLs, method or auto-answer."""
+    body = await json_object(request)
+    fields = _application_fields(request, body, creating=False)
+    client = provider(request)
+    application_id = request.path_params["application_id"]
+    await on_provider(
+        "updating the application", client.update_application(application_id, **fields)
+    )
+    application = await on_provider(
+        "reading the application", client.get_application(application_id)
+    )
+    return JSON(snake(application))
+
+
+@authorized
+async def delete_application(request: Request) -> JSON:
+    """Delete an application; answers the numbers that still pointed at it."""
+    application_id = request.path_params["application_id"]
+    await on_provider(
+        "deleting the application", provider(request).delete_application(application_id)
+    )
+    orphaned = [n for n in await store(request).numbers() if n.application_id == application_id]
+    return JSON({"deleted": application_id, "numbers_still_assigned": orphaned})
+
+
+def routes() -> list[BaseRoute]:
+    """The number and application routes."""
+    return [
+        Route("/api/numbers", list_numbers),
+        Route("/api/numbers", order_numbers, methods=["POST"]),
+        Route("/api/numbers/{number_id}", update_number, methods=["PATCH"]),
+        Route("/api/numbers/{number_id}", release_number, methods=["DELETE"]),
+        Route("/api/available-numbers", search_available),
+        Route("/api/applications", list_applications),
+        Route("/api/applications", create_application, methods=["POST"]),
+        Route("/api/applications/{application_id}", update_application, methods=["PATCH"]),
+        Route("/api/applications/{application_id}", delete_application, methods=["DELETE"]),
+    ]

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+from smsconsole.server.hub import Hub
+from smsconsole.store.base import StoredEvent
+
+
+def sms(n: int) -> dict[str, Any]:
+    return {
+        "eventType": "sms",
+        "direction": "in",
+        "messageId": f"m-{n:04d}",
+        "from": "+14155550123",
+        "to": "+19195550187",
+        "text": f"message {n}",
+        "time": "2026-11-27T10:00:00Z",
+        "state": "received",
+    }
+
+
+async def test_replay_then_live(server: Any, receive_frame: Any) -> None:
+    for n in range(3):
+        assert (await server.callback(sms(n))).status_code == 200
+    async with server.feed(since=0) as socket:
+        replayed = [await receive_frame(socket) for _ in range(3)]
+        assert [frame["seq"] for frame in replayed] == [1, 2, 3]
+        assert replayed[0]["type"] == "event"
+        assert replayed[0]["event"]["kind"] == "message.received"
+        assert replayed[0]["event"]["message"]["text"] == "message 0"
+        assert await receive_frame(socket) == {"type": "live", "seq": 3}
+        await server.callback(sms(3))
+        live = await receive_frame(socket)
+        assert (live["seq"], live["event"]["message"]["text"]) == (4, "message 3")
+
+
+async def test_since_skips_what_the_client_has(server: Any, receive_frame: Any) -> None:
+    for n in range(4):
+        await server.callback(sms(n))
+    async with server.feed(since=2) as socket:
+        assert [(await receive_frame(socket))["seq"] for _ in range(2)] == [3, 4]
+        assert (await receive_frame(socket))["type"] == "live"
+
+
+async def test_since_beyond_the_store_resets(server: Any, receive_frame: Any) -> None:
+    await server.callback(sms(0))
+    async with server.feed(since=99) as socket:
+        assert await receive_frame(socket) == {"type": "reset"}
+        assert (await receive_frame(socket))["seq"] == 1
+        assert await receive_frame(socket) == {"type": "live", "seq": 1}
+
+
+async def test_resume_after_a_drop_sees_every_event_exactly_once(
+    server: Any, receive_frame: Any
+) -> None:
+    seen: list[int] = []
+    async with server.feed(since=0) as socket:
+        assert (await receive_frame(socket))["type"] == "live"
+        for n in range(5):
+            await server.callback(sms(n))
+        while len(seen) < 5:
+            seen.append((await receive_frame(socket))["seq"])
+    # disconnected: events keep arriving
+    await asyncio.gather(*(server.callback(sms(n)) for n in range(5, 15)))
+    async with server.feed(since=seen[-1]) as socket:
+        # and more arrive while it replays
+        more = asyncio.gather(*(server.callback(sms(n)) for n in range(15, 25)))
+        while len(seen) < 25:
+            frame = await receive_frame(socket)
+            if frame["type"] == "event":
+                seen.append(frame["seq"])
+        await more
+    assert seen == list(range(1, 26))
+
+
+async def test_feed_needs_the_token(server: Any) -> None:
+    for query in ("?token=wrong", ""):
+        url = server.url.replace("http://", "ws://") + "/ws" + query
+        with pytest.raises(InvalidStatus) as refused:
+            await connect(url, open_timeout=5)
+        assert refused.value.response.status_code == 401
+        assert b"missing or wrong bearer token" in refused.value.response.body
+    headers = {"Authorization": "Bearer console-token"}
+    async with connect(
+        server.url.replace("http://", "ws://") + "/ws", additional_headers=headers
+    ) as ok:
+        await ok.send(json.dumps({"type": "subscribe", "since": 0}))
+        assert json.loads(await asyncio.wait_for(ok.recv(), 5)) == {"type": "live", "seq": 0}
+
+
+@pytest.mark.parametrize(
+    "first", ['{"type": "hello"}', "not json", '{"type": "subscribe", "since": -1}']
+)
+async def test_feed_needs_a_subscribe_message(server: Any, first: str) -> None:
+    url = server.url.replace("http://", "ws://") + "/ws?token=console-token"
+    async with connect(url, open_timeout=5) as socket:
+        await socket.send(first)
+        with pytest.raises(ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 5)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 1008
+
+
+async def test_ping_gets_pong(server: Any, receive_frame: Any) -> None:
+    async with server.feed(since=0) as socket:
+        assert (await receive_frame(socket))["type"] == "live"
+        await socket.send(json.dumps({"type": "ping"}))
+        assert await receive_frame(socket) == {"type": "pong"}
+
+
+async def test_a_slow_subscriber_is_dropped_not_waited_for() -> None:
+    hub = Hub(asyncio.get_running_loop(), limit=3)
+    slow = hub.subscribe()
+    events = [StoredEvent(n, {"kind": "x"}) for n in range(1, 6)]
+    hub.publish(events)
+    assert slow.overflowed.is_set()
+    assert slow.queue.qsize() == 3
+    fast = hub.subscribe()
+    hub.publish_threadsafe(events[:2])
+    await asyncio.sleep(0)
+    assert fast.queue.qsize() == 2
+    hub.unsubscribe(slow)
+    assert hub.subscribers == 1
