@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,16 @@ def isolated_user_dirs(
     return home
 
 
+def bound_socket() -> socket.socket:
+    """A listening-ready TCP socket on 127.0.0.1 with a free port (uvicorn takes it over)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
 @contextlib.asynccontextmanager
-async def _serve(app: Any) -> AsyncIterator[str]:
+async def _serve(app: Any, sock: socket.socket | None = None) -> AsyncIterator[str]:
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -43,7 +52,7 @@ async def _serve(app: Any) -> AsyncIterator[str]:
         timeout_graceful_shutdown=5,
     )
     server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
+    task = asyncio.create_task(server.serve(sockets=[sock] if sock else None))
     try:
         async with asyncio.timeout(10):
             while not server.started:
@@ -60,8 +69,18 @@ async def _serve(app: Any) -> AsyncIterator[str]:
 
 @pytest.fixture
 def serve() -> Serve:
-    """Run an ASGI app under uvicorn on loopback port 0: ``async with serve(app) as url``."""
+    """Run an ASGI app under uvicorn on loopback: ``async with serve(app[, sock]) as url``.
+
+    Without ``sock`` it listens on a free port; with one (from ``bound_socket``) the caller
+    knew the port before building the app, e.g. to put it in the app's callback URLs.
+    """
     return _serve
+
+
+@pytest.fixture
+def free_socket() -> Callable[[], socket.socket]:
+    """Make a bound loopback socket whose port is known before the server starts."""
+    return bound_socket
 
 
 async def _wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:

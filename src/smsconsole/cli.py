@@ -57,6 +57,78 @@ def main() -> None:
     """
 
 
+@main.command()
+@config_option
+@click.option("--host", default=None, help="Address to bind (default from config: 127.0.0.1).")
+@click.option(
+    "--port", type=int, default=None, help="Port to listen on (default from config: 8080)."
+)
+def serve(config_file: Path | None, host: str | None, port: int | None) -> None:
+    """Run the callback server headless; consoles attach to it. Logs go to stderr.
+
+    Needs server.token (consoles present it) and server.callback_password (the provider
+    presents it), best set as SMSCONSOLE_SERVER_TOKEN and SMSCONSOLE_SERVER_CALLBACK_PASSWORD.
+    """
+    settings = settings_or_exit(config_file, **{"server.host": host, "server.port": port})
+    for key, env in (
+        ("token", "SMSCONSOLE_SERVER_TOKEN"),
+        ("callback_password", "SMSCONSOLE_SERVER_CALLBACK_PASSWORD"),
+    ):
+        if not getattr(settings.server, key):
+            fail(
+                f"config error: server.{key} is not set; set {env} (or [server] {key})", EXIT_CONFIG
+            )
+    from smsconsole.server.run import serve_forever
+
+    serve_forever(settings)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", type=int, default=8900, show_default=True, help="Port to listen on.")
+@click.option("--user-id", default="u-sandbox", show_default=True, help="The account's user id.")
+@click.option("--api-token", default="t-sandbox", show_default=True, help="Basic-auth user.")
+@click.option("--api-secret", default="s-sandbox", show_default=True, help="Basic-auth password.")
+@click.option(
+    "--state",
+    "state_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Keep the simulated world in this JSON file across restarts (default: memory only).",
+)
+@click.option("--contacts", is_flag=True, help="Simulated people text and call your numbers.")
+@click.option("--rate-limits", is_flag=True, help="Answer v1's rate-limit errors (403 limit, 429).")
+@click.option("--seed", type=int, default=None, help="Seed for the inventory, ids and contacts.")
+def sandbox(
+    host: str,
+    port: int,
+    user_id: str,
+    api_token: str,
+    api_secret: str,
+    state_file: Path | None,
+    contacts: bool,
+    rate_limits: bool,
+    seed: int | None,
+) -> None:
+    """Run the Catapult v1 simulator alone; prints its base URL, user id, token and secret.
+
+    Point smsconsole (or Bandwidth's own v1 client libraries) at the printed base URL.
+    """
+    from smsconsole.sandbox.app import run_sandbox
+
+    run_sandbox(
+        host,
+        port,
+        user_id=user_id,
+        api_token=api_token,
+        api_secret=api_secret,
+        state_file=state_file,
+        contacts=contacts,
+        rate_limits=rate_limits,
+        seed=seed,
+    )
+
+
 @main.group()
 def config() -> None:
     """Inspect the configuration."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -19,7 +19,7 @@ import pytest
 from smsconsole import __version__
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.catapult.errors import CatapultError
-from smsconsole.catapult.models import Audio, OutboundMessage
+from smsconsole.catapult.models import ApplicationSettings, Audio, OutboundMessage
 from smsconsole.catapult.retry import RetryPolicy
 
 BASE = "https://api.catapult.inetwork.com"
@@ -149,10 +149,12 @@ async def test_create_application_sends_camel_case_without_nulls() -> None:
     fake = FakeCatapult(created(f"{U}/applications/a-new7jf3fz7teaqupveqpug3i"))
     async with fake.client() as client:
         app_id = await client.create_application(
-            "console",
-            incoming_message_url="https://hooks.example.net/m",
-            incoming_message_url_callback_timeout=5000,
-            auto_answer=False,
+            ApplicationSettings(
+                name="console",
+                incoming_message_url="https://hooks.example.net/m",
+                incoming_message_url_callback_timeout=5000,
+                auto_answer=False,
+            )
         )
     check(fake.only, "POST", f"{U}/applications")
     assert sent_json(fake.only) == {
@@ -167,7 +169,7 @@ async def test_create_application_sends_camel_case_without_nulls() -> None:
 async def test_update_application_sends_only_changed_fields() -> None:
     fake = FakeCatapult(empty())
     async with fake.client() as client:
-        await client.update_application("a-1", name="renamed")
+        await client.update_application("a-1", ApplicationSettings(name="renamed"))
     check(fake.only, "POST", f"{U}/applications/a-1")
     assert sent_json(fake.only) == {"name": "renamed"}
 
@@ -257,7 +259,9 @@ async def test_order_local_numbers_posts_criteria_in_query_without_body() -> Non
 
 
 async def test_order_toll_free_numbers() -> None:
-    fake = FakeCatapult(ok([_ordered("n-a", "+18445550100"), _ordered("n-b", "+18445550101")]))
+    fake = FakeCatapult(
+        ok([_ordered("n-a", "+18445550100"), _ordered("n-b", "+18445550101")], status=201)
+    )
     async with fake.client() as client:
         ordered = await client.order_toll_free_numbers(quantity=2)
     check(fake.only, "POST", "/v1/availableNumbers/tollFree", quantity="2")
@@ -527,6 +531,25 @@ async def test_list_messages_sends_filters_and_exposes_cursor() -> None:
     assert page.next_query("sortKeyLT") == "1458576004287000989"
 
 
+async def test_list_messages_date_filters_keep_milliseconds_and_convert_to_utc() -> None:
+    fake = FakeCatapult(ok([]))
+    eastern = timezone(timedelta(hours=-4))
+    async with fake.client() as client:
+        page = await client.list_messages(
+            from_date_time=datetime(2016, 5, 3, 10, 2, 11, 500000, tzinfo=eastern),
+            to_date_time=datetime(2016, 5, 3, 14, 2, 11),  # naive: taken as UTC
+        )
+    check(
+        fake.only,
+        "GET",
+        f"{U}/messages",
+        fromDateTime="2016-05-03 14:02:11.500",
+        toDateTime="2016-05-03 14:02:11",
+    )
+    assert page.items == []
+    assert page.next_url is None
+
+
 async def test_message_paging_stops_on_empty_page_despite_next_link() -> None:
     def link(cursor: str) -> dict[str, str]:
         return {"next": f"{BASE}{U}/messages?direction=in&sortKeyLT={cursor}&size=1"}
@@ -608,6 +631,21 @@ async def test_list_calls_with_filters() -> None:
         size="2",
     )
     assert len(page.items) == 2
+
+
+async def test_iter_calls_follows_link_pages_with_filters() -> None:
+    def link(page: int) -> str:
+        return f"{BASE}{U}/calls?to=%2B14155550123&size=1&page={page}"
+
+    fake = FakeCatapult(
+        ok([CALL], links={"first": link(0), "next": link(1)}),
+        ok([CALL], links={"first": link(0)}),
+    )
+    async with fake.client() as client:
+        calls = [call async for call in client.iter_calls(to="+14155550123", size=1)]
+    assert [call.id for call in calls] == [CALL["id"], CALL["id"]]
+    check(fake.requests[0], "GET", f"{U}/calls", to="+14155550123", size="1")
+    check(fake.requests[1], "GET", f"{U}/calls", to="+14155550123", size="1", page="1")
 
 
 @pytest.mark.parametrize(
@@ -1036,3 +1074,156 @@ async def test_answer_of_the_wrong_shape_is_an_error() -> None:
     fake = FakeCatapult(ok({"not": "a list"}))
     error = await _raises(fake, lambda c: c.list_calls())
     assert error.category == "invalid-response"
+
+
+# Reference §1.9: every status and category a caller may meet, parsed into one exception.
+ERROR_TABLE = [
+    (400, "bad-request", "missing-property"),
+    (401, "authorization", "access-denied"),
+    (403, "forbidden", "call-invalid-state"),
+    (403, "credit", "insufficient-available-balance"),
+    (404, "not-found", "call-not-found"),
+    (409, "conflict", "call-update-conflict"),
+    (500, "backend", "internal-error"),
+    (503, "unavailable", "call-creation-failure"),
+]
+
+
+@pytest.mark.parametrize(("status", "category", "code"), ERROR_TABLE)
+async def test_every_error_kind_on_an_update_raises_once_with_all_fields(
+    status: int, category: str, code: str
+) -> None:
+    fake = FakeCatapult(failure(status, category, code, f"{code} explained"))
+    error = await _raises(fake, lambda c: c.hang_up_call("c-1"))
+    assert (error.status, error.category, error.code) == (status, category, code)
+    assert error.message == f"{code} explained"
+    assert error.details == (("requestMethod", "POST"),)
+    assert (error.method, error.path, error.attempts) == ("POST", C, 1)
+    assert error.outcome_unknown is False  # a v1 error body says the update did not happen
+    assert len(fake.requests) == 1
+    assert fake.sleeps == []
+
+
+async def test_403_limit_on_a_create_call_is_retried_until_the_budget_is_spent() -> None:
+    reset_ms = str(int(NOW * 1000) + 1500)
+    limited = failure(403, "limit", "call-rate-limit", **{"X-RateLimit-Reset": reset_ms})
+    fake = FakeCatapult(limited, limited)
+    error = await _raises(
+        fake, lambda c: c.create_call("+19195550187", "+14155550123"), max_attempts=2
+    )
+    assert (error.status, error.category, error.code, error.attempts) == (
+        403,
+        "limit",
+        "call-rate-limit",
+        2,
+    )
+    assert error.outcome_unknown is False  # refused, so safe to send again later
+    assert fake.sleeps == [pytest.approx(1.5)]  # the reset header is honoured on 403 too
+    assert len(fake.requests) == 2
+
+
+async def test_403_limit_on_a_batch_resends_the_whole_batch() -> None:
+    results = [{"result": "accepted", "location": f"{BASE}{U}/messages/m-b1"}]
+    fake = FakeCatapult(
+        failure(403, "limit", "message-rate-limit-overall"), ok(results, status=202)
+    )
+    batch = [OutboundMessage(from_="+19195550187", to="+14155550123", text="x")]
+    async with fake.client() as client:
+        [result] = await client.send_messages(batch)
+    assert result.message_id == "m-b1"
+    assert fake.requests[0].content == fake.requests[1].content
+    assert fake.sleeps == [0.5]
+
+
+@pytest.mark.parametrize("reset", ["soon", "nan", "inf", ""])
+async def test_429_with_an_unreadable_reset_backs_off(reset: str) -> None:
+    fake = FakeCatapult(
+        failure(429, "too-many-requests", "rate-limit-reached", **{"X-RateLimit-Reset": reset}),
+        ok(APP),
+    )
+    async with fake.client() as client:
+        assert (await client.get_application("a-1")).id == APP["id"]
+    assert fake.sleeps == [0.5]
+
+
+async def test_429_with_a_reset_already_past_retries_without_waiting() -> None:
+    past_ms = str(int(NOW * 1000) - 5000)
+    fake = FakeCatapult(
+        failure(429, "too-many-requests", "rate-limit-reached", **{"X-RateLimit-Reset": past_ms}),
+        empty(),
+    )
+    async with fake.client() as client:
+        await client.delete_application("a-1")
+    assert fake.sleeps == [0.0]
+    assert len(fake.requests) == 2
+
+
+async def test_bare_5xx_on_a_batch_leaves_outcome_unknown() -> None:
+    fake = FakeCatapult(httpx.Response(502, text="<html>Bad Gateway</html>"))
+    batch = [OutboundMessage(from_="+19195550187", to="+14155550123", text="x")]
+    error = await _raises(fake, lambda c: c.send_messages(batch))
+    assert error.outcome_unknown is True
+    assert "outcome is unknown" in str(error)
+    assert len(fake.requests) == 1
+
+
+async def test_5xx_on_search_and_order_is_not_retried() -> None:
+    fake = FakeCatapult(failure(503, "unavailable", "number-allocator-unavailable"))
+    error = await _raises(fake, lambda c: c.order_local_numbers(area_code="919"))
+    assert (error.status, error.code) == (503, "number-allocator-unavailable")
+    assert len(fake.requests) == 1
+
+
+def _garbled() -> httpx.Response:
+    # A body the Content-Encoding cannot decode: httpx raises DecodingError while reading.
+    return httpx.Response(
+        201, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(b"not gzip")
+    )
+
+
+async def test_undecodable_answer_to_a_create_is_outcome_unknown() -> None:
+    fake = FakeCatapult(_garbled())
+    error = await _raises(fake, _send)
+    assert (error.status, error.category, error.code) == (None, "network", "decoding-error")
+    assert error.outcome_unknown is True
+    assert len(fake.requests) == 1
+
+
+async def test_undecodable_answer_to_a_read_is_retried() -> None:
+    fake = FakeCatapult(_garbled(), ok(APP))
+    async with fake.client() as client:
+        assert (await client.get_application("a-1")).id == APP["id"]
+    assert fake.sleeps == [0.5]
+
+
+async def test_write_timeout_on_a_transfer_is_outcome_unknown() -> None:
+    fake = FakeCatapult(httpx.WriteTimeout("stalled"))
+    error = await _raises(fake, lambda c: c.transfer_call("c-1", "+14155550199"))
+    assert error.outcome_unknown is True
+    assert error.code == "write-timeout"
+    assert len(fake.requests) == 1
+
+
+async def test_an_accepted_batch_we_cannot_read_is_outcome_unknown() -> None:
+    fake = FakeCatapult(httpx.Response(202, text="accepted"))
+    batch = [OutboundMessage(from_="+19195550187", to="+14155550123", text="x")]
+    error = await _raises(fake, lambda c: c.send_messages(batch))
+    assert (error.status, error.category) == (202, "invalid-response")
+    assert error.outcome_unknown is True
+    assert "outcome is unknown" in str(error)
+    assert len(fake.requests) == 1
+
+
+async def test_an_order_answer_without_locations_is_outcome_unknown() -> None:
+    fake = FakeCatapult(ok([{"number": "+19195550187", "price": "0.35"}], status=201))
+    error = await _raises(fake, lambda c: c.order_toll_free_numbers(quantity=1))
+    assert (error.status, error.category) == (201, "invalid-response")
+    assert error.outcome_unknown is True
+    assert len(fake.requests) == 1
+
+
+async def test_an_unreadable_read_is_not_outcome_unknown() -> None:
+    fake = FakeCatapult(ok([{"no": "id"}]))
+    error = await _raises(fake, lambda c: c.list_applications())
+    assert error.category == "invalid-response"
+    assert error.outcome_unknown is False

@@ -9,6 +9,7 @@ import pytest
 
 from smsconsole.catapult.models import (
     Application,
+    ApplicationSettings,
     Audio,
     Message,
     OutboundMessage,
@@ -73,3 +74,19 @@ def test_write_payloads_omit_unset_fields_and_use_wire_names() -> None:
         "callbackTimeout": 5000,
     }
     assert to_wire(Audio(file_url="", loop_enabled=True)) == {"fileUrl": "", "loopEnabled": True}
+
+
+def test_user_error_time_that_is_not_a_time_is_a_validation_error() -> None:
+    with pytest.raises(msgspec.ValidationError, match="'time'"):
+        convert({"id": "ue-1", "time": "yesterday"}, UserError)
+    assert convert({"id": "ue-1", "time": None}, UserError).time is None
+
+
+def test_application_settings_send_only_what_is_set() -> None:
+    assert to_wire(ApplicationSettings(name="x", auto_answer=False)) == {
+        "name": "x",
+        "autoAnswer": False,
+    }
+    assert to_wire(ApplicationSettings(incoming_call_url_callback_timeout=2000)) == {
+        "incomingCallUrlCallbackTimeout": 2000
+    }

@@ -28,6 +28,8 @@ def test_reset_header_is_epoch_milliseconds() -> None:
     assert rate_limit_reset_wait("1479308598680", now=1479308596.180) == pytest.approx(2.5)
     assert rate_limit_reset_wait("1479308598680", now=1479308600.0) == 0.0
     assert rate_limit_reset_wait("soon", now=0.0) is None
+    assert rate_limit_reset_wait("nan", now=0.0) is None
+    assert rate_limit_reset_wait("inf", now=0.0) is None
     assert rate_limit_reset_wait(None, now=0.0) is None
 
 

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator, Mapping
 
 from smsconsole.catapult.models import Audio, Call, Gather, Recording, to_wire
 from smsconsole.catapult.paging import Page
-from smsconsole.catapult.session import Session, drop_none, query, quote_segment
+from smsconsole.catapult.quirks import drop_nulls
+from smsconsole.catapult.session import Session, query, quote_segment
 
 
 class CallControl:
@@ -41,7 +42,7 @@ class CallControl:
 
         ``to`` is E.164 or ``sip:user@host``; ``call_timeout`` is the ring time in seconds.
         """
-        body = drop_none(
+        body = drop_nulls(
             {
                 "from": from_,
                 "to": to,
@@ -141,7 +142,7 @@ class CallControl:
         §7.3: the answer is 201 with the new outbound call's ``Location``. Like every
         create it is not resent if the connection breaks after sending.
         """
-        body = drop_none(
+        body = drop_nulls(
             {
                 "state": "transferring",
                 "transferTo": transfer_to,
@@ -204,7 +205,7 @@ class CallControl:
         prompt: Audio | None = None,
     ) -> str:
         """Start collecting digits on a call and answer the gather's id (``gtr-…``)."""
-        body = drop_none(
+        body = drop_nulls(
             {
                 "maxDigits": max_digits,
                 "interDigitTimeout": inter_digit_timeout,
@@ -225,7 +226,7 @@ class CallControl:
 
     async def start_recording(self, call_id: str, *, file_format: str | None = None) -> None:
         """Start recording a call (``file_format`` ``wav`` or ``mp3``)."""
-        body = drop_none({"recordingEnabled": True, "recordingFileFormat": file_format})
+        body = drop_nulls({"recordingEnabled": True, "recordingFileFormat": file_format})
         await self._session.post(self._call_path(call_id), body)
 
     async def stop_recording(self, call_id: str) -> None:

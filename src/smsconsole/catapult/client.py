@@ -24,7 +24,8 @@ know the first one did not take effect, or when repeating it is harmless:
   have been sent (``ReadTimeout``, ``ReadError``, ``WriteError``, ``RemoteProtocolError``…) is
   not retried and raises with ``outcome_unknown=True`` telling the user to check (e.g. list
   recent messages) before repeating; so does a bare ``5xx`` (no v1 error body, e.g. a proxy's
-  ``502``/``504``), which does not say whether the write reached Catapult.
+  ``502``/``504``), which does not say whether the write reached Catapult, and a ``2xx`` we
+  cannot read (no ``Location``, a garbled batch or order answer), since Catapult did act.
 
 All retries are bounded by :class:`~smsconsole.catapult.retry.RetryPolicy` (attempts and total
 wait); waiting goes through the injected ``sleep`` so tests never really wait.
@@ -45,6 +46,7 @@ from smsconsole.catapult.calls import CallControl
 from smsconsole.catapult.errors import CatapultError
 from smsconsole.catapult.models import (
     Application,
+    ApplicationSettings,
     BatchResult,
     Media,
     Message,
@@ -56,7 +58,7 @@ from smsconsole.catapult.models import (
 from smsconsole.catapult.numbers import NumberManagement
 from smsconsole.catapult.paging import Page
 from smsconsole.catapult.retry import RetryPolicy
-from smsconsole.catapult.session import Session, decode, drop_none, query, quote_segment, read_json
+from smsconsole.catapult.session import Session, decode, query, quote_segment, read_json
 
 DEFAULT_BASE_URL = "https://api.catapult.inetwork.com"
 MAX_BATCH = 50  # §5.1: more than 50 messages in one request → 403 multi-message-limit.
@@ -140,64 +142,17 @@ class CatapultClient(CallControl, NumberManagement):
             f"{self._user}/applications/{quote_segment(application_id)}", Application
         )
 
-    async def create_application(
-        self,
-        name: str,
-        *,
-        incoming_call_url: str | None = None,
-        incoming_call_url_callback_timeout: int | None = None,
-        incoming_call_fallback_url: str | None = None,
-        incoming_message_url: str | None = None,
-        incoming_message_url_callback_timeout: int | None = None,
-        incoming_message_fallback_url: str | None = None,
-        callback_http_method: str | None = None,
-        auto_answer: bool | None = None,
-    ) -> str:
-        """Create an application and answer its id. Give at least one incoming URL."""
-        body = drop_none(
-            {
-                "name": name,
-                "incomingCallUrl": incoming_call_url,
-                "incomingCallUrlCallbackTimeout": incoming_call_url_callback_timeout,
-                "incomingCallFallbackUrl": incoming_call_fallback_url,
-                "incomingMessageUrl": incoming_message_url,
-                "incomingMessageUrlCallbackTimeout": incoming_message_url_callback_timeout,
-                "incomingMessageFallbackUrl": incoming_message_fallback_url,
-                "callbackHttpMethod": callback_http_method,
-                "autoAnswer": auto_answer,
-            }
-        )
-        return await self._session.create(f"{self._user}/applications", body)
+    async def create_application(self, settings: ApplicationSettings) -> str:
+        """Create an application and answer its id (``a-…``).
 
-    async def update_application(
-        self,
-        application_id: str,
-        *,
-        name: str | None = None,
-        incoming_call_url: str | None = None,
-        incoming_call_url_callback_timeout: int | None = None,
-        incoming_call_fallback_url: str | None = None,
-        incoming_message_url: str | None = None,
-        incoming_message_url_callback_timeout: int | None = None,
-        incoming_message_fallback_url: str | None = None,
-        callback_http_method: str | None = None,
-        auto_answer: bool | None = None,
-    ) -> None:
-        """Change the given fields of an application; fields left ``None`` keep their value."""
-        body = drop_none(
-            {
-                "name": name,
-                "incomingCallUrl": incoming_call_url,
-                "incomingCallUrlCallbackTimeout": incoming_call_url_callback_timeout,
-                "incomingCallFallbackUrl": incoming_call_fallback_url,
-                "incomingMessageUrl": incoming_message_url,
-                "incomingMessageUrlCallbackTimeout": incoming_message_url_callback_timeout,
-                "incomingMessageFallbackUrl": incoming_message_fallback_url,
-                "callbackHttpMethod": callback_http_method,
-                "autoAnswer": auto_answer,
-            }
-        )
-        await self._session.post(f"{self._user}/applications/{quote_segment(application_id)}", body)
+        ``settings.name`` is required, and at least one incoming URL (§2).
+        """
+        return await self._session.create(f"{self._user}/applications", to_wire(settings))
+
+    async def update_application(self, application_id: str, changes: ApplicationSettings) -> None:
+        """Change the fields set in ``changes``; the others keep their value (§2, §1.3)."""
+        path = f"{self._user}/applications/{quote_segment(application_id)}"
+        await self._session.post(path, to_wire(changes))
 
     async def delete_application(self, application_id: str) -> None:
         """Delete an application."""

@@ -123,12 +123,12 @@ def parse_error_body(body: bytes) -> dict[str, object] | None:
 def details_pairs(raw: object) -> tuple[tuple[str, str], ...]:
     """Turn v1 ``details`` (a list of ``{name, value}``, or a plain object) into pairs."""
     if isinstance(raw, Mapping):
-        return tuple((str(name), _text(value)) for name, value in raw.items())
+        return tuple((str(name), text_of(value)) for name, value in raw.items())
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, list):
         for item in raw:
             if isinstance(item, Mapping) and "name" in item:
-                pairs.append((str(item["name"]), _text(item.get("value"))))
+                pairs.append((str(item["name"]), text_of(item.get("value"))))
     return tuple(pairs)
 
 
@@ -146,9 +146,9 @@ def error_from_response(
         snippet = body.decode("utf-8", errors="replace").strip()[:200]
         message = f"Catapult answered HTTP {status}" + (f": {snippet}" if snippet else "")
         return CatapultError(message, status=status, category=category, method=method, path=path)
-    category = _text(parsed.get("category")) or _CATEGORY_BY_STATUS.get(status, "")
-    code = _text(parsed.get("code"))
-    message = _text(parsed.get("message")) or code or f"Catapult answered HTTP {status}"
+    category = text_of(parsed.get("category")) or _CATEGORY_BY_STATUS.get(status, "")
+    code = text_of(parsed.get("code"))
+    message = text_of(parsed.get("message")) or code or f"Catapult answered HTTP {status}"
     return CatapultError(
         message,
         status=status,
@@ -160,7 +160,8 @@ def error_from_response(
     )
 
 
-def _text(value: object) -> str:
+def text_of(value: object) -> str:
+    """A v1 value as text for an error field: ``None`` is empty, numbers in decimal."""
     if value is None:
         return ""
     return value if isinstance(value, str) else str(value)

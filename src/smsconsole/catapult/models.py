@@ -11,25 +11,29 @@ Write payloads (:class:`OutboundMessage`, :class:`Audio`) omit unset fields, so 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import msgspec
 
-from smsconsole.catapult.errors import details_pairs
-from smsconsole.catapult.quirks import as_str
+from smsconsole.catapult.errors import details_pairs, text_of
+from smsconsole.catapult.quirks import as_str, as_time
 
 T = TypeVar("T")
 
 # ---------------------------------------------------------------------------------------------
-# Read models
+# Read models (ApplicationSettings is also the create/update payload; Application extends it)
 
 
-class Application(msgspec.Struct, frozen=True, rename="camel"):
-    """An application: the callback URLs for inbound calls and messages (§2)."""
+class ApplicationSettings(msgspec.Struct, frozen=True, rename="camel", omit_defaults=True):
+    """The writable fields of an application (§2): a create, or the changes of an update.
 
-    id: str
+    Fields left ``None`` are not sent, so an update keeps their current value. A create needs
+    ``name`` and at least one of ``incoming_call_url``/``incoming_message_url``; timeouts are
+    milliseconds (≤ 10000); ``callback_http_method`` is ``GET`` or ``POST``.
+    """
+
     name: str | None = None
     incoming_call_url: str | None = None
     incoming_call_url_callback_timeout: int | None = None
@@ -37,9 +41,21 @@ class Application(msgspec.Struct, frozen=True, rename="camel"):
     incoming_message_url: str | None = None
     incoming_message_url_callback_timeout: int | None = None
     incoming_message_fallback_url: str | None = None
-    incoming_sms_url: str | None = None
     callback_http_method: str | None = None
     auto_answer: bool | None = None
+
+
+class Application(ApplicationSettings, frozen=True, kw_only=True):
+    """An application: the callback URLs for inbound calls and messages (§2).
+
+    Attributes:
+        id: the application's id (``a-…``).
+        incoming_sms_url: legacy alias of ``incoming_message_url`` (§1.11).
+        message_api_version: present in one SDK's model only; purpose undocumented.
+    """
+
+    id: str
+    incoming_sms_url: str | None = None
     message_api_version: str | None = None
 
 
@@ -348,26 +364,17 @@ def _batch_result(item: object) -> BatchResult:
     raw_error = item.get("error")
     if isinstance(raw_error, dict):
         error = ErrorBody(
-            category=_stringify(raw_error.get("category")),
-            code=_stringify(raw_error.get("code")),
-            message=_stringify(raw_error.get("message") or raw_error.get("code")),
+            category=text_of(raw_error.get("category")),
+            code=text_of(raw_error.get("code")),
+            message=text_of(raw_error.get("message") or raw_error.get("code")),
             details=details_pairs(raw_error.get("details")),
         )
     return BatchResult(
-        result=_stringify(item.get("result")) or ("error" if error else "accepted"),
+        result=text_of(item.get("result")) or ("error" if error else "accepted"),
         message_id=message_id,
         location=location if isinstance(location, str) else None,
         error=error,
     )
-
-
-def epoch_ms_or_iso(value: object) -> object:
-    """Read a time that may be an ISO string or epoch milliseconds (§1.7)."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, tz=UTC)
-    if isinstance(value, str) and value.strip().isdigit():
-        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
-    return value
 
 
 def _fix_message(raw: dict[str, Any]) -> dict[str, Any]:
@@ -379,21 +386,18 @@ def _fix_message(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _fix_user_error(raw: dict[str, Any]) -> dict[str, Any]:
-    fixed = {**raw, "time": epoch_ms_or_iso(raw.get("time"))}
+    fixed = dict(raw)
+    if raw.get("time") is not None:
+        # §1.7: the user-error resource has shown epoch milliseconds instead of ISO text.
+        fixed["time"] = as_time(raw["time"], "time")
     details = raw.get("details")
     if isinstance(details, list):
         fixed["details"] = [
-            {**item, "value": _stringify(item.get("value")), "id": item.get("id")}
+            {**item, "value": text_of(item.get("value")), "id": item.get("id")}
             for item in details
             if isinstance(item, dict)
         ]
     return fixed
-
-
-def _stringify(value: object) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else str(value)
 
 
 _FIXES: dict[type[Any], Callable[[dict[str, Any]], dict[str, Any]]] = {

@@ -14,7 +14,8 @@ from smsconsole.catapult.models import (
     convert_ordered_numbers,
 )
 from smsconsole.catapult.paging import Page
-from smsconsole.catapult.session import Session, decode, drop_none, query, quote_segment, read_json
+from smsconsole.catapult.quirks import drop_nulls
+from smsconsole.catapult.session import Session, decode, query, quote_segment, read_json
 
 
 class NumberManagement:
@@ -108,7 +109,7 @@ class NumberManagement:
         fallback_number: str | None = None,
     ) -> str:
         """Buy one available number (E.164) and answer its id (``n-…``)."""
-        body = drop_none(
+        body = drop_nulls(
             {
                 "number": number,
                 "name": name,
@@ -179,7 +180,7 @@ class NumberManagement:
         fallback_number: str | None = None,
     ) -> None:
         """Change the given fields of a number; ``application_id=""`` detaches it."""
-        body = drop_none(
+        body = drop_nulls(
             {"applicationId": application_id, "name": name, "fallbackNumber": fallback_number}
         )
         await self._session.post(self._number_path(number_id_or_e164), body)

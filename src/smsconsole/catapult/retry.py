@@ -6,6 +6,7 @@ Pure decisions over plain values; :mod:`smsconsole.catapult.session` applies the
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from smsconsole.catapult.errors import CatapultError
@@ -62,6 +63,8 @@ def rate_limit_reset_wait(reset_header: str | None, now: float) -> float | None:
     try:
         reset_ms = float(reset_header.strip())
     except ValueError:
+        return None
+    if not math.isfinite(reset_ms):  # "nan"/"inf" parse as floats but say nothing
         return None
     return max(reset_ms / 1000.0 - now, 0.0)
 

@@ -32,8 +32,14 @@ USER_AGENT = f"smsconsole/{__version__}"
 
 # The request never left this machine, so sending it again cannot duplicate anything.
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-# The connection broke somewhere after the request started: the server may have acted on it.
-_MAYBE_SENT = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+# The exchange broke somewhere after the request started: the server may have acted on it.
+# A DecodingError (a garbled Content-Encoding) means it did answer, with a status we lost.
+_MAYBE_SENT = (
+    httpx.TimeoutException,
+    httpx.NetworkError,
+    httpx.RemoteProtocolError,
+    httpx.DecodingError,
+)
 
 
 class Session:
@@ -119,7 +125,7 @@ class Session:
                 response = await self._http.request(
                     method, path, params=params, content=body or content, headers=all_headers
                 )
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:
                 error, wait = self._transport_failure(exc, method, shown, attempt, creates)
             else:
                 if response.is_success:
@@ -145,29 +151,33 @@ class Session:
             await self._sleep(wait)
 
     def _transport_failure(
-        self, exc: httpx.TransportError, method: str, path: str, attempt: int, creates: bool
+        self, exc: httpx.RequestError, method: str, path: str, attempt: int, creates: bool
     ) -> tuple[CatapultError, float | None]:
         code = _kebab(type(exc).__name__)
+        detail = str(exc) or code
+        retry, unknown = None, False
         if isinstance(exc, _NEVER_SENT):
-            message = f"Could not reach Catapult ({str(exc) or code})"
-            error = CatapultError(message, category="network", code=code, method=method, path=path)
-            return error, self._retry.backoff(attempt)
-        if method == "GET" and isinstance(exc, _MAYBE_SENT):
-            message = f"The connection to Catapult failed ({str(exc) or code})"
-            error = CatapultError(message, category="network", code=code, method=method, path=path)
-            return error, self._retry.backoff(attempt)
-        if not isinstance(exc, _MAYBE_SENT):
-            message = f"The request to Catapult failed ({str(exc) or code})"
-            error = CatapultError(message, category="network", code=code, method=method, path=path)
-            return error, None
-        message = (
-            f"The connection failed ({str(exc) or code}) after the request may have reached "
-            f"Catapult. {_unknown_outcome_advice(creates)}"
-        )
+            message, retry = f"Could not reach Catapult ({detail})", self._retry.backoff(attempt)
+        elif not isinstance(exc, _MAYBE_SENT):
+            message = f"The request to Catapult failed ({detail})"
+        elif method == "GET":
+            message = f"The exchange with Catapult failed ({detail})"
+            retry = self._retry.backoff(attempt)
+        else:
+            message = (
+                f"The exchange failed ({detail}) after the request may have reached "
+                f"Catapult. {_unknown_outcome_advice(creates)}"
+            )
+            unknown = True
         error = CatapultError(
-            message, category="network", code=code, method=method, path=path, outcome_unknown=True
+            message,
+            category="network",
+            code=code,
+            method=method,
+            path=path,
+            outcome_unknown=unknown,
         )
-        return error, None
+        return error, retry
 
     async def get_list(self, path: str, params: Params | None, type_: type[T]) -> list[T]:
         """GET a JSON array (no paging) and decode its items as ``type_``."""
@@ -216,7 +226,7 @@ class Session:
 
 def query(values: Mapping[str, QueryValue]) -> dict[str, str]:
     """Query parameters as wire strings: ``None`` dropped, booleans ``true``/``false``,
-    date-times as ``yyyy-MM-dd HH:mm:ss`` in UTC (§5.3)."""
+    date-times as ``yyyy-MM-dd HH:mm:ss[.SSS]`` in UTC (§5.3; a naive one is taken as UTC)."""
     params: dict[str, str] = {}
     for key, value in values.items():
         if value is None:
@@ -224,16 +234,18 @@ def query(values: Mapping[str, QueryValue]) -> dict[str, str]:
         if isinstance(value, bool):
             params[key] = "true" if value else "false"
         elif isinstance(value, datetime):
-            when = value.astimezone(UTC) if value.tzinfo else value
-            params[key] = when.strftime("%Y-%m-%d %H:%M:%S")
+            params[key] = _query_time(value)
         else:
             params[key] = str(value)
     return params
 
 
-def drop_none(body: Mapping[str, object]) -> dict[str, object]:
-    """A JSON body without ``None`` values: v1 reads ``null`` as "not supplied" (§1.3)."""
-    return {key: value for key, value in body.items() if value is not None}
+def _query_time(value: datetime) -> str:
+    when = value.astimezone(UTC) if value.tzinfo else value
+    text = when.strftime("%Y-%m-%d %H:%M:%S")
+    # Milliseconds are kept (§5.3 allows `.SSS`): dropping them would move a toDateTime
+    # bound earlier and silently leave out the messages of that last second.
+    return f"{text}.{when.microsecond // 1000:03d}" if when.microsecond else text
 
 
 def read_json(response: httpx.Response, path: str) -> Any:
@@ -274,9 +286,9 @@ def location_id(response: httpx.Response, path: str) -> str:
             path,
             "Catapult accepted the request but sent no Location header, so the new id is "
             "unknown; list the resources to find it instead of repeating the request",
+            advise=False,
         )
         error.code = "missing-location"
-        error.outcome_unknown = True
         raise error from None
 
 
@@ -285,14 +297,23 @@ def quote_segment(value: str) -> str:
     return quote(value, safe="")
 
 
-def _invalid(response: httpx.Response, path: str, message: str) -> CatapultError:
+def _invalid(
+    response: httpx.Response, path: str, message: str, *, advise: bool = True
+) -> CatapultError:
+    method = response.request.method
+    # A 2xx to a write we cannot read (a batch's 202, a search-and-order's 201) still means
+    # Catapult acted on it: messages went out, numbers were bought. Say so, to stop a repeat.
+    unknown = method != "GET"
+    if unknown and advise:
+        message += f". {_unknown_outcome_advice(creates=True)}"
     return CatapultError(
         message,
         status=response.status_code,
         category="invalid-response",
         code="unexpected-body",
-        method=response.request.method,
+        method=method,
         path=path,
+        outcome_unknown=unknown,
     )
 
 

@@ -1,0 +1,198 @@
+"""Fixtures: the real sandbox and a callback receiver, both under uvicorn on loopback port 0.
+
+With ``--import-mode=importlib`` test modules cannot import this file, so helpers reach the
+tests as fixtures: ``sandbox``, ``receiver``, ``serve`` (run any ASGI app on port 0) and
+``wait_for`` (poll a predicate with a timeout).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from smsconsole.sandbox.app import create_sandbox_app
+
+USER = "u-sandbox"
+AUTH = ("t-sandbox", "s-sandbox")
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on 127.0.0.1:0; yield its base URL."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
+                await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(10):
+            await task
+
+
+async def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Poll ``predicate`` until true; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110 - state changes in another server's tasks
+            await asyncio.sleep(0.01)
+
+
+@dataclass
+class Sandbox:
+    """A running sandbox: its app, base URL, and an authenticated client on ``/v1``."""
+
+    app: Starlette
+    base: str
+    client: httpx.AsyncClient
+
+    @property
+    def state(self) -> Any:
+        """The ``Sandbox`` runtime (world, delivery log...)."""
+        return self.app.state.sandbox
+
+    def user(self, path: str) -> str:
+        """``/v1/users/{u}/<path>``."""
+        return f"/v1/users/{USER}/{path}"
+
+    async def create_app(self, **fields: Any) -> str:
+        """Create an application; return its id."""
+        body = {"name": "test", **fields}
+        response = await self.client.post(self.user("applications"), json=body)
+        assert response.status_code == 201, response.text
+        return str(response.headers["location"].rsplit("/", 1)[1])
+
+    async def order(self, app_id: str | None = None, **query: str) -> dict[str, Any]:
+        """Search-and-order one local number (default Raleigh NC); assign it to ``app_id``."""
+        params = query or {"state": "NC", "city": "Raleigh"}
+        response = await self.client.post("/v1/availableNumbers/local", params=params)
+        assert response.status_code == 201, response.text
+        number: dict[str, Any] = response.json()[0]
+        number["id"] = number["location"].rsplit("/", 1)[1]
+        if app_id is not None:
+            update = {"applicationId": app_id}
+            updated = await self.client.post(self.user(f"phoneNumbers/{number['id']}"), json=update)
+            assert updated.status_code == 200
+        return number
+
+    async def sim(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        """POST a simulation endpoint; return its JSON."""
+        async with httpx.AsyncClient(base_url=self.base) as plain:
+            response = await plain.post(f"/sandbox/{path}", json=body)
+        assert response.status_code in (200, 201), response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@dataclass
+class Received:
+    """One request the receiver got."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]
+    body: bytes
+
+    def event(self) -> dict[str, Any]:
+        """The event: the JSON body (POST) or the query string (GET; lists repeat)."""
+        if self.method == "POST":
+            data: dict[str, Any] = json.loads(self.body)
+            return data
+        result: dict[str, Any] = {}
+        for key, value in self.query:
+            if key == "media":
+                result.setdefault(key, []).append(value)
+            else:
+                result[key] = value
+        return result
+
+
+@dataclass
+class Receiver:
+    """A callback receiver: records requests; per-path behaviour ``ok``/``fail``/``slow``."""
+
+    base: str = ""
+    requests: list[Received] = field(default_factory=list)
+    behaviour: dict[str, str] = field(default_factory=dict)
+
+    def at(self, path: str) -> list[Received]:
+        """Requests received on ``path``."""
+        return [r for r in self.requests if r.path == path]
+
+    def events(self, path: str) -> list[dict[str, Any]]:
+        """Events received on ``path``, in arrival order."""
+        return [r.event() for r in self.at(path)]
+
+
+@pytest.fixture
+async def sandbox() -> AsyncIterator[Sandbox]:
+    """A fast sandbox (delays x0.01, callback timeout cap 0.5 s)."""
+    app = create_sandbox_app(seed=7, speed=0.01, callback_timeout_cap=0.5)
+    async with serve(app) as base, httpx.AsyncClient(base_url=base, auth=AUTH) as client:
+        yield Sandbox(app, base, client)
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    """A loopback callback receiver."""
+    state = Receiver()
+
+    async def record(request: Request) -> Response:
+        body = await request.body()
+        state.requests.append(
+            Received(
+                request.method,
+                request.url.path,
+                list(request.query_params.multi_items()),
+                dict(request.headers),
+                body,
+            )
+        )
+        mode = state.behaviour.get(request.url.path, "ok")
+        if mode == "fail":
+            return Response("boom", 500)
+        if mode == "slow":
+            await asyncio.sleep(1)
+        return Response("")
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["GET", "POST"])])
+    async with serve(app) as base:
+        state.base = base
+        yield state
+
+
+@pytest.fixture
+def serve_app() -> Callable[[Any], contextlib.AbstractAsyncContextManager[str]]:
+    """``async with serve_app(app) as base_url``: any ASGI app on loopback port 0."""
+    return serve
+
+
+@pytest.fixture
+def wait() -> Callable[..., Any]:
+    """``await wait(predicate, seconds=5)``."""
+    return wait_for
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def realtime_sandbox() -> AsyncIterator[Sandbox]:
+    """One sandbox at real speed shared by a module (tests must mark loop_scope="module")."""
+    app = create_sandbox_app(seed=11, speed=1.0, callback_timeout_cap=0.5)
+    async with serve(app) as base, httpx.AsyncClient(base_url=base, auth=AUTH) as client:
+        yield Sandbox(app, base, client)
