@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,11 +90,15 @@ def receive_frame() -> Any:
 
 @contextlib.asynccontextmanager
 async def running_server(
-    serve: Any, store_path: Path, provider: CatapultClient | None = None, **env: str
+    serve: Any,
+    store_path: Path,
+    provider: CatapultClient | None = None,
+    sock: socket.socket | None = None,
+    **env: str,
 ) -> AsyncIterator[Running]:
     settings = server_settings(store_path, **env)
     app = create_app(settings, provider=provider)
-    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+    async with serve(app, sock) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
         yield Running(url, http, settings)
 
 
@@ -108,8 +113,13 @@ async def server(serve: Any, tmp_path: Path) -> AsyncIterator[Running]:
 def start_server(serve: Any) -> Any:
     """``async with start_server(path, provider=...) as running`` for custom servers."""
 
-    def start(store_path: Path, provider: CatapultClient | None = None, **env: str) -> Any:
-        return running_server(serve, store_path, provider, **env)
+    def start(
+        store_path: Path,
+        provider: CatapultClient | None = None,
+        sock: socket.socket | None = None,
+        **env: str,
+    ) -> Any:
+        return running_server(serve, store_path, provider, sock, **env)
 
     return start
 

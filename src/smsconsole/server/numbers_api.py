@@ -12,6 +12,7 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from smsconsole.catapult.models import ApplicationSettings
 from smsconsole.server.http import (
     authorized,
     json_object,
@@ -186,38 +187,40 @@ async def list_applications(request: Request) -> JSON:
     return JSON({"items": await on_provider("listing applications", collect()), "next": None})
 
 
-def _application_fields(
+def _application_settings(
     request: Request, body: dict[str, Any], *, creating: bool
-) -> dict[str, Any]:
-    server = settings(request).server
-    fields: dict[str, Any] = {}
-    for name in ("incoming_call_url", "incoming_message_url", "callback_http_method", "name"):
-        value = text_field(body, name)
-        if value is not None:
-            fields[name] = value
-    if "auto_answer" in body:
-        if not isinstance(body["auto_answer"], bool):
-            raise ApiError(400, "'auto_answer' must be true or false")
-        fields["auto_answer"] = body["auto_answer"]
+) -> ApplicationSettings:
+    auto_answer = body.get("auto_answer")
+    if auto_answer is not None and not isinstance(auto_answer, bool):
+        raise ApiError(400, "'auto_answer' must be true or false")
+    method = text_field(body, "callback_http_method")
+    if method is not None and method.upper() not in ("GET", "POST"):
+        raise ApiError(400, "'callback_http_method' must be GET or POST")
+    call_url = text_field(body, "incoming_call_url")
+    message_url = text_field(body, "incoming_message_url")
     if creating:
         # This server's callbacks, with its credentials, unless told otherwise.
-        fields.setdefault("incoming_call_url", callback_url(server, "calls"))
-        fields.setdefault("incoming_message_url", callback_url(server, "messages"))
-    return fields
+        server = settings(request).server
+        call_url = call_url or callback_url(server, "calls")
+        message_url = message_url or callback_url(server, "messages")
+    return ApplicationSettings(
+        name=text_field(body, "name"),
+        incoming_call_url=call_url,
+        incoming_message_url=message_url,
+        callback_http_method=method.upper() if method else None,
+        auto_answer=auto_answer,
+    )
 
 
 @authorized
 async def create_application(request: Request) -> JSON:
     """Create an application; its callback URLs default to this server's."""
     body = await json_object(request)
-    fields = _application_fields(request, body, creating=True)
-    name = fields.pop("name", None)
-    if not name:
+    fields = _application_settings(request, body, creating=True)
+    if not (fields.name or "").strip():
         raise ApiError(400, "'name' is required")
     client = provider(request)
-    created = await on_provider(
-        "creating the application", client.create_application(name, **fields)
-    )
+    created = await on_provider("creating the application", client.create_application(fields))
     application = await on_provider("reading the application", client.get_application(created))
     return JSON(snake(application), status_code=201)
 
@@ -226,11 +229,11 @@ async def create_application(request: Request) -> JSON:
 async def update_application(request: Request) -> JSON:
     """Change an application's name, callback URLs, method or auto-answer."""
     body = await json_object(request)
-    fields = _application_fields(request, body, creating=False)
+    changes = _application_settings(request, body, creating=False)
     client = provider(request)
     application_id = request.path_params["application_id"]
     await on_provider(
-        "updating the application", client.update_application(application_id, **fields)
+        "updating the application", client.update_application(application_id, changes)
     )
     application = await on_provider(
         "reading the application", client.get_application(application_id)
