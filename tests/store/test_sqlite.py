@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from smsconsole import domain
-from smsconsole.store.base import CallbackRecord, NumberRecord, StoredEvent
+from smsconsole.records import NumberRecord
+from smsconsole.store.base import CallbackRecord, StoredEvent
 from smsconsole.store.sqlite import SqliteStore, fts_query
 
 OURS = "+19195550187"

@@ -14,6 +14,7 @@ from starlette.routing import BaseRoute, Route
 
 from smsconsole.catapult.errors import CatapultError
 from smsconsole.catapult.models import OutboundMessage
+from smsconsole.records import Page
 from smsconsole.server import calls_api, numbers_api
 from smsconsole.server.http import (
     authorized,
@@ -30,7 +31,6 @@ from smsconsole.server.http import (
 from smsconsole.server.responses import JSON, ApiError
 from smsconsole.server.sync import catch_up, sync_numbers
 from smsconsole.server.urls import callback_url
-from smsconsole.store.base import Page
 
 MAX_TEXT: Final = 2048  # reference §5.1
 MAX_MEDIA_BYTES: Final = 1_500_000  # reference §5.1: MMS media total at most 1.5 MB

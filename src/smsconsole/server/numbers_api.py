@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from smsconsole.catapult.models import ApplicationSettings
+from smsconsole.records import NumberRecord
 from smsconsole.server.http import (
     authorized,
     json_object,
@@ -26,7 +27,6 @@ from smsconsole.server.http import (
 from smsconsole.server.responses import JSON, ApiError, snake
 from smsconsole.server.sync import sync_numbers
 from smsconsole.server.urls import callback_url
-from smsconsole.store.base import NumberRecord
 
 LOCAL_CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
 MAX_ORDER: Final = 10  # reference §3.3: search-and-order takes at most 10

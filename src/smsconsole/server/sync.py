@@ -21,7 +21,8 @@ from smsconsole.catapult.models import PhoneNumber
 from smsconsole.catapult.reconcile import message_event
 from smsconsole.config import Settings
 from smsconsole.domain import MessageEvent
-from smsconsole.store.base import NumberRecord, Store
+from smsconsole.records import NumberRecord
+from smsconsole.store.base import Store
 
 log = logging.getLogger(__name__)
 

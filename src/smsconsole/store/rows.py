@@ -9,7 +9,8 @@ from typing import Any
 import msgspec
 
 from smsconsole.calls import Call
-from smsconsole.store.base import Conversation, StoredEvent
+from smsconsole.records import Conversation
+from smsconsole.store.base import StoredEvent
 from smsconsole.threads import Message
 
 MESSAGE_COLUMNS = (

@@ -22,20 +22,9 @@ from typing import Any, Final, TypeVar
 
 from smsconsole.calls import Call
 from smsconsole.domain import CallbackEvent, MessageEvent
+from smsconsole.records import Contact, Conversation, LoggedCallback, NumberRecord, Page, SearchHit
 from smsconsole.store import ingest as writes
-from smsconsole.store.base import (
-    CallbackRecord,
-    Contact,
-    Conversation,
-    Durability,
-    Ingested,
-    Listener,
-    LoggedCallback,
-    NumberRecord,
-    Page,
-    SearchHit,
-    StoredEvent,
-)
+from smsconsole.store.base import CallbackRecord, Durability, Ingested, Listener, StoredEvent
 from smsconsole.store.rows import (
     CALL_COLUMNS,
     CONVERSATION_COLUMNS,
