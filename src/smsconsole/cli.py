@@ -129,6 +129,63 @@ def sandbox(
     )
 
 
+@main.command()
+@click.option("--port", type=int, default=0, help="Server port (default: any free port).")
+@click.option("--sandbox-port", type=int, default=0, help="Sandbox port (default: any free port).")
+@click.option(
+    "--data",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the demo's data here (default: a temporary directory, removed on exit).",
+)
+@click.option("--no-contacts", is_flag=True, help="No simulated people texting and calling.")
+def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool) -> None:
+    """Sandbox, server and console in one process: try smsconsole with no account.
+
+    Sets up an application and a number in the sandbox the way the provider's getting-started
+    guide does, then opens the console. Simulated people text and call; quit with ctrl+q.
+    """
+    import asyncio
+
+    from smsconsole.demo import DemoOptions, run_demo
+
+    asyncio.run(run_demo(DemoOptions(port, sandbox_port, data, contacts=not no_contacts)))
+
+
+@main.command()
+@click.argument("url", required=False)
+@click.option(
+    "--token", default=None, help="The server's token (default: server.token from the config)."
+)
+@config_option
+@click.option("--no-notify", is_flag=True, help="No bell or desktop notifications.")
+def attach(url: str | None, token: str | None, config_file: Path | None, no_notify: bool) -> None:
+    """Open the console on a running server (default: the one in the config).
+
+    The token is best given as SMSCONSOLE_SERVER_TOKEN rather than --token, which other
+    users of this machine can see in the process list.
+    """
+    settings = settings_or_exit(config_file)
+    address = (url or f"http://{settings.server.host}:{settings.server.port}").rstrip("/")
+    if "://" not in address:
+        address = f"http://{address}"
+    secret = token or settings.server.token
+    if not secret:
+        fail("no token: pass --token or set SMSCONSOLE_SERVER_TOKEN", EXIT_CONFIG)
+    from smsconsole import paths
+    from smsconsole.tui.app import SmsConsoleApp
+    from smsconsole.tui.client import ConsoleClient
+
+    client = ConsoleClient(address, secret)
+    SmsConsoleApp(
+        client,
+        region=settings.phone.default_region,
+        prefs_path=paths.data_dir() / "console.json",
+        server_label=address,
+        notifications=not no_notify,
+    ).run()
+
+
 @main.group()
 def config() -> None:
     """Inspect the configuration."""

@@ -126,6 +126,11 @@ def advance_message(current: Message, event: MessageEvent) -> Message:
     )
 
 
+def thread_cursor(message: Message) -> str:
+    """The cursor of a thread's page of messages older than ``message`` (keyset, not offset)."""
+    return f"{message.time}|{message.id}"
+
+
 def preview(message: Message) -> str:
     """One line that stands for the message in a conversation list."""
     text = " ".join(message.text.split())

@@ -196,3 +196,36 @@ async def realtime_sandbox() -> AsyncIterator[Sandbox]:
     app = create_sandbox_app(seed=11, speed=1.0, callback_timeout_cap=0.5)
     async with serve(app) as base, httpx.AsyncClient(base_url=base, auth=AUTH) as client:
         yield Sandbox(app, base, client)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_fast_sandbox() -> AsyncIterator[Sandbox]:
+    """One fast sandbox (delays x0.01, random ids) shared by a module.
+
+    Tests must mark ``loop_scope="module"``; reset it between tests with
+    ``await shared_fast_sandbox.sim("reset", {})``. Ids are random (no seed) so a reset world
+    never reuses an id a lifecycle of an earlier test still holds.
+    """
+    app = create_sandbox_app(speed=0.01, callback_timeout_cap=0.5)
+    async with serve(app) as base, httpx.AsyncClient(base_url=base, auth=AUTH) as client:
+        yield Sandbox(app, base, client)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_receiver() -> AsyncIterator[Receiver]:
+    """A callback receiver shared by a module (like ``receiver``; clear it between tests)."""
+    state = Receiver()
+
+    async def record(request: Request) -> Response:
+        body = await request.body()
+        query = list(request.query_params.multi_items())
+        headers = dict(request.headers)
+        state.requests.append(Received(request.method, request.url.path, query, headers, body))
+        if state.behaviour.get(request.url.path, "ok") == "fail":
+            return Response("boom", 500)
+        return Response("")
+
+    app = Starlette(routes=[Route("/{path:path}", record, methods=["GET", "POST"])])
+    async with serve(app) as base:
+        state.base = base
+        yield state

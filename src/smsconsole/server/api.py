@@ -197,6 +197,19 @@ async def list_events(request: Request) -> JSON:
 
 
 @authorized
+async def status(request: Request) -> JSON:
+    """Where the event log stands: a console loads state, then follows the feed from ``seq``."""
+    kept = store(request)
+    return JSON(
+        {
+            "seq": await kept.latest_seq(),
+            "provider": request.app.state.provider is not None,
+            "default_region": settings(request).phone.default_region,
+        }
+    )
+
+
+@authorized
 async def sync(request: Request) -> JSON:
     """Sync our numbers and record the messages missed while the server was down."""
     report = await on_provider(
@@ -219,6 +232,7 @@ def routes() -> list[BaseRoute]:
         Route("/api/contacts/{number}", put_contact, methods=["PUT"]),
         Route("/api/callbacks", list_callbacks),
         Route("/api/events", list_events),
+        Route("/api/status", status),
         Route("/api/sync", sync, methods=["POST"]),
         *calls_api.routes(),
         *numbers_api.routes(),

@@ -37,7 +37,7 @@ CREATE TABLE conversations (
 CREATE INDEX conversations_activity ON conversations (activity DESC);
 
 CREATE TABLE messages (
-    n INTEGER PRIMARY KEY AUTOINCREMENT,     -- arrival order; keyset cursor within a thread
+    n INTEGER PRIMARY KEY AUTOINCREMENT,     -- arrival order; the full-text index's rowid
     id TEXT NOT NULL UNIQUE,
     conversation_id TEXT NOT NULL,
     direction TEXT NOT NULL,
@@ -54,7 +54,7 @@ CREATE TABLE messages (
     error_code TEXT,
     error_message TEXT
 ) STRICT;
-CREATE INDEX messages_thread ON messages (conversation_id, n DESC);
+CREATE INDEX messages_thread ON messages (conversation_id, time DESC, id DESC);
 CREATE INDEX messages_time ON messages (time);
 
 CREATE VIRTUAL TABLE messages_fts USING fts5 (

@@ -36,7 +36,7 @@ from smsconsole.store.rows import (
     message_from_row,
 )
 from smsconsole.store.writer import Writer
-from smsconsole.threads import Message, now_utc
+from smsconsole.threads import Message, now_utc, thread_cursor
 
 T = TypeVar("T")
 SCHEMA_VERSION: Final = 1
@@ -223,19 +223,18 @@ class SqliteStore:
         return await self._read(query)
 
     async def messages(self, conversation_id: str, before: str | None, limit: int) -> Page[Message]:
-        """A conversation's messages, newest first; the cursor is ``time|n`` of the last."""
-        time, n = _time_cursor(before)
+        """A conversation's messages, newest first; the cursor is ``time|id`` of the last."""
+        time, message_id = _time_cursor(before)
 
         def query(connection: sqlite3.Connection) -> Page[Message]:
             rows = connection.execute(
-                f"SELECT n, {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?"
-                " AND (time, n) < (?, ?) ORDER BY time DESC, n DESC LIMIT ?",
-                (conversation_id, time, n, limit + 1),
+                f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ?"
+                " AND (time, id) < (?, ?) ORDER BY time DESC, id DESC LIMIT ?",
+                (conversation_id, time, message_id, limit + 1),
             ).fetchall()
             items = [message_from_row(row) for row in rows[:limit]]
-            more = len(rows) > limit
-            last = rows[limit - 1] if more else None
-            return Page(items, f"{last['time']}|{last['n']}" if last else None)
+            last = items[-1] if len(rows) > limit else None
+            return Page(items, thread_cursor(last) if last else None)
 
         return await self._read(query)
 
@@ -395,13 +394,13 @@ def _int_cursor(cursor: str | None) -> int:
         raise ValueError(f"bad cursor {cursor!r}") from None
 
 
-def _time_cursor(cursor: str | None) -> tuple[str, int]:
+def _time_cursor(cursor: str | None) -> tuple[str, str]:
     if not cursor:
-        return ("9999", 0)
-    time, _, n = cursor.rpartition("|")
-    if not time or not n.isdigit():
+        return ("9999", "")
+    time, _, message_id = cursor.rpartition("|")
+    if not time or not message_id:
         raise ValueError(f"bad cursor {cursor!r}")
-    return time, int(n)
+    return time, message_id
 
 
 def _migrate(connection: sqlite3.Connection) -> None:

@@ -1,0 +1,92 @@
+"""Command-palette providers: every console action, and search over all messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from smsconsole.phone import format_for_display
+from smsconsole.tui.client import ConsoleError
+
+if TYPE_CHECKING:
+    from smsconsole.tui.app import SmsConsoleApp
+
+ACTIONS: list[tuple[str, str, str]] = [
+    ("New conversation", "new_conversation", "Text any number from one of yours"),
+    ("Next unread conversation", "next_unread", "Jump to the next conversation with unread texts"),
+    ("Call log", "calls", "Calls with their states and durations"),
+    ("Name this contact", "name_contact", "Give the open conversation's number a name"),
+    ("Mute this conversation", "mute", "No bell or notification for it (toggle)"),
+    ("Notifications on/off", "toggle_notifications", "Bell and desktop notifications for all"),
+    ("Compose in $EDITOR", "compose_in_editor", "Write the message in your editor"),
+    ("Attach a file (MMS)", "attach", "Upload a file and send it with the message"),
+    ("Answer the call", "answer", "Answer the ringing call"),
+    ("Reject the call", "reject", "Reject the ringing call"),
+    ("Speak to the caller", "speak", "Text to speech into the call"),
+    ("Transfer the call", "transfer", "Send the call to another number (your phone)"),
+    ("Hang up", "hang_up", "End the call"),
+    ("Keys", "help", "Show the key bindings"),
+]
+
+
+class ConsoleCommands(Provider):
+    """Every console action by name."""
+
+    @property
+    def console(self) -> SmsConsoleApp:
+        from smsconsole.tui.app import SmsConsoleApp
+
+        assert isinstance(self.app, SmsConsoleApp)
+        return self.app
+
+    def _runner(self, action: str) -> Callable[[], object]:
+        return lambda: self.app.run_action(action)
+
+    async def discover(self) -> Hits:
+        for name, action, help_text in ACTIONS:
+            if self.console.check_action(action, ()):
+                yield DiscoveryHit(name, self._runner(action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, action, help_text in ACTIONS:
+            if not self.console.check_action(action, ()):
+                continue
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+
+
+class MessageSearch(Provider):
+    """Full-text search over every message; choosing a hit opens it in its thread."""
+
+    async def search(self, query: str) -> Hits:
+        from smsconsole.tui.app import SmsConsoleApp
+
+        app = self.app
+        if not isinstance(app, SmsConsoleApp) or len(query.strip()) < 2:
+            return
+        try:
+            hits = await app.client.search(query, limit=20)
+        except ConsoleError:
+            return
+        for rank, hit in enumerate(hits):
+            message = hit.message
+            other = message.from_ if message.direction == "in" else message.to
+            who = app.inbox.name_of(other) or format_for_display(other, app.region)
+            snippet = hit.snippet.replace("\n", " ")
+
+            def reveal(
+                conversation: str = message.conversation_id, found: str = message.id
+            ) -> None:
+                app.reveal(conversation, found)
+
+            yield Hit(
+                1.0 - rank / 100,
+                f"🔎 {who}: {snippet}",
+                reveal,
+                text=f"{who} {snippet}",
+                help="Open in its conversation",
+            )

@@ -1,0 +1,81 @@
+"""The call log: every call with its state and how long it lasted."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from smsconsole.phone import format_for_display
+from smsconsole.tui import timefmt
+
+if TYPE_CHECKING:
+    pass
+
+STATE_WORDS = {
+    "started": "ringing",
+    "active": "on the line",
+    "transferring": "transferring",
+    "completed": "ended",
+    "rejected": "rejected",
+    "error": "failed",
+}
+
+
+class CallsScreen(Screen[None]):
+    """Calls, newest first."""
+
+    BINDINGS = [Binding("escape,c", "app.pop_screen", "Back", id="calls.back")]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Calls — newest first", id="calls-title")
+        yield DataTable(id="calls-table", cursor_type="row", zebra_stripes=True)
+        yield Static(
+            "No calls yet. Calls to your numbers show here and ring wherever you are.",
+            id="calls-empty",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("When", "Direction", "With", "Our number", "State", "Duration", "Cause")
+        self.refresh_calls()
+        table.focus()
+
+    def refresh_calls(self) -> None:
+        """Show the calls the console knows, newest first."""
+        from smsconsole.tui.app import SmsConsoleApp
+
+        app = self.app
+        assert isinstance(app, SmsConsoleApp)
+        table = self.query_one(DataTable)
+        table.clear()
+        calls = sorted(app.inbox.calls.values(), key=lambda c: c.start_time or "", reverse=True)
+        self.query_one("#calls-empty", Static).display = not calls
+        for call in calls[:500]:
+            other = call.from_ if call.direction == "in" else call.to
+            ours = call.to if call.direction == "in" else call.from_
+            who = app.inbox.name_of(other) or format_for_display(other, app.region)
+            table.add_row(
+                timefmt.clock(call.start_time or ""),
+                "in" if call.direction == "in" else "out",
+                who,
+                format_for_display(ours, app.region),
+                STATE_WORDS.get(call.state, call.state),
+                _duration(call.active_time, call.end_time),
+                (call.cause or "").replace("_", " ").lower(),
+                key=call.id,
+            )
+
+
+def _duration(active: str | None, end: str | None) -> str:
+    start, stop = timefmt.parse(active or ""), timefmt.parse(end or "")
+    if start is None:
+        return "—"
+    if stop is None:
+        return "…"
+    return timefmt.duration((stop - start).total_seconds())

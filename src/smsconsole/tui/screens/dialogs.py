@@ -1,0 +1,155 @@
+"""Small modal dialogs: confirm, ask for a line of text, start a conversation, a ringing call."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select
+
+from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
+
+
+class Confirm(ModalScreen[bool]):
+    """Ask yes or no."""
+
+    BINDINGS = [
+        Binding("escape,n", "dismiss(False)", "No", id="confirm.no"),
+        Binding("y", "dismiss(True)", "Yes", id="confirm.yes"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__(classes="dialog")
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.question, classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(f"{self.yes} (y)", id="yes", variant="primary")
+                yield Button(f"{self.no} (n)", id="no")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+
+class Prompt(ModalScreen[str | None]):
+    """Ask for one line of text; ``check`` may refuse it with a reason shown under the box."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="prompt.cancel")]
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        placeholder: str = "",
+        value: str = "",
+        check: Callable[[str], str | None] | None = None,
+    ) -> None:
+        super().__init__(classes="dialog")
+        self.title_text = title
+        self.placeholder = placeholder
+        self.value = value
+        self.check = check
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
+            yield Label("", id="prompt-error", classes="dialog-error")
+            yield Label("enter: OK   escape: cancel", classes="dialog-hint")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        problem = self.check(event.value) if self.check else None
+        if problem:
+            self.query_one("#prompt-error", Label).update(problem)
+            return
+        self.dismiss(event.value)
+
+
+class NewConversation(ModalScreen[tuple[str, str] | None]):
+    """Choose which of our numbers to send from and the number to text; both validated."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel", id="new.cancel")]
+
+    def __init__(self, ours: list[str], default_from: str | None, region: str) -> None:
+        super().__init__(classes="dialog")
+        self.ours = ours
+        self.default_from = default_from if default_from in ours else (ours[0] if ours else None)
+        self.phone_region = region
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("New conversation", classes="dialog-title")
+            if not self.ours:
+                yield Label(
+                    "You have no numbers yet: order one first (numbers screen or setup).",
+                    classes="dialog-error",
+                )
+            yield Select(
+                [(format_for_display(n, self.phone_region), n) for n in self.ours],
+                value=self.default_from if self.default_from else Select.BLANK,
+                allow_blank=not self.ours,
+                prompt="From",
+                id="new-from",
+            )
+            yield Input(placeholder="To: e.g. (415) 555-0123 or +44 20 7183 8750", id="new-to")
+            yield Label("", id="new-error", classes="dialog-error")
+            yield Label("enter: start   escape: cancel", classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#new-to", Input).focus()
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        error = self.query_one("#new-error", Label)
+        chosen = self.query_one("#new-from", Select).value
+        if not isinstance(chosen, str):
+            error.update("Choose which of your numbers to send from.")
+            return
+        try:
+            to = parse_e164(event.value, self.phone_region)
+        except InvalidPhoneNumber as problem:
+            error.update(str(problem))
+            return
+        if to in self.ours:
+            error.update("That is one of your own numbers.")
+            return
+        self.dismiss((chosen, to))
+
+
+class IncomingCall(ModalScreen[str | None]):
+    """A call is ringing: answer, reject, or leave it."""
+
+    BINDINGS = [
+        Binding("a", "dismiss('answer')", "Answer", id="call.answer"),
+        Binding("r", "dismiss('reject')", "Reject", id="call.reject"),
+        Binding("escape", "dismiss(None)", "Ignore", id="call.ignore"),
+    ]
+
+    def __init__(self, caller: str, to: str) -> None:
+        super().__init__(classes="dialog")
+        self.caller = caller
+        self.to = to
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box -call"):
+            yield Label("📞 Incoming call", classes="dialog-title")
+            yield Label(self.caller, id="caller")
+            yield Label(f"to {self.to}", classes="dialog-hint")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Answer (a)", id="answer", variant="success")
+                yield Button("Reject (r)", id="reject", variant="error")
+                yield Button("Ignore (esc)", id="ignore")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "ignore" else event.button.id)

@@ -1,0 +1,3 @@
+"""The console's widgets."""
+
+from __future__ import annotations

@@ -1,0 +1,232 @@
+"""The conversation list: a virtual list (Textual's Line API) of two-line rows.
+
+Only the rows on screen are rendered, so ten thousand conversations cost what a screenful
+does (measured in bench/tui.py). Rows are fixed height, so a row is found from a screen line
+in constant time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from smsconsole.phone import format_for_display
+from smsconsole.records import Conversation
+from smsconsole.tui import timefmt
+
+ROW_HEIGHT = 2
+
+
+class ConversationList(ScrollView, can_focus=True):
+    """Conversations, newest activity first, with unread badges."""
+
+    COMPONENT_CLASSES = {
+        "conversation-list--cursor",
+        "conversation-list--unread",
+        "conversation-list--badge",
+        "conversation-list--dim",
+        "conversation-list--open",
+    }
+    DEFAULT_CSS = """
+    ConversationList {
+        background: $surface;
+        & > .conversation-list--cursor { background: $primary 40%; }
+        &:focus > .conversation-list--cursor { background: $primary 70%; }
+        & > .conversation-list--open { background: $boost; }
+        & > .conversation-list--unread { text-style: bold; }
+        & > .conversation-list--badge { background: $accent; color: $text; text-style: bold; }
+        & > .conversation-list--dim { color: $text-muted; }
+    }
+    """
+    BINDINGS = [
+        Binding("down,j", "cursor_down", "Next", show=False, id="list.down"),
+        Binding("up,k", "cursor_up", "Previous", show=False, id="list.up"),
+        Binding("home,g", "first", "First", show=False, id="list.first"),
+        Binding("end,G", "last", "Last", show=False, id="list.last"),
+        Binding("pagedown", "page_down", "Page down", show=False, id="list.page_down"),
+        Binding("pageup", "page_up", "Page up", show=False, id="list.page_up"),
+        Binding("enter", "open", "Open", id="list.open"),
+    ]
+
+    cursor: reactive[int] = reactive(0, repaint=False)
+    """Index of the highlighted row."""
+
+    class Selected(Message):
+        """The operator opened a conversation."""
+
+        def __init__(self, conversation_id: str) -> None:
+            self.conversation_id = conversation_id
+            super().__init__()
+
+    class Highlighted(Message):
+        """The cursor moved to a conversation."""
+
+        def __init__(self, conversation_id: str) -> None:
+            self.conversation_id = conversation_id
+            super().__init__()
+
+    def __init__(
+        self,
+        lookup: Callable[[str], Conversation],
+        *,
+        region: str = "US",
+        id: str | None = None,
+    ) -> None:
+        super().__init__(id=id)
+        self._lookup = lookup
+        self._ids: list[str] = []
+        self.phone_region = region
+        self.show_our_number = False
+        self.open_id: str | None = None
+
+    @property
+    def ids(self) -> list[str]:
+        """The conversation ids shown, in order."""
+        return self._ids
+
+    @property
+    def highlighted(self) -> str | None:
+        """The conversation under the cursor."""
+        return self._ids[self.cursor] if 0 <= self.cursor < len(self._ids) else None
+
+    def show(self, ids: list[str], *, keep: str | None = None) -> None:
+        """Show these conversations; keep the cursor on ``keep`` (or the current one)."""
+        keep = keep or self.highlighted
+        self._ids = ids
+        self.virtual_size = Size(self.size.width, len(ids) * ROW_HEIGHT)
+        if keep in ids:
+            self.set_reactive(ConversationList.cursor, ids.index(keep))
+        else:
+            self.set_reactive(ConversationList.cursor, min(self.cursor, max(len(ids) - 1, 0)))
+        self.refresh()
+
+    def refresh_row(self, conversation_id: str) -> None:
+        """Repaint one row (its data changed, not its place)."""
+        if conversation_id in self._ids:
+            index = self._ids.index(conversation_id)
+            self.refresh(
+                Region(0, index * ROW_HEIGHT - round(self.scroll_y), self.size.width, ROW_HEIGHT)
+            )
+
+    def select(self, conversation_id: str) -> None:
+        """Move the cursor to ``conversation_id`` and open it."""
+        if conversation_id in self._ids:
+            self.cursor = self._ids.index(conversation_id)
+            self.action_open()
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._scroll_cursor_into_view()
+        self.refresh()
+        if self.highlighted is not None:
+            self.post_message(self.Highlighted(self.highlighted))
+
+    def _scroll_cursor_into_view(self) -> None:
+        self.scroll_to_region(
+            Region(0, self.cursor * ROW_HEIGHT, max(self.size.width, 1), ROW_HEIGHT),
+            animate=False,
+            force=True,
+            immediate=True,
+        )
+
+    def _move(self, delta: int) -> None:
+        if self._ids:
+            self.cursor = max(0, min(len(self._ids) - 1, self.cursor + delta))
+
+    def action_cursor_down(self) -> None:
+        self._move(1)
+
+    def action_cursor_up(self) -> None:
+        self._move(-1)
+
+    def action_first(self) -> None:
+        self._move(-len(self._ids))
+
+    def action_last(self) -> None:
+        self._move(len(self._ids))
+
+    def action_page_down(self) -> None:
+        self._move(max(1, self.size.height // ROW_HEIGHT))
+
+    def action_page_up(self) -> None:
+        self._move(-max(1, self.size.height // ROW_HEIGHT))
+
+    def action_open(self) -> None:
+        if self.highlighted is not None:
+            self.post_message(self.Selected(self.highlighted))
+
+    async def _on_click(self, event: events.Click) -> None:
+        index = int(event.y + self.scroll_y) // ROW_HEIGHT
+        if 0 <= index < len(self._ids):
+            self.cursor = index
+            self.action_open()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        line = y + int(self.scroll_y)
+        index, part = divmod(line, ROW_HEIGHT)
+        base = self.rich_style
+        if index >= len(self._ids):
+            return Strip.blank(width, base)
+        conversation = self._lookup(self._ids[index])
+        style = base
+        if conversation.id == self.open_id:
+            style += self.get_component_rich_style("conversation-list--open")
+        if index == self.cursor:
+            style += self.get_component_rich_style("conversation-list--cursor")
+        segments = self._row(conversation, part, width, style)
+        return Strip(segments, width).apply_style(style).crop_extend(0, width, style)
+
+    def _row(
+        self, conversation: Conversation, part: int, width: int, style: Style
+    ) -> list[Segment]:
+        unread = conversation.unread > 0
+        strong = (
+            style + self.get_component_rich_style("conversation-list--unread") if unread else style
+        )
+        dim = style + self.get_component_rich_style("conversation-list--dim")
+        if part == 0:
+            who = conversation.contact_name or format_for_display(
+                conversation.remote_number, self.phone_region
+            )
+            right = timefmt.short(conversation.last_time)
+            if self.show_our_number:
+                ours = format_for_display(conversation.our_number, self.phone_region)
+                right = f"→{ours[-4:]} {right}"
+            marker = "● " if unread else "  "
+            return _fit([(marker + who, strong)], [(right, dim)], width)
+        badge = f" {conversation.unread} " if unread else ""
+        arrow = "you: " if conversation.last_direction == "out" else ""
+        text = "  " + arrow + (conversation.last_preview or "")
+        badge_style = style + self.get_component_rich_style("conversation-list--badge")
+        return _fit([(text, dim)], [(badge, badge_style)], width)
+
+
+def _fit(
+    left: list[tuple[str, Style]], right: list[tuple[str, Style]], width: int
+) -> list[Segment]:
+    """Left-aligned and right-aligned text on one line, the left cut to fit."""
+    right_text = "".join(text for text, _ in right)
+    room = max(0, width - cell_len(right_text) - 1)
+    segments: list[Segment] = []
+    used = 0
+    for text, style in left:
+        if used >= room:
+            break
+        piece = (
+            text if cell_len(text) <= room - used else set_cell_size(text, room - used - 1) + "…"
+        )
+        segments.append(Segment(piece, style))
+        used += cell_len(piece)
+    segments.append(Segment(" " * max(0, width - used - cell_len(right_text))))
+    segments.extend(Segment(text, style) for text, style in right)
+    return segments

@@ -1,0 +1,33 @@
+"""The bottom status line: connection, unread total, calls."""
+
+from __future__ import annotations
+
+from textual.reactive import reactive
+from textual.widgets import Static
+
+
+class StatusBar(Static):
+    """Connection state (connected, reconnecting, offline), unread count, the server."""
+
+    state: reactive[str] = reactive("connecting")
+    detail: reactive[str] = reactive("")
+    unread: reactive[int] = reactive(0)
+    server: reactive[str] = reactive("")
+    muted: reactive[bool] = reactive(False)
+
+    def render(self) -> str:
+        icons = {"connected": "●", "connecting": "◌", "reconnecting": "◌", "offline": "✗"}
+        words = f"{icons.get(self.state, '?')} {self.state}"
+        if self.detail and self.state != "connected":
+            words += f" — {self.detail}"
+        parts = [words]
+        if self.server:
+            parts.append(self.server)
+        parts.append(f"{self.unread} unread")
+        if self.muted:
+            parts.append("🔕 notifications off")
+        return "  │  ".join(parts)
+
+    def watch_state(self, state: str) -> None:
+        for name in ("connected", "connecting", "reconnecting", "offline"):
+            self.set_class(state == name, f"-{name}")
