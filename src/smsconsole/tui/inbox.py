@@ -114,26 +114,31 @@ class Inbox:
                 last_time=message.time,
                 activity=0,
             )
-        already_seen = current.last_message_id == message.id
-        fresh = new and not already_seen and message.time >= current.last_time
+        arrived = new and current.last_message_id != message.id
         updated = current
-        if fresh:
+        if arrived:
             updated = msgspec.structs.replace(
                 current,
-                last_message_id=message.id,
-                last_time=message.time,
-                last_direction=message.direction,
-                last_preview=preview(message),
                 unread=current.unread + (1 if message.direction == "in" else 0),
                 activity=max(seq, current.activity),
             )
+            # A late message (caught up after an outage) counts, but does not become the
+            # conversation's last message unless it is the newest.
+            if message.time >= current.last_time:
+                updated = msgspec.structs.replace(
+                    updated,
+                    last_message_id=message.id,
+                    last_time=message.time,
+                    last_direction=message.direction,
+                    last_preview=preview(message),
+                )
         self.conversations[message.conversation_id] = updated
         if updated.activity != current.activity or current.id not in self.order:
             self._move_to_front(message.conversation_id)
         return Change(
             conversation_id=message.conversation_id,
             message=message,
-            new_inbound=fresh and message.direction == "in",
+            new_inbound=arrived and message.direction == "in",
         )
 
     def _move_to_front(self, conversation: str) -> None:

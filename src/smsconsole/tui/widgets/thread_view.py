@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message as TextualMessage
 from textual.reactive import reactive
 from textual.widgets import Static
@@ -48,6 +49,7 @@ class Bubble(Horizontal):
         super().__init__(classes="-ours" if message.direction == "out" else "-theirs")
         self.message = message
         self.body = Static(classes="bubble-body")
+        self.markup = ""
         self.update_message(message)
 
     def compose(self) -> ComposeResult:
@@ -67,7 +69,13 @@ class Bubble(Horizontal):
         parts.append(f"[dim]{escape(meta)}[/dim]")
         failed = message.state == "error" or message.delivery_state == "not-delivered"
         self.set_class(failed, "-failed")
-        self.body.update("\n".join(parts))
+        self.markup = "\n".join(parts)
+        self.body.update(self.markup)
+
+    @property
+    def plain(self) -> str:
+        """What the bubble says, without styling (as the operator reads it)."""
+        return Content.from_markup(self.markup).plain
 
 
 class ThreadView(VerticalScroll, can_focus=True):

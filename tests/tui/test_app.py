@@ -1,0 +1,218 @@
+"""The console driven with ``run_test()`` against a real server and the real sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+
+from smsconsole.catapult.client import CatapultClient
+from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.screens.dialogs import IncomingCall, Prompt
+from smsconsole.tui.widgets.conversation_list import ConversationList
+from smsconsole.tui.widgets.thread_view import Bubble
+
+TOKEN = "console-token"
+REMOTE = "+14155550123"
+
+
+@dataclass
+class World:
+    """The sandbox, our server wired to it, one number of ours, and the console."""
+
+    sandbox: httpx.AsyncClient
+    server_url: str
+    number: str
+    app: SmsConsoleApp
+
+    async def text_in(self, text: str, remote: str = REMOTE) -> None:
+        response = await self.sandbox.post(
+            "/sandbox/inbound/messages", json={"from": remote, "to": self.number, "text": text}
+        )
+        assert response.status_code == 201, response.text
+
+    async def outbox(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await self.sandbox.get("/sandbox/outbox")).json()
+        return items
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
+    """Let the app run until ``condition`` holds; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+def bubbles(app: SmsConsoleApp) -> list[str]:
+    return [bubble.plain for bubble in app.inbox_screen.query(Bubble)]
+
+
+def rows(app: SmsConsoleApp) -> list[str]:
+    listing = app.inbox_screen.query_one(ConversationList)
+    return [listing.row_text(cid) for cid in listing.ids]
+
+
+async def provision(server_url: str) -> str:
+    """Create an application (calls wait to be answered) and order a number, through /api."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=server_url, headers=headers, timeout=10) as api:
+        app = await api.post("/api/applications", json={"name": "console", "auto_answer": False})
+        assert app.status_code == 201, app.text
+        found = (await api.get("/api/available-numbers", params={"area_code": "919"})).json()
+        number = found["items"][0]["number"]
+        body = {"number": number, "application_id": app.json()["id"], "confirm": True}
+        ordered = await api.post("/api/numbers", json=body)
+        assert ordered.status_code == 201, ordered.text
+        return str(number)
+
+
+@contextlib.asynccontextmanager
+async def console_app(server_url: str, tmp_path: Path) -> AsyncIterator[SmsConsoleApp]:
+    client = ConsoleClient(server_url, TOKEN, reconnect_delays=(0.05, 0.1, 0.2), timeout=5)
+    yield SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
+
+
+@pytest.fixture
+async def world(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIterator[World]:
+    provider = CatapultClient(
+        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
+    )
+    async with (
+        provider,
+        start_server(tmp_path / "store.db", provider=provider) as server,
+        httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
+    ):
+        number = await provision(server.url)
+        async with console_app(server.url, tmp_path) as app:
+            yield World(sandbox, server.url, number, app)
+
+
+async def test_inbound_text_appears_with_an_unread_badge(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        await world.text_in("Is the shop open on Sunday?")
+        await until(pilot, lambda: len(rows(app)) == 1)
+        [row] = rows(app)
+        assert "● (415) 555-0123" in row
+        assert "Is the shop open on Sunday?" in row
+        assert row.splitlines()[1].endswith(" 1")  # the unread badge
+        assert app.status.unread == 1
+        assert app.notified == ["Text from (415) 555-0123: Is the shop open on Sunday?"]
+
+
+async def test_reply_reaches_the_far_end_and_shows_delivered(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        await world.text_in("Hello?")
+        await until(pilot, lambda: len(rows(app)) == 1)
+        await pilot.press("enter")  # open the conversation; the composer takes the focus
+        await until(pilot, lambda: any("Hello?" in b for b in bubbles(app)))
+        await until(pilot, lambda: app.status.unread == 0)  # opening marks it read
+        await pilot.press(*"Yes, we are here.")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("✓✓ delivered" in b for b in bubbles(app)))
+        assert "Yes, we are here." in [m["text"] for m in await world.outbox()]
+        [reply] = [b for b in bubbles(app) if "Yes, we are here." in b]
+        assert "✓✓ delivered" in reply
+
+
+async def test_failed_send_shows_the_reason(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        # +1500555 0775: the sandbox's far end has opted out (delivery code 775)
+        app.open_new(world.number, "+15005550775")
+        await pilot.pause()
+        await pilot.press(*"Your order is ready")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("not delivered" in b for b in bubbles(app)))
+        [failed] = bubbles(app)
+        assert "✗ not delivered: recipient opted out" in failed
+
+
+async def test_send_refused_by_provider_shows_its_words(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        app.open_new(world.number, "+15005550001")  # the sandbox fails 0000-0099: state error
+        await pilot.pause()
+        await pilot.press(*"Hi")
+        await pilot.press("enter")
+        await until(pilot, lambda: any("✗ failed" in b for b in bubbles(app)))
+
+
+async def test_incoming_call_answered_spoken_to_and_hung_up(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        response = await world.sandbox.post(
+            "/sandbox/inbound/calls", json={"from": REMOTE, "to": world.number}
+        )
+        call_id = response.json()["id"]
+        await until(pilot, lambda: isinstance(app.screen, IncomingCall))
+        assert "(415) 555-0123" in str(app.screen.caller)
+        await pilot.press("a")
+        await until(
+            pilot, lambda: app.active_call is not None and app.active_call.state == "active"
+        )
+        await pilot.press("escape")  # leave the composer so letters are commands
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await pilot.press(*"Please hold")
+        await pilot.press("enter")
+        log: list[dict[str, Any]] = []
+
+        async def delivered() -> list[str]:
+            log[:] = (await world.sandbox.get("/sandbox/callbacks")).json()
+            return [e["eventType"] for e in log if e["payload"].get("callId") == call_id]
+
+        async with asyncio.timeout(8):
+            while "speak" not in await delivered():
+                await pilot.pause(0.05)
+        await pilot.press("h")
+        await until(pilot, lambda: app.active_call is None)
+        [ended] = [c for c in app.inbox.calls.values() if c.provider_id == call_id]
+        assert (ended.state, ended.cause) == ("completed", "NORMAL_CLEARING")
+        kinds = await delivered()
+        assert kinds[:2] == ["incomingcall", "answer"]
+        assert kinds[-1] == "hangup"
+
+
+async def test_dropped_connection_recovers_without_losing_or_doubling(
+    start_server: Any, tmp_path: Path, sandbox_url: str
+) -> None:
+    store = tmp_path / "store.db"
+    provider = CatapultClient(
+        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
+    )
+    async with provider, httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox:
+        server_cm = start_server(store, provider=provider)
+        server = await server_cm.__aenter__()
+        port = server.port
+        number = await provision(server.url)
+        async with console_app(server.url, tmp_path) as app, app.run_test(size=(100, 30)) as pilot:
+            world = World(sandbox, server.url, number, app)
+            await until(pilot, lambda: app.status.state == "connected")
+            await world.text_in("one")
+            await until(pilot, lambda: "one" in "".join(rows(app)))
+            await server_cm.__aexit__(None, None, None)  # the server goes away
+            await until(pilot, lambda: app.status.state in ("reconnecting", "offline"))
+            await world.text_in("two")  # its callback fails: the provider keeps it
+            async with start_server(store, port=port, provider=provider):
+                await world.text_in("three")
+                await until(pilot, lambda: app.status.state == "connected", seconds=10)
+                await until(pilot, lambda: app.inbox.unread_total == 3, seconds=10)
+                await pilot.press("enter")
+                await until(pilot, lambda: len(bubbles(app)) == 3)
+                texts = [b.splitlines()[0] for b in bubbles(app)]
+                assert texts == ["one", "two", "three"]
