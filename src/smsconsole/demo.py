@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from smsconsole.catapult.client import CatapultClient
@@ -158,6 +159,19 @@ async def name_contacts(client: ConsoleClient) -> None:
         await client.set_contact(contact.number, contact.name)
 
 
+async def welcome(sandbox_url: str, number: str) -> None:
+    """A first text, so a newcomer sees the console work at once."""
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox:
+        await sandbox.post(
+            "/sandbox/inbound/messages",
+            json={
+                "from": CONTACTS[0].number,
+                "to": number,
+                "text": "Hi! Welcome to the smsconsole demo. Reply to me and I'll answer.",
+            },
+        )
+
+
 async def run_demo(options: DemoOptions) -> None:
     """Run the demo until the operator quits the console."""
     temporary = options.data is None
@@ -187,6 +201,8 @@ async def run_demo(options: DemoOptions) -> None:
             number = await provider_setup(settings, say)
             client = ConsoleClient(f"http://127.0.0.1:{port}", settings.server.token)
             await name_contacts(client)
+            if options.contacts:
+                await welcome(sandbox_url, number)
             say(f"ready: {format_national(number)} is yours; starting the console")
             app = SmsConsoleApp(
                 client,

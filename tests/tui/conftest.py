@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Callable
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.config import load_settings
@@ -145,4 +148,69 @@ async def provider_server(
         sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
     )
     async with client, start_server(tmp_path / "store.db", provider=client) as running:
+        yield running
+
+
+# -- a server on a thread of its own, for the synchronous snapshot tests --------------------
+
+
+@dataclass
+class ThreadedServer:
+    """A server running on its own thread and event loop, and a synchronous client of it."""
+
+    url: str
+    http: httpx.Client
+
+    def callback(self, payload: dict[str, Any], path: str = "/callbacks/messages") -> None:
+        """Deliver a provider callback, as the provider would (reference §5.3, §8)."""
+        response = self.http.post(path, json=payload, auth=CALLBACK_AUTH)
+        assert response.is_success, response.text
+
+    def api(self, method: str, path: str, **options: Any) -> httpx.Response:
+        """Call ``/api`` as the console does, with the bearer token."""
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        return self.http.request(method, path, headers=headers, **options)
+
+
+@contextlib.contextmanager
+def server_in_thread(store: Path) -> Iterator[ThreadedServer]:
+    """Run uvicorn in a daemon thread (its own event loop) until the block ends."""
+    sock = socket_on()
+    port = sock.getsockname()[1]
+    settings = load_settings(
+        environ={
+            "SMSCONSOLE_SERVER_TOKEN": TOKEN,
+            "SMSCONSOLE_SERVER_CALLBACK_USERNAME": CALLBACK_AUTH[0],
+            "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": CALLBACK_AUTH[1],
+            "SMSCONSOLE_SERVER_PORT": str(port),
+            "SMSCONSOLE_SERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "SMSCONSOLE_STORE_PATH": str(store),
+        }
+    )
+    config = uvicorn.Config(
+        create_app(settings), lifespan="on", log_level="warning", timeout_graceful_shutdown=5
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            assert thread.is_alive(), "the server thread died while starting"
+            assert time.monotonic() < deadline, "the server did not start within 10 s"
+            time.sleep(0.01)
+        url = f"http://127.0.0.1:{port}"
+        with httpx.Client(base_url=url, timeout=10) as http:
+            yield ThreadedServer(url, http)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()
+        assert not thread.is_alive(), "the server thread did not stop within 15 s"
+
+
+@pytest.fixture
+def threaded_server(tmp_path: Path) -> Iterator[ThreadedServer]:
+    """A server with an empty store, on a thread: for tests that are not async (snapshots)."""
+    with server_in_thread(tmp_path / "store.db") as running:
         yield running

@@ -42,6 +42,7 @@ from smsconsole.tui.screens.calls import CallsScreen
 from smsconsole.tui.screens.dialogs import IncomingCall, NewConversation, Prompt
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.widgets.composer import Composer
+from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
 
 LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
@@ -104,6 +105,7 @@ class SmsConsoleApp(App[None]):
 
     async def on_mount(self) -> None:
         await self.push_screen(InboxScreen())
+        self.set_interval(1.0, self._tick)
         self.status.server = self.server_label
         self.status.muted = not self.prefs.notifications
         self.connect_and_load()
@@ -239,15 +241,20 @@ class SmsConsoleApp(App[None]):
         other = call.from_ if call.direction == "in" else call.to
         who = self.inbox.name_of(other) or format_for_display(other, self.region)
         if call.state == "started":
-            words = f"📞 {who} is calling — a: answer  x: reject"
+            words = f"📞 {who} is calling · a answer · x reject"
         else:
             since = timefmt.parse(call.active_time or call.start_time or "")
             took = ""
             if since is not None:
                 took = " " + timefmt.duration((datetime.now(UTC) - since).total_seconds())
-            words = f"📞 On a call with {who}{took} — s: speak  t: transfer  h: hang up"
+            words = f"📞 {who}{took} · s speak · t transfer · h hang up"
         self.inbox_screen.show_call_bar(words)
         self.refresh_bindings()
+
+    def _tick(self) -> None:
+        # The call bar shows how long the call has been up.
+        if self.active_call is not None:
+            self._call_bar()
 
     def _incoming(self, call: Call) -> None:
         who = self.inbox.name_of(call.from_) or format_for_display(call.from_, self.region)
@@ -256,6 +263,8 @@ class SmsConsoleApp(App[None]):
         def decided(choice: str | None) -> None:
             if choice == "answer":
                 self.call_action("answer", call.id)
+                # Out of the composer, so the call's keys (s, t, h) act at once.
+                self.inbox_screen.query_one(ConversationList).focus()
             elif choice == "reject":
                 self.call_action("reject", call.id)
 

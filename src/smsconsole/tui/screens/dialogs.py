@@ -131,7 +131,7 @@ class IncomingCall(ModalScreen[str | None]):
 
     BINDINGS = [
         Binding("a", "dismiss('answer')", "Answer", id="call.answer"),
-        Binding("r", "dismiss('reject')", "Reject", id="call.reject"),
+        Binding("x,r", "dismiss('reject')", "Reject", id="call.reject"),
         Binding("escape", "dismiss(None)", "Ignore", id="call.ignore"),
     ]
 
@@ -147,7 +147,7 @@ class IncomingCall(ModalScreen[str | None]):
             yield Label(f"to {self.to}", classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Answer (a)", id="answer", variant="success")
-                yield Button("Reject (r)", id="reject", variant="error")
+                yield Button("Reject (x)", id="reject", variant="error")
                 yield Button("Ignore (esc)", id="ignore")
 
     @on(Button.Pressed)

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 
 PAGE = 50
 
+PICK_HINT = (
+    "Choose a conversation on the left ([b]↑ ↓[/b], [b]enter[/b]), "
+    "or press [b]n[/b] to start one.\n[b]u[/b] jumps to the next unread."
+)
 EMPTY_HINT = (
     "No conversations yet.\n\n"
     "Texts to your numbers appear here as they arrive.\n"
@@ -89,8 +93,9 @@ class InboxScreen(Screen[None]):
         text = self.query_one("#filter", Input).value
         conversations.show_our_number = len(self.console.inbox.numbers) > 1
         conversations.show(self.console.inbox.matching(text))
-        empty = not self.console.inbox.order
-        self.query_one("#empty", Static).display = empty and self.open_conversation is None
+        hint = self.query_one("#empty", Static)
+        hint.display = self.open_conversation is None
+        hint.update(EMPTY_HINT if not self.console.inbox.order else PICK_HINT)
         self.query_one(StatusBar).unread = self.console.inbox.unread_total
 
     def refresh_row(self, conversation_id: str) -> None:

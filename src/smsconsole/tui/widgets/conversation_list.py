@@ -174,7 +174,9 @@ class ConversationList(ScrollView, can_focus=True):
         """The two lines of a conversation's row as the operator reads them."""
         conversation = self._lookup(conversation_id)
         width = max(self.size.width, 40)
-        lines = (self._row(conversation, part, width, self.rich_style) for part in range(ROW_HEIGHT))
+        lines = (
+            self._row(conversation, part, width, self.rich_style) for part in range(ROW_HEIGHT)
+        )
         return "\n".join("".join(segment.text for segment in line).rstrip() for line in lines)
 
     def render_line(self, y: int) -> Strip:

@@ -1,0 +1,221 @@
+"""Snapshots of the console's key screens, against a real server on a thread of its own.
+
+``snap_compare`` runs the app on its own event loop, so the server runs on another thread
+(``threaded_server``) and is seeded synchronously before the app starts. Everything shown is
+fixed: message ids and times (in a past year, so the list shows full dates), the time zone,
+the server's label, the terminal size, and the composer's cursor does not blink.
+Regenerate with ``pytest tests/tui/test_snapshots.py --snapshot-update`` after looking at them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.screens.dialogs import IncomingCall
+from smsconsole.tui.widgets.conversation_list import ConversationList
+from smsconsole.tui.widgets.thread_view import Bubble
+
+TOKEN = "console-token"
+OURS = "+19195550187"
+ALICE = "+14155550123"  # named "Alice Moreno"
+BOB = "+12125550199"
+CAROL = "+13125550142"
+REFUSED_URL = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
+SnapCompare = Callable[..., bool]
+RunBefore = Callable[[Pilot[None]], Awaitable[None]]
+
+
+@pytest.fixture(autouse=True)
+def utc() -> Iterator[None]:
+    """Show times in UTC whatever the machine's zone, and put the zone back after."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "UTC")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+def sms(
+    n: int,
+    text: str,
+    remote: str,
+    at: str,
+    *,
+    direction: str = "in",
+    receipt: tuple[str, str] | None = None,
+    media: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A v1 message callback (reference §5.3): inbound, or an outbound one with its receipt."""
+    payload: dict[str, Any] = {
+        "eventType": "mms" if media else "sms",
+        "direction": direction,
+        "messageId": f"m-snap-{n:03d}",
+        "from": remote if direction == "in" else OURS,
+        "to": OURS if direction == "in" else remote,
+        "text": text,
+        "time": at,
+        "state": "received" if direction == "in" else "sent",
+    }
+    if media:
+        payload["media"] = list(media)
+    if receipt is not None:
+        payload["deliveryState"], payload["deliveryCode"] = receipt
+    return payload
+
+
+def seed_inbox(server: Any) -> None:
+    """Three conversations: a named contact with a thread, an unread pair, an answered one."""
+    for payload in (
+        sms(1, "Hi, is the shop open on Sunday?", ALICE, "2024-05-03T14:05:40Z"),
+        sms(
+            2,
+            "Yes, 10 to 4.",
+            ALICE,
+            "2024-05-03T14:07:02Z",
+            direction="out",
+            receipt=("delivered", "0"),
+        ),
+        sms(3, "Great. Do you still have the blue one in stock?", ALICE, "2024-05-03T14:09:15Z"),
+        sms(
+            4,
+            "Here it is",
+            ALICE,
+            "2024-05-03T14:09:31Z",
+            media=("https://media.example.net/blue-vase.jpg",),
+        ),
+        sms(
+            5,
+            "We do. Shall I keep it for you?",
+            ALICE,
+            "2024-05-03T14:12:00Z",
+            direction="out",
+            receipt=("not-delivered", "720"),
+        ),
+        sms(6, "Running 10 minutes late", BOB, "2024-05-02T09:30:00Z"),
+        sms(7, "Sorry, make that 20.", BOB, "2024-05-02T09:41:00Z"),
+        sms(8, "Thanks for the quick reply!", CAROL, "2024-04-28T18:00:00Z"),
+        sms(
+            9,
+            "You're welcome.",
+            CAROL,
+            "2024-04-28T18:03:00Z",
+            direction="out",
+            receipt=("delivered", "0"),
+        ),
+    ):
+        server.callback(payload)
+    named = server.api("PUT", f"/api/contacts/{ALICE}", json={"name": "Alice Moreno"})
+    assert named.is_success, named.text
+
+
+def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
+    """The console against ``url``, labelled with a fixed name (not the port) in the status bar."""
+    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
+    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test-server")
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
+    """Let the app run until ``condition`` holds; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+def rows(app: SmsConsoleApp) -> list[str]:
+    listing = app.inbox_screen.query_one(ConversationList)
+    return [listing.row_text(cid) for cid in listing.ids]
+
+
+def connected_with(count: int) -> RunBefore:
+    """Wait until the console is live and lists ``count`` conversations."""
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        app = pilot.app
+        assert isinstance(app, SmsConsoleApp)
+        await until(pilot, lambda: app.status.state == "connected" and app.live)
+        await until(pilot, lambda: len(rows(app)) == count)
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+def test_inbox(
+    snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    seed_inbox(threaded_server)
+    app = console_app(threaded_server.url, tmp_path)
+    assert snap_compare(app, terminal_size=size, run_before=connected_with(3))
+
+
+@pytest.mark.parametrize("size", [(100, 30), (80, 24)], ids=["100x30", "80x24"])
+def test_thread(
+    snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path, size: tuple[int, int]
+) -> None:
+    seed_inbox(threaded_server)
+    app = console_app(threaded_server.url, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await connected_with(3)(pilot)
+        await pilot.press("enter")  # open the newest conversation: Alice's
+        composer = app.inbox_screen.query_one("#composer-input")
+        composer.cursor_blink = False  # type: ignore[attr-defined]
+        await until(pilot, lambda: len(app.inbox_screen.query(Bubble)) == 5)
+        await until(pilot, lambda: app.status.unread == 2)  # opening marked Alice's read
+        await pilot.press(*"See you at 10")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_incoming_call_prompt(
+    snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path
+) -> None:
+    seed_inbox(threaded_server)
+    app = console_app(threaded_server.url, tmp_path)
+    call = {
+        "eventType": "incomingcall",
+        "callId": "c-snap-001",
+        "from": ALICE,
+        "to": OURS,
+        "callState": "active",
+        "time": "2024-05-03T15:00:00Z",
+    }
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await connected_with(3)(pilot)
+        # The console is live: the call arrives through the feed and rings at once (§8).
+        await asyncio.to_thread(threaded_server.callback, call, "/callbacks/calls")
+        await until(pilot, lambda: isinstance(app.screen, IncomingCall))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_empty_first_run(snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path) -> None:
+    app = console_app(threaded_server.url, tmp_path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=connected_with(0))
+
+
+def test_offline(snap_compare: SnapCompare, tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", 9)) != 0, "something listens on 127.0.0.1:9"
+    app = console_app(REFUSED_URL, tmp_path)
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        # The second failed load says "retrying in 1s" and keeps saying it for a second: the
+        # capture happens well inside that second (the first says 0.5s, for only half of one).
+        await until(pilot, lambda: "retrying in 1s" in app.status.detail)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
