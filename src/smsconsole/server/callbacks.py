@@ -13,7 +13,7 @@ import logging
 import sqlite3
 from typing import Final
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from smsconsole.catapult.callbacks import CallbackError, dedupe_key, parse_json_body, parse_query
 from smsconsole.domain import CallbackEvent
@@ -81,9 +81,14 @@ async def _bounded_body(request: Request) -> bytes:
         raise too_large
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > MAX_BODY:
+                raise too_large
+            chunks.append(chunk)
+    except ClientDisconnect:
+        # The provider gave up (its timeout); nothing was stored, and no one hears the answer.
+        log.info("callback sender disconnected before its body arrived")
+        raise _Unsupported(400, "the sender disconnected before the body arrived") from None
     return b"".join(chunks)

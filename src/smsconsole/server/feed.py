@@ -20,9 +20,9 @@ from typing import Any, Final
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from smsconsole.server.auth import bearer_allowed
-from smsconsole.server.hub import Hub, Subscriber
+from smsconsole.server.hub import Hub, Subscriber, event_frame
 from smsconsole.server.responses import error
-from smsconsole.store.base import Store, StoredEvent
+from smsconsole.store.base import Store
 
 log = logging.getLogger(__name__)
 
@@ -32,13 +32,6 @@ SUBSCRIBE_TIMEOUT: Final = 10.0
 # fell behind (it resumes with its last seq).
 CLOSE_PROTOCOL: Final = 1008
 CLOSE_TOO_SLOW: Final = 1013
-
-
-def event_frame(event: StoredEvent) -> str:
-    """The frame that carries one event."""
-    return json.dumps(
-        {"type": "event", "seq": event.seq, "event": event.body}, separators=(",", ":")
-    )
 
 
 async def feed_endpoint(websocket: WebSocket) -> None:
@@ -90,13 +83,17 @@ async def _serve(websocket: WebSocket, store: Store, subscriber: Subscriber, sin
         since = 0
     last = await _replay(websocket, store, since)
     await websocket.send_text(json.dumps({"type": "live", "seq": last}))
+    # Two tasks per connection, none per event: one sends, one reads (to notice a close).
+    sender = asyncio.create_task(_live(websocket, subscriber, last))
     reader = asyncio.create_task(_read_until_closed(websocket))
     try:
-        await _live(websocket, subscriber, last, reader)
+        await asyncio.wait({sender, reader}, return_when=asyncio.FIRST_COMPLETED)
     finally:
-        reader.cancel()
-        with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
-            await reader
+        for task in (sender, reader):
+            task.cancel()
+        for task in (sender, reader):
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task
 
 
 async def _replay(websocket: WebSocket, store: Store, since: int) -> int:
@@ -104,34 +101,26 @@ async def _replay(websocket: WebSocket, store: Store, since: int) -> int:
     while True:
         events = await store.events_since(last, REPLAY_CHUNK)
         for event in events:
-            await websocket.send_text(event_frame(event))
+            await websocket.send_text(event_frame(event).text)
             last = event.seq
         if len(events) < REPLAY_CHUNK:
             return last
 
 
-async def _live(
-    websocket: WebSocket, subscriber: Subscriber, last: int, reader: asyncio.Task[None]
-) -> None:
-    overflow = asyncio.create_task(subscriber.overflowed.wait())
-    try:
-        while True:
-            getter = asyncio.create_task(subscriber.queue.get())
-            done, _ = await asyncio.wait(
-                {getter, overflow, reader}, return_when=asyncio.FIRST_COMPLETED
-            )
-            if getter not in done:
-                getter.cancel()
-                if overflow in done:
-                    log.info("feed client fell behind; closing so it resumes")
-                    await websocket.close(CLOSE_TOO_SLOW, "too slow; resume with your last seq")
-                return
-            event = getter.result()
-            if event.seq > last:  # the catch-up read may already have sent it
-                await websocket.send_text(event_frame(event))
-                last = event.seq
-    finally:
-        overflow.cancel()
+async def _live(websocket: WebSocket, subscriber: Subscriber, last: int) -> None:
+    queue = subscriber.queue
+    while True:
+        batch = [await queue.get()]
+        while not queue.empty():
+            batch.append(queue.get_nowait())
+        if subscriber.overflowed.is_set():
+            log.info("feed client fell behind; closing so it resumes")
+            await websocket.close(CLOSE_TOO_SLOW, "too slow; resume with your last seq")
+            return
+        for frame in batch:
+            if frame.seq > last:  # the catch-up read may already have sent it
+                await websocket.send_text(frame.text)
+                last = frame.seq
 
 
 async def _read_until_closed(websocket: WebSocket) -> None:

@@ -10,27 +10,41 @@ last seq and the store replays what it missed.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
-from typing import Final
+from typing import Final, NamedTuple
 
 from smsconsole.store.base import StoredEvent
 
 QUEUE_LIMIT: Final = 2048
 
 
+class Frame(NamedTuple):
+    """An event as the feed sends it: its seq, and its frame already encoded as text."""
+
+    seq: int
+    text: str
+
+
+def event_frame(event: StoredEvent) -> Frame:
+    """The feed frame of one event (encoded once, whatever the number of subscribers)."""
+    body = {"type": "event", "seq": event.seq, "event": event.body}
+    return Frame(event.seq, json.dumps(body, separators=(",", ":")))
+
+
 class Subscriber:
     """One console's place in the fan-out."""
 
     def __init__(self, limit: int = QUEUE_LIMIT) -> None:
-        self.queue: asyncio.Queue[StoredEvent] = asyncio.Queue(maxsize=limit)
+        self.queue: asyncio.Queue[Frame] = asyncio.Queue(maxsize=limit)
         self.overflowed = asyncio.Event()
 
-    def offer(self, event: StoredEvent) -> None:
-        """Queue ``event``, or mark this subscriber as fallen behind."""
+    def offer(self, frame: Frame) -> None:
+        """Queue ``frame``, or mark this subscriber as fallen behind."""
         if self.overflowed.is_set():
             return
         try:
-            self.queue.put_nowait(event)
+            self.queue.put_nowait(frame)
         except asyncio.QueueFull:
             self.overflowed.set()
 
@@ -60,9 +74,12 @@ class Hub:
 
     def publish(self, events: Sequence[StoredEvent]) -> None:
         """Give ``events`` to every subscriber (on the event loop)."""
+        if not self._subscribers:
+            return
+        frames = [event_frame(event) for event in events]
         for subscriber in list(self._subscribers):
-            for event in events:
-                subscriber.offer(event)
+            for frame in frames:
+                subscriber.offer(frame)
 
     def publish_threadsafe(self, events: Sequence[StoredEvent]) -> None:
         """Give ``events`` to every subscriber, from any thread, keeping their order."""

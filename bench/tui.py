@@ -1,0 +1,606 @@
+"""Console benchmark: a large store, the real server, the real app headless (issue 5, "Show").
+
+Run: ``uv run python bench/tui.py [--conversations 10000] [--messages 100000] [--pages 5]``.
+
+1. Builds a store directly with sqlite3 (the schema applied by ``SqliteStore``'s own
+   migration): ``--conversations`` conversations of 1-3 messages each, plus one conversation
+   of ``--messages`` messages. Rows are made by the store's own functions
+   (``message_values``, ``builtins``, ``preview``, ``conversation_id``), one event per
+   message and a ``conversation.read`` before each reply to an unread conversation, exactly
+   as the server's writes would have logged them. Build time is printed separately.
+2. Starts the real server (``python -m smsconsole serve``) on loopback in a subprocess, so
+   the console does not share its process with the server.
+3. Runs the console (``SmsConsoleApp`` with ``run_test(size=(120, 40))``) in a fresh
+   subprocess of this script (``--console``), so its peak RSS and start-up are its own, and
+   times: a usable screen (rows shown and the feed connected), opening the big thread (its
+   newest page mounted and painted), and paging older messages in (scroll to the top until
+   the older page is mounted, painted and the view kept in place), each with
+   ``time.perf_counter``. "Painted" is ``pilot.pause(0)``: every pending message of the
+   screen's widgets processed, then the screen's update composed and rendered to the
+   headless driver. Polling for a condition sleeps 1 ms, so figures are within ~1 ms.
+4. Prints a table of measured figures against the targets. A missed target prints FAIL but
+   the exit code stays 0: this is a report.
+
+Loopback only; the server, the console process and the temporary store are removed at the
+end, also on error or Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final
+
+import httpx
+
+from smsconsole.store.rows import MESSAGE_COLUMNS, builtins, message_values
+from smsconsole.store.sqlite import SqliteStore
+from smsconsole.threads import Message, conversation_id, iso_utc, parties, preview
+
+HOST: Final = "127.0.0.1"
+TOKEN: Final = "bench-token"
+CALLBACK_PASSWORD: Final = "bench-callback-secret"
+OUR_NUMBERS: Final = ("+19195550100", "+19195550101")
+AREA_CODES: Final = (206, 212, 312, 415, 512, 617, 646, 702, 919, 984)
+WORDS: Final = (
+    "ok thanks see you tomorrow at the shop is open until six can we move it to friday "
+    "the order came in yesterday please call me back when you get this running late sorry "
+    "sounds good what time works for you parcel delivered front door invoice attached"
+).split()
+RESULT_PREFIX: Final = "BENCH-RESULT "
+READY_SECONDS: Final = 30.0
+STEP_SECONDS: Final = 60.0
+TARGETS: Final = {"usable": 1.5, "open": 0.300, "older": 0.200, "rss_mb": 250.0}
+
+
+# --- building the store -------------------------------------------------------------------
+
+
+@dataclass
+class Thread:
+    """What a conversation row holds after its messages, as ``_touch_conversation`` keeps it."""
+
+    our: str
+    remote: str
+    last: Message | None = None
+    unread: int = 0
+    activity: int = 0
+
+
+@dataclass(frozen=True)
+class BuiltStore:
+    """The store the benchmark built."""
+
+    path: Path
+    big_id: str
+    conversations: int
+    messages: int
+    rows_seconds: float
+    fts_seconds: float
+    megabytes: float
+
+
+def phone_numbers(rng: random.Random, count: int) -> list[str]:
+    """``count`` distinct US numbers in E.164."""
+    found: set[str] = set()
+    while len(found) < count:
+        area = rng.choice(AREA_CODES)
+        found.add(f"+1{area}{rng.randint(200, 999)}{rng.randint(0, 9999):04d}")
+    return sorted(found)
+
+
+def texts(rng: random.Random, count: int = 4096) -> list[str]:
+    """A pool of message texts of 3 to 30 words (drawn from; cheaper than one per message)."""
+    return [" ".join(rng.choices(WORDS, k=rng.randint(3, 30))) for _ in range(count)]
+
+
+def message(
+    rng: random.Random, pool: list[str], our: str, remote: str, moment: datetime, direction: str
+) -> Message:
+    """A stored message as ``message_from_event`` / ``create_outbound`` would record it."""
+    text = pool[rng.randrange(len(pool))]
+    media: tuple[str, ...] = ()
+    if rng.random() < 0.02:  # a few MMS, some without text
+        media = (f"https://media.example/{rng.getrandbits(48):012x}/photo.jpg",)
+        text = text if rng.random() < 0.5 else ""
+    from_, to = (remote, our) if direction == "in" else (our, remote)
+    outbound = direction == "out"
+    return Message(
+        id=f"msg-{rng.getrandbits(64):016x}",
+        conversation_id=conversation_id(our, remote),
+        direction="out" if outbound else "in",
+        from_=from_,
+        to=to,
+        text=text,
+        media=media,
+        state="sent" if outbound else "received",
+        delivery_state="delivered" if outbound else None,
+        delivery_code="0" if outbound else None,
+        delivery_description="Message delivered to carrier" if outbound else None,
+        provider_id=f"m-{rng.getrandbits(64):016x}",
+        time=iso_utc(moment),
+    )
+
+
+def plan(rng: random.Random, conversations: int, big: int) -> tuple[list[Message], str]:
+    """Every message to store, oldest first, and the id of the big conversation."""
+    end = datetime(2025, 6, 1, tzinfo=UTC)
+    span = timedelta(days=365).total_seconds()
+    remotes = phone_numbers(rng, conversations + 1)
+    planned: list[tuple[float, str, str, str]] = []
+    big_remote = remotes[-1]
+    for i in range(big):
+        # Spread over the year, ending recently: a busy thread is near the top of the list.
+        offset = span * (i + 1) / big
+        planned.append((offset, OUR_NUMBERS[0], big_remote, rng.choice(("in", "in", "out"))))
+    for index, remote in enumerate(remotes[:-1]):
+        our = OUR_NUMBERS[index % len(OUR_NUMBERS)]
+        start = rng.uniform(0, span - 3600)
+        for k in range(rng.randint(1, 3)):
+            direction = "in" if k == 0 else rng.choice(("in", "out"))
+            planned.append((start + k * rng.uniform(30, 600), our, remote, direction))
+    planned.sort()
+    pool = texts(rng)
+    messages = [
+        message(rng, pool, our, remote, end - timedelta(seconds=span - offset), direction)
+        for offset, our, remote, direction in planned
+    ]
+    return messages, conversation_id(OUR_NUMBERS[0], big_remote)
+
+
+def log_rows(messages: list[Message]) -> tuple[list[tuple[Any, ...]], dict[str, Thread]]:
+    """The events (seq, kind, time, body) the server would have logged, and each thread."""
+    events: list[tuple[Any, ...]] = []
+    threads: dict[str, Thread] = {}
+    for item in messages:
+        our, remote = parties(item.direction, item.from_, item.to)
+        thread = threads.setdefault(item.conversation_id, Thread(our, remote))
+        if item.direction == "out" and thread.unread:
+            # The operator read the conversation before replying (writes.mark_read).
+            body = {"kind": "conversation.read", "conversation_id": item.conversation_id}
+            events.append((len(events) + 1, body["kind"], item.time, compact(body)))
+            thread.unread = 0
+        kind = "message.received" if item.direction == "in" else "message.sent"
+        body = {"kind": kind, "message": builtins(item)}
+        events.append((len(events) + 1, kind, item.time, compact(body)))
+        thread.last, thread.activity = item, len(events)
+        thread.unread += item.direction == "in"
+    return events, threads
+
+
+def compact(body: dict[str, Any]) -> str:
+    """An event body as ``rows.append_event`` writes it."""
+    return json.dumps(body, separators=(",", ":"))
+
+
+def conversation_rows(threads: dict[str, Thread]) -> Iterator[tuple[Any, ...]]:
+    """Rows of the conversations table, as ``_touch_conversation`` leaves them."""
+    for cid, thread in threads.items():
+        last = thread.last
+        assert last is not None
+        yield (
+            cid,
+            thread.our,
+            thread.remote,
+            last.id,
+            last.time,
+            last.direction,
+            preview(last),
+            thread.unread,
+            thread.activity,
+        )
+
+
+def number_rows() -> list[tuple[Any, ...]]:
+    """Our numbers, as ``sync_numbers`` stores them."""
+    return [
+        (f"n-bench{index}", number, f"(919) 555-010{index}", None, "a-bench", "RALEIGH", "NC")
+        for index, number in enumerate(OUR_NUMBERS)
+    ]
+
+
+async def migrate(path: Path) -> None:
+    """Create the schema with the store's own migration."""
+    store = SqliteStore(path)
+    await store.open()
+    await store.close()
+
+
+def build_store(path: Path, conversations: int, big: int, seed: int) -> BuiltStore:
+    """Write the benchmark's store in one transaction; answer what was built and how fast."""
+    started = time.perf_counter()
+    asyncio.run(migrate(path))
+    rng = random.Random(seed)
+    messages, big_id = plan(rng, conversations, big)
+    events, threads = log_rows(messages)
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        # Index the text once at the end instead of row by row through the trigger.
+        trigger = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'messages_fts_insert'"
+        ).fetchone()[0]
+        connection.execute("PRAGMA synchronous = OFF")
+        connection.execute("BEGIN")
+        connection.execute("DROP TRIGGER messages_fts_insert")
+        connection.executemany(
+            "INSERT INTO numbers (id, number, national_number, name, application_id, city,"
+            " state, number_state) VALUES (?, ?, ?, ?, ?, ?, ?, 'enabled')",
+            number_rows(),
+        )
+        placeholders = ", ".join("?" * len(MESSAGE_COLUMNS.split(",")))
+        connection.executemany(
+            f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({placeholders})",
+            (message_values(item) for item in messages),
+        )
+        connection.executemany(
+            "INSERT INTO events (seq, kind, time, body) VALUES (?, ?, ?, ?)", events
+        )
+        connection.executemany(
+            "INSERT INTO conversations (id, our_number, remote_number, last_message_id,"
+            " last_time, last_direction, last_preview, unread, activity)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            conversation_rows(threads),
+        )
+        rows_done = time.perf_counter()
+        connection.execute("INSERT INTO messages_fts (messages_fts) VALUES ('rebuild')")
+        connection.execute(trigger)
+        connection.execute("COMMIT")
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        fts_done = time.perf_counter()
+    finally:
+        connection.close()
+    return BuiltStore(
+        path=path,
+        big_id=big_id,
+        conversations=len(threads),
+        messages=len(messages),
+        rows_seconds=rows_done - started,
+        fts_seconds=fts_done - rows_done,
+        megabytes=path.stat().st_size / 1e6,
+    )
+
+
+# --- the server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    """A port free on loopback right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def server_environment(store: Path) -> dict[str, str]:
+    """This environment without any smsconsole setting, plus the benchmark server's."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SMSCONSOLE_")}
+    environ.update(
+        SMSCONSOLE_SERVER_TOKEN=TOKEN,
+        SMSCONSOLE_SERVER_CALLBACK_PASSWORD=CALLBACK_PASSWORD,
+        SMSCONSOLE_STORE_PATH=str(store),
+    )
+    return environ
+
+
+@dataclass
+class Processes:
+    """The subprocesses of a run; all stopped at the end (SIGTERM, then SIGKILL)."""
+
+    running: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def start(self, command: list[str], **options: Any) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop them
+            **options,
+        )
+        self.running.append(process)
+        return process
+
+    def stop_all(self) -> None:
+        for process in self.running:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=5)
+            if process.stdout is not None:
+                process.stdout.close()
+        self.running.clear()
+
+
+def start_server(processes: Processes, workdir: Path, store: Path) -> tuple[int, int]:
+    """Run ``smsconsole serve`` on a free loopback port; answer (port, pid) once ready."""
+    port = free_port()
+    config = workdir / "empty.toml"  # never read the user's config file
+    config.touch()
+    command = [sys.executable, "-m", "smsconsole", "serve", "--config", str(config)]
+    command += ["--host", HOST, "--port", str(port)]
+    with open(workdir / "server.log", "ab") as log:
+        process = processes.start(
+            command, env=server_environment(store), stdout=subprocess.DEVNULL, stderr=log
+        )
+    deadline = time.monotonic() + READY_SECONDS
+    with httpx.Client(base_url=f"http://{HOST}:{port}", timeout=2) as client:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError(f"the server exited with {process.returncode}; see server.log")
+            try:
+                if client.get("/healthz").status_code == 200:
+                    return port, process.pid
+            except httpx.TransportError:
+                pass
+            time.sleep(0.05)
+    raise RuntimeError(f"the server was not ready after {READY_SECONDS:g} s")
+
+
+def peak_rss_mb(pid: int) -> float:
+    """A live process's peak resident set (VmHWM) in MB; NaN where /proc is missing."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024 / 1e6
+    except OSError:
+        pass
+    return float("nan")
+
+
+def api_timings(port: int, big_id: str, pages: int) -> dict[str, float]:
+    """Seconds the server alone takes for the console's reads (median of ``pages``)."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    path = f"/api/conversations/{big_id}/messages"
+    first: list[float] = []
+    older: list[float] = []
+    listing: list[float] = []
+    with httpx.Client(base_url=f"http://{HOST}:{port}", headers=headers, timeout=10) as client:
+        cursor: str | None = None
+        for _ in range(pages):
+            listing.append(timed(lambda: client.get("/api/conversations", params={"limit": 200})))
+            first.append(timed(lambda: client.get(path, params={"limit": 50})))
+            params: dict[str, Any] = {"limit": 50, "before": cursor}
+            started = time.perf_counter()
+            cursor = client.get(path, params=params).raise_for_status().json()["next"]
+            older.append(time.perf_counter() - started)
+    return {
+        "api_list": statistics.median(listing),
+        "api_first": statistics.median(first),
+        "api_older": statistics.median(older),
+    }
+
+
+def timed(call: Callable[[], httpx.Response]) -> float:
+    """Seconds ``call`` takes; it must succeed."""
+    started = time.perf_counter()
+    call().raise_for_status()
+    return time.perf_counter() - started
+
+
+# --- the console (a subprocess of this script) ---------------------------------------------
+
+
+async def until(condition: Callable[[], object], what: str, seconds: float = STEP_SECONDS) -> None:
+    """Let the app run until ``condition`` holds (1 ms polls, bounded)."""
+    try:
+        async with asyncio.timeout(seconds):
+            while not condition():
+                await asyncio.sleep(0.001)
+    except TimeoutError:
+        raise RuntimeError(f"timed out after {seconds:g} s waiting for {what}") from None
+
+
+async def measure_console(url: str, big_id: str, expected: int, pages: int) -> dict[str, Any]:
+    """Start the console on ``url`` and time what the operator waits for."""
+    imports = time.perf_counter()
+    # Imported here so the console process's start-up includes Textual's import, as a real
+    # ``smsconsole attach`` does.
+    import resource
+
+    import textual
+
+    from smsconsole.tui.app import SmsConsoleApp
+    from smsconsole.tui.client import ConsoleClient
+    from smsconsole.tui.widgets.conversation_list import ConversationList
+    from smsconsole.tui.widgets.thread_view import ThreadView
+
+    result: dict[str, Any] = {"textual": textual.__version__}
+    started = time.perf_counter()
+    result["import"] = started - imports
+    client = ConsoleClient(url, TOKEN, timeout=30)
+    app = SmsConsoleApp(client, prefs_path=None, server_label="bench", notifications=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+
+        def listing() -> ConversationList:
+            return app.inbox_screen.query_one(ConversationList)
+
+        await until(lambda: app.screen_stack and app.screen.id == "inbox", "the inbox")
+        await until(lambda: listing().ids and app.status.state == "connected", "a usable screen")
+        await pilot.pause(0)
+        result["usable"] = time.perf_counter() - started
+        result["usable_mono"] = time.monotonic()
+        result["first_rows"] = len(listing().ids)
+        await until(lambda: len(listing().ids) >= expected, "the whole list")
+        result["full_list"] = time.perf_counter() - started
+        await pilot.pause()  # settle: let the last background refreshes finish
+
+        screen = app.inbox_screen
+        view = screen.query_one(ThreadView)
+        began = time.perf_counter()
+        screen.open(big_id)
+        await until(lambda: view.conversation_id == big_id and len(view.children) > 0, "the thread")
+        await pilot.pause(0)
+        result["open"] = time.perf_counter() - began
+        result["open_bubbles"] = len(view.children)
+        await pilot.pause()
+
+        result["older"] = []
+        for _ in range(pages):
+            shown = len(view.children)
+
+            def paged(shown: int = shown) -> bool:
+                # Mounted above, and the view moved down by as much (ThreadView._keep_position).
+                return len(view.children) > shown and view.scroll_y > 0
+
+            began = time.perf_counter()
+            view.scroll_home(animate=False, immediate=True)
+            await until(paged, "an older page")
+            await pilot.pause(0)
+            result["older"].append(time.perf_counter() - began)
+            await pilot.pause()
+        result["bubbles"] = len(view.children)
+    result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
+    return result
+
+
+def console_main(args: argparse.Namespace) -> None:
+    """The ``--console`` subprocess: measure, print one result line."""
+    result = asyncio.run(measure_console(args.console, args.big_id, args.expected, args.pages))
+    result["launch_usable"] = result.pop("usable_mono") - args.spawned
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
+
+
+def run_console(processes: Processes, port: int, built: BuiltStore, pages: int) -> dict[str, Any]:
+    """Run the console subprocess; answer its measurements."""
+    command = [sys.executable, __file__, "--console", f"http://{HOST}:{port}"]
+    command += ["--big-id", built.big_id, "--expected", str(built.conversations)]
+    command += ["--pages", str(pages), "--spawned", repr(time.monotonic())]
+    process = processes.start(command, stdout=subprocess.PIPE)
+    try:
+        output, _ = process.communicate(timeout=4 * STEP_SECONDS)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError("the console run did not finish in time") from None
+    for line in output.splitlines():
+        if line.startswith(RESULT_PREFIX):
+            found: dict[str, Any] = json.loads(line.removeprefix(RESULT_PREFIX))
+            return found
+    raise RuntimeError(f"the console run failed (exit {process.returncode}); see its stderr")
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+def row(metric: str, measured: str, target: str = "", passed: bool | None = None) -> str:
+    verdict = "" if passed is None else ("PASS" if passed else "FAIL  <<<")
+    return f"  {metric:<44} {measured:>10}  {target:>9}  {verdict}"
+
+
+def seconds_row(metric: str, value: float, target: float | None = None) -> str:
+    shown = f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+    if target is None:
+        return row(metric, shown)
+    limit = f"< {target * 1000:.0f} ms" if target < 1 else f"< {target:g} s"
+    return row(metric, shown, limit, value < target)
+
+
+def report(
+    args: argparse.Namespace,
+    built: BuiltStore,
+    console: dict[str, Any],
+    server_rss: float,
+    api: dict[str, float],
+) -> None:
+    older: list[float] = console["older"]
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()},"
+        f" Textual {console['textual']}, SQLite {sqlite3.sqlite_version}"
+    )
+    print(
+        f"store: {built.conversations:,} conversations, {built.messages:,} messages"
+        f" (one thread of {args.messages:,}), {built.megabytes:.0f} MB;"
+        f" built in {built.rows_seconds:.1f} s + FTS index {built.fts_seconds:.1f} s"
+    )
+    print("server: `python -m smsconsole serve` in its own process on loopback")
+    print("console: SmsConsoleApp.run_test(size=(120, 40)) in its own process\n")
+    print(row("metric", "measured", "target", None) + "result")
+    print(seconds_row("usable screen, from app start", console["usable"], TARGETS["usable"]))
+    print(seconds_row("usable screen, from process launch", console["launch_usable"]))
+    print(
+        seconds_row(f"open the {args.messages:,}-message thread", console["open"], TARGETS["open"])
+    )
+    print(
+        seconds_row(
+            f"page older in, median of {len(older)}", statistics.median(older), TARGETS["older"]
+        )
+    )
+    print(seconds_row(f"page older in, max of {len(older)}", max(older), TARGETS["older"]))
+    rss = console["rss_mb"]
+    print(
+        row(
+            "peak RSS, console process",
+            f"{rss:.0f} MB",
+            f"< {TARGETS['rss_mb']:g} MB",
+            rss < TARGETS["rss_mb"],
+        )
+    )
+    print("\ninformation:")
+    print(seconds_row("  console: import of the tui (in launch time)", console["import"]))
+    print(seconds_row(f"  all {built.conversations:,} conversations listed", console["full_list"]))
+    print(row("  rows in the first screenful's list", f"{console['first_rows']:,}"))
+    print(
+        row(
+            "  bubbles after open / after paging",
+            f"{console['open_bubbles']} / {console['bubbles']}",
+        )
+    )
+    print("  page older, each: " + ", ".join(f"{t * 1000:.0f}" for t in older) + " ms")
+    print(row("  peak RSS, server process (VmHWM)", f"{server_rss:.0f} MB"))
+    print(seconds_row("  server alone: 200 conversations (median)", api["api_list"]))
+    print(seconds_row("  server alone: newest 50 of the thread", api["api_first"]))
+    print(seconds_row("  server alone: an older page of 50", api["api_older"]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--conversations", type=int, default=10_000)
+    parser.add_argument("--messages", type=int, default=100_000, help="in the one big thread")
+    parser.add_argument("--pages", type=int, default=5, help="older pages to time")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--console", help=argparse.SUPPRESS)
+    parser.add_argument("--big-id", help=argparse.SUPPRESS)
+    parser.add_argument("--expected", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.console:
+        console_main(args)
+        return
+    processes = Processes()
+    workdir = Path(tempfile.mkdtemp(prefix="smsconsole-bench-tui-"))
+    try:
+        print(f"building the store in {workdir} ...", flush=True)
+        built = build_store(workdir / "store.db", args.conversations, args.messages, args.seed)
+        port, server_pid = start_server(processes, workdir, built.path)
+        print("measuring the console ...\n", flush=True)
+        console = run_console(processes, port, built, args.pages)
+        server_rss = peak_rss_mb(server_pid)
+        api = api_timings(port, built.big_id, args.pages)
+        report(args, built, console, server_rss, api)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+    finally:
+        processes.stop_all()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
