@@ -21,6 +21,7 @@ from smsconsole.server.http import (
     json_object,
     limit_param,
     on_provider,
+    paged,
     phone_field,
     provider,
     provider_failure,
@@ -36,34 +37,21 @@ MAX_TEXT: Final = 2048  # reference §5.1
 MAX_MEDIA_BYTES: Final = 1_500_000  # reference §5.1: MMS media total at most 1.5 MB
 
 
-def page(result: Page[Any]) -> JSON:
-    """A page as the API lists it."""
-    return JSON({"items": result.items, "next": result.next})
-
-
 @authorized
 async def list_conversations(request: Request) -> JSON:
     """Conversations, newest activity first, with unread counts."""
-    try:
-        result = await store(request).conversations(
-            request.query_params.get("cursor"), limit_param(request)
-        )
-    except ValueError as problem:
-        raise ApiError(400, str(problem)) from None
-    return page(result)
+    return await paged(request, store(request).conversations)
 
 
 @authorized
 async def list_messages(request: Request) -> JSON:
     """A conversation's messages, newest first."""
     conversation = request.path_params["conversation_id"]
-    try:
-        result = await store(request).messages(
-            conversation, request.query_params.get("before"), limit_param(request)
-        )
-    except ValueError as problem:
-        raise ApiError(400, str(problem)) from None
-    return page(result)
+
+    async def fetch(before: str | None, limit: int) -> Page[Any]:
+        return await store(request).messages(conversation, before, limit)
+
+    return await paged(request, fetch, cursor_param="before")
 
 
 @authorized
@@ -175,13 +163,7 @@ async def put_contact(request: Request) -> JSON:
 @authorized
 async def list_callbacks(request: Request) -> JSON:
     """The raw callback log, newest first."""
-    try:
-        result = await store(request).callbacks(
-            request.query_params.get("cursor"), limit_param(request)
-        )
-    except ValueError as problem:
-        raise ApiError(400, str(problem)) from None
-    return page(result)
+    return await paged(request, store(request).callbacks)
 
 
 @authorized

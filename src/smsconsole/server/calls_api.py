@@ -9,8 +9,8 @@ from smsconsole.calls import Call
 from smsconsole.server.http import (
     authorized,
     json_object,
-    limit_param,
     on_provider,
+    paged,
     phone_field,
     provider,
     store,
@@ -25,13 +25,7 @@ MAX_SENTENCE = 1000  # reference §7.4
 @authorized
 async def list_calls(request: Request) -> JSON:
     """Calls, newest activity first."""
-    try:
-        result = await store(request).calls(
-            request.query_params.get("cursor"), limit_param(request)
-        )
-    except ValueError as problem:
-        raise ApiError(400, str(problem)) from None
-    return JSON({"items": result.items, "next": result.next})
+    return await paged(request, store(request).calls)
 
 
 async def _call(request: Request) -> Call:

@@ -13,6 +13,7 @@ from smsconsole.catapult.client import CatapultClient
 from smsconsole.catapult.errors import CatapultError
 from smsconsole.config import Settings
 from smsconsole.phone import InvalidPhoneNumber, parse_e164
+from smsconsole.records import Page
 from smsconsole.server.auth import bearer_allowed
 from smsconsole.server.responses import JSON, ApiError
 from smsconsole.store.base import Store
@@ -101,6 +102,22 @@ def limit_param(request: Request) -> int:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         raise ApiError(400, f"'limit' must be a whole number from 1 to {MAX_LIMIT}")
     return int(raw)
+
+
+async def paged(
+    request: Request,
+    fetch: Callable[[str | None, int], Awaitable[Page[Any]]],
+    cursor_param: str = "cursor",
+) -> JSON:
+    """A list route: ``fetch(cursor, limit)`` from the query, answered as ``{items, next}``.
+
+    A cursor the store cannot read (made up, or from another list) is a 400.
+    """
+    try:
+        result = await fetch(request.query_params.get(cursor_param), limit_param(request))
+    except ValueError as problem:
+        raise ApiError(400, str(problem)) from None
+    return JSON({"items": result.items, "next": result.next})
 
 
 def provider_failure(error: CatapultError, doing: str) -> ApiError:
