@@ -17,41 +17,16 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from loopback import serve, wait_for
 from smsconsole.sandbox.app import create_sandbox_app
 
 USER = "u-sandbox"
 AUTH = ("t-sandbox", "s-sandbox")
-
-
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Run ``app`` under uvicorn on 127.0.0.1:0; yield its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_level="warning")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:  # noqa: ASYNC110 - uvicorn exposes only a flag
-                await asyncio.sleep(0.01)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        async with asyncio.timeout(10):
-            await task
-
-
-async def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
-    """Poll ``predicate`` until true; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not predicate():  # noqa: ASYNC110 - state changes in another server's tasks
-            await asyncio.sleep(0.01)
 
 
 @dataclass

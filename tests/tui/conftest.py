@@ -8,7 +8,6 @@ and the same port, which is how a dropped feed is tested.
 from __future__ import annotations
 
 import contextlib
-import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -20,6 +19,7 @@ import httpx
 import pytest
 import uvicorn
 
+from loopback import bound_socket
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.config import load_settings
 from smsconsole.sandbox.app import create_sandbox_app
@@ -45,19 +45,11 @@ class Running:
         assert response.is_success, response.text
 
 
-def socket_on(port: int = 0) -> socket.socket:
-    """A loopback socket bound to ``port`` (0: any free one), for uvicorn to listen on."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    return sock
-
-
 @contextlib.asynccontextmanager
 async def running_server(
     serve: Any, store: Path, port: int = 0, provider: CatapultClient | None = None
 ) -> AsyncIterator[Running]:
-    sock = socket_on(port)
+    sock = bound_socket(port)
     port = sock.getsockname()[1]
     settings = load_settings(
         environ={
@@ -175,7 +167,7 @@ class ThreadedServer:
 @contextlib.contextmanager
 def server_in_thread(store: Path) -> Iterator[ThreadedServer]:
     """Run uvicorn in a daemon thread (its own event loop) until the block ends."""
-    sock = socket_on()
+    sock = bound_socket()
     port = sock.getsockname()[1]
     settings = load_settings(
         environ={

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
+from textual.widgets import TextArea
 
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
@@ -30,6 +31,7 @@ OURS = "+19195550187"
 ALICE = "+14155550123"  # named "Alice Moreno"
 BOB = "+12125550199"
 CAROL = "+13125550142"
+CAROL_ID = "19195550187-13125550142"
 REFUSED_URL = "http://127.0.0.1:9"  # the discard port: nothing listens on loopback
 SnapCompare = Callable[..., bool]
 RunBefore = Callable[[Pilot[None]], Awaitable[None]]
@@ -45,19 +47,25 @@ def utc() -> Iterator[None]:
     time.tzset()
 
 
-def sms(
-    n: int,
-    text: str,
-    remote: str,
-    at: str,
-    *,
-    direction: str = "in",
-    receipt: tuple[str, str] | None = None,
-    media: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """A v1 message callback (reference §5.3): inbound, or an outbound one with its receipt."""
-    payload: dict[str, Any] = {
-        "eventType": "mms" if media else "sms",
+# (remote, time, direction, text, delivery receipt state and code), in the order they happened
+THREADS: list[tuple[str, str, str, str, tuple[str, str] | None]] = [
+    (CAROL, "2024-04-28T18:00:00Z", "in", "Thanks for the quick reply!", None),
+    (CAROL, "2024-04-28T18:03:00Z", "out", "You're welcome.", ("delivered", "0")),
+    (BOB, "2024-05-02T09:30:00Z", "in", "Running 10 minutes late", None),
+    (BOB, "2024-05-02T09:41:00Z", "in", "Sorry, make that 20.", None),
+    (ALICE, "2024-05-03T14:05:40Z", "in", "Hi, is the shop open on Sunday?", None),
+    (ALICE, "2024-05-03T14:07:02Z", "out", "Yes, 10 to 4.", ("delivered", "0")),
+    (ALICE, "2024-05-03T14:09:15Z", "in", "Great. Do you still have the blue one in stock?", None),
+    (ALICE, "2024-05-03T14:09:31Z", "in", "Here it is", None),
+    (ALICE, "2024-05-03T14:12:00Z", "out", "We do. Shall I hold it?", ("not-delivered", "720")),
+]
+PHOTO = "https://media.example.net/blue-vase.jpg"
+
+
+def callback(n: int, remote: str, at: str, direction: str, text: str) -> dict[str, Any]:
+    """A v1 message callback (reference §5.3): inbound, or outbound with its receipt."""
+    return {
+        "eventType": "mms" if text == "Here it is" else "sms",
         "direction": direction,
         "messageId": f"m-snap-{n:03d}",
         "from": remote if direction == "in" else OURS,
@@ -65,55 +73,19 @@ def sms(
         "text": text,
         "time": at,
         "state": "received" if direction == "in" else "sent",
-    }
-    if media:
-        payload["media"] = list(media)
-    if receipt is not None:
-        payload["deliveryState"], payload["deliveryCode"] = receipt
-    return payload
+    } | ({"media": [PHOTO]} if text == "Here it is" else {})
 
 
 def seed_inbox(server: Any) -> None:
-    """Three conversations: a named contact with a thread, an unread pair, an answered one."""
-    for payload in (
-        sms(1, "Hi, is the shop open on Sunday?", ALICE, "2024-05-03T14:05:40Z"),
-        sms(
-            2,
-            "Yes, 10 to 4.",
-            ALICE,
-            "2024-05-03T14:07:02Z",
-            direction="out",
-            receipt=("delivered", "0"),
-        ),
-        sms(3, "Great. Do you still have the blue one in stock?", ALICE, "2024-05-03T14:09:15Z"),
-        sms(
-            4,
-            "Here it is",
-            ALICE,
-            "2024-05-03T14:09:31Z",
-            media=("https://media.example.net/blue-vase.jpg",),
-        ),
-        sms(
-            5,
-            "We do. Shall I keep it for you?",
-            ALICE,
-            "2024-05-03T14:12:00Z",
-            direction="out",
-            receipt=("not-delivered", "720"),
-        ),
-        sms(6, "Running 10 minutes late", BOB, "2024-05-02T09:30:00Z"),
-        sms(7, "Sorry, make that 20.", BOB, "2024-05-02T09:41:00Z"),
-        sms(8, "Thanks for the quick reply!", CAROL, "2024-04-28T18:00:00Z"),
-        sms(
-            9,
-            "You're welcome.",
-            CAROL,
-            "2024-04-28T18:03:00Z",
-            direction="out",
-            receipt=("delivered", "0"),
-        ),
-    ):
+    """Three conversations (the list is newest activity first): Alice's, named, with every kind
+    of bubble; two unread from Bob; Carol's, answered and read."""
+    for n, (remote, at, direction, text, receipt) in enumerate(THREADS, start=1):
+        payload = callback(n, remote, at, direction, text)
+        if receipt is not None:
+            payload["deliveryState"], payload["deliveryCode"] = receipt
         server.callback(payload)
+    read = server.api("POST", f"/api/conversations/{CAROL_ID}/read")
+    assert read.is_success, read.text
     named = server.api("PUT", f"/api/contacts/{ALICE}", json={"name": "Alice Moreno"})
     assert named.is_success, named.text
 
@@ -168,8 +140,7 @@ def test_thread(
     async def run_before(pilot: Pilot[None]) -> None:
         await connected_with(3)(pilot)
         await pilot.press("enter")  # open the newest conversation: Alice's
-        composer = app.inbox_screen.query_one("#composer-input")
-        composer.cursor_blink = False  # type: ignore[attr-defined]
+        app.inbox_screen.query_one("#composer-input", TextArea).cursor_blink = False
         await until(pilot, lambda: len(app.inbox_screen.query(Bubble)) == 5)
         await until(pilot, lambda: app.status.unread == 2)  # opening marked Alice's read
         await pilot.press(*"See you at 10")

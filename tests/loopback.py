@@ -1,0 +1,58 @@
+"""Loopback helpers the test directories share (importable: ``tests`` is on the path).
+
+``serve`` runs any ASGI app under a real uvicorn on 127.0.0.1; ``bound_socket`` gives a
+socket whose port is known before the server starts (for callback URLs, or to bring a
+server back on the same port); ``wait_for`` polls a condition with a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import uvicorn
+
+
+def bound_socket(port: int = 0) -> socket.socket:
+    """A TCP socket bound on 127.0.0.1 (``port`` 0: a free one) for uvicorn to listen on."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any, sock: socket.socket | None = None) -> AsyncIterator[str]:
+    """Run ``app`` under uvicorn on loopback (on ``sock`` if given); yield its base URL."""
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        lifespan="on",
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock] if sock else None))
+    try:
+        async with asyncio.timeout(10):
+            while not server.started:
+                if task.done():
+                    task.result()  # startup failed: raise why
+                await asyncio.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        async with asyncio.timeout(15):
+            await task
+
+
+async def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Poll ``predicate`` until true; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not predicate():  # noqa: ASYNC110 - the state changes in other tasks
+            await asyncio.sleep(0.01)
