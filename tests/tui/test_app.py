@@ -216,3 +216,56 @@ async def test_dropped_connection_recovers_without_losing_or_doubling(
                 await until(pilot, lambda: len(bubbles(app)) == 3)
                 texts = [b.splitlines()[0] for b in bubbles(app)]
                 assert texts == ["one", "two", "three"]
+
+
+async def test_name_a_contact_from_its_thread(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        await world.text_in("hi, it's Grace")
+        await until(pilot, lambda: len(rows(app)) == 1)
+        await pilot.press("enter")
+        await until(pilot, lambda: len(bubbles(app)) == 1)
+        await pilot.press("escape", "r")
+        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await pilot.press(*"Grace Hopper", "enter")
+        await until(pilot, lambda: "Grace Hopper" in rows(app)[0])
+        contacts = await app.client.contacts()
+        assert [(c.number, c.name) for c in contacts] == [(REMOTE, "Grace Hopper")]
+
+
+async def test_search_from_the_palette_jumps_to_the_hit(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        await world.text_in("the parcel arrived at the depot")
+        await world.text_in("something else", remote="+13125550142")
+        await until(pilot, lambda: len(rows(app)) == 2)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"parcel")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: any("the parcel arrived" in b for b in bubbles(app)))
+        opened = app.inbox_screen.open_conversation
+        assert opened is not None
+        assert app.inbox.conversations[opened].remote_number == REMOTE
+
+
+async def test_attach_a_file_and_send_it_as_mms(world: World, tmp_path: Path) -> None:
+    picture = tmp_path / "photo.jpg"
+    picture.write_bytes(b"\xff\xd8\xff" + b"0" * 2048)
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.status.state == "connected")
+        app.open_new(world.number, REMOTE)
+        await pilot.pause()
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await pilot.press(*str(picture), "enter")
+        counter = app.inbox_screen.query_one("#composer-counter")
+        await until(pilot, lambda: "1 MMS attachment" in str(counter.render()))
+        await pilot.press(*"look", "enter")
+        await until(pilot, lambda: any("📎 photo.jpg" in b for b in bubbles(app)))
+        sent = [m for m in await world.outbox() if m["text"] == "look"]
+        assert len(sent) == 1
+        assert sent[0]["media"][0].endswith("/media/photo.jpg")

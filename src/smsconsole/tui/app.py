@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import work
-from textual.app import App
+from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
 
 from smsconsole.calls import Call
@@ -507,6 +507,8 @@ class SmsConsoleApp(App[None]):
             composer.set_text(path.read_text(encoding="utf-8").rstrip("\n"))
         except (OSError, subprocess.SubprocessError) as error:
             self.notify(f"Could not run {editor}: {error}", severity="error")
+        except SuspendNotSupported:
+            self.notify("This terminal cannot hand over to an editor here.", severity="warning")
         finally:
             path.unlink(missing_ok=True)
 
