@@ -13,6 +13,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
@@ -47,6 +48,7 @@ from smsconsole.tui.widgets.status_bar import StatusBar
 
 LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
 FIRST_PAGE = 200
+REFRESH_EVERY = 0.5
 
 
 class SmsConsoleApp(App[None]):
@@ -156,14 +158,21 @@ class SmsConsoleApp(App[None]):
 
     @work(exclusive=True, group="load-more", exit_on_error=False)
     async def load_remaining(self) -> None:
-        """Read the rest of the conversation list in the background."""
+        """Read the rest of the conversation list in the background.
+
+        The list is shown again at most every ``REFRESH_EVERY`` seconds and once at the end:
+        a full redraw after each page kept a 10,000-conversation console busy for a second.
+        """
         cursor = getattr(self, "_more_conversations", None)
+        shown = time.monotonic()
         while cursor:
             page = await self.client.conversations(cursor=cursor, limit=500)
             known = self.inbox.conversations
             self.inbox.load([c for c in page.items if c.id not in known])
             cursor = page.next
-            self.inbox_screen.refresh_list()
+            if cursor is None or time.monotonic() - shown > REFRESH_EVERY:
+                self.inbox_screen.refresh_list()
+                shown = time.monotonic()
 
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def follow_feed(self) -> None:
