@@ -7,6 +7,7 @@ and the same port, which is how a dropped feed is tested.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
@@ -20,6 +21,7 @@ import pytest
 import uvicorn
 
 from loopback import bound_socket
+from loopback import serve as serve_loopback
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.config import load_settings
 from smsconsole.sandbox.app import create_sandbox_app
@@ -206,3 +208,116 @@ def threaded_server(tmp_path: Path) -> Iterator[ThreadedServer]:
     """A server with an empty store, on a thread: for tests that are not async (snapshots)."""
     with server_in_thread(tmp_path / "store.db") as running:
         yield running
+
+
+# -- the provider's setup flow: the sandbox as provider, an empty account ---------------------
+
+SANDBOX_AUTH = ("t-sandbox", "s-sandbox")
+
+
+@dataclass
+class Account:
+    """The sandbox (with its v1 credentials), a server wired to it, and the server's /api."""
+
+    sandbox: httpx.AsyncClient
+    server: Running
+    api: httpx.AsyncClient
+
+    async def owned(self) -> list[dict[str, Any]]:
+        """The numbers the sandbox says the account owns (reference §4), by its own v1 API."""
+        response = await self.sandbox.get("/v1/users/u-sandbox/phoneNumbers", params={"size": 100})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()
+        return items
+
+    async def v1_applications(self) -> list[dict[str, Any]]:
+        """The account's applications, by the sandbox's v1 API (§2)."""
+        response = await self.sandbox.get("/v1/users/u-sandbox/applications", params={"size": 100})
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()
+        return items
+
+    async def create_application(self, name: str, **fields: Any) -> str:
+        """Create an application through the server's /api; answers its id."""
+        created = await self.api.post("/api/applications", json={"name": name, **fields})
+        assert created.status_code == 201, created.text
+        return str(created.json()["id"])
+
+    async def order(self, area_code: str, application_id: str | None = None) -> str:
+        """Order the first number found in an area code through /api; answers the number."""
+        found = await self.api.get("/api/available-numbers", params={"area_code": area_code})
+        number = str(found.json()["items"][0]["number"])
+        body = {"number": number, "application_id": application_id, "confirm": True}
+        ordered = await self.api.post("/api/numbers", json=body)
+        assert ordered.status_code == 201, ordered.text
+        return number
+
+
+@pytest.fixture
+async def account(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIterator[Account]:
+    """An empty sandbox account (no numbers, no applications) behind a real server."""
+    client = CatapultClient(
+        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
+    )
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with (
+        client,
+        start_server(tmp_path / "store.db", provider=client) as running,
+        httpx.AsyncClient(base_url=sandbox_url, auth=SANDBOX_AUTH, timeout=10) as sandbox,
+        httpx.AsyncClient(base_url=running.url, headers=headers, timeout=10) as api,
+    ):
+        yield Account(sandbox, running, api)
+
+
+@contextlib.contextmanager
+def provider_server_in_thread(store: Path, public_url: str) -> Iterator[ThreadedServer]:
+    """The sandbox and a server wired to it, on a thread's own event loop (for snapshots).
+
+    ``public_url`` is fixed so the callback URLs a snapshot shows do not carry a port.
+    """
+    started = threading.Event()
+    stop = threading.Event()
+    found: dict[str, Any] = {}
+
+    async def run() -> None:
+        sock = bound_socket()
+        port = sock.getsockname()[1]
+        settings = load_settings(
+            environ={
+                "SMSCONSOLE_SERVER_TOKEN": TOKEN,
+                "SMSCONSOLE_SERVER_CALLBACK_USERNAME": CALLBACK_AUTH[0],
+                "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": CALLBACK_AUTH[1],
+                "SMSCONSOLE_SERVER_PORT": str(port),
+                "SMSCONSOLE_SERVER_PUBLIC_URL": public_url,
+                "SMSCONSOLE_STORE_PATH": str(store),
+            }
+        )
+        sandbox_app = create_sandbox_app(seed=3, speed=0.01, callback_timeout_cap=2.0)
+        async with serve_loopback(sandbox_app) as sandbox:
+            client = CatapultClient(
+                sandbox, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
+            )
+            async with client, serve_loopback(create_app(settings, provider=client), sock) as url:
+                found["url"] = url
+                started.set()
+                await asyncio.to_thread(stop.wait)
+        sock.close()
+
+    def target() -> None:
+        try:
+            asyncio.run(run())
+        except BaseException as error:  # shown by the waiting test
+            found["error"] = error
+            started.set()
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    try:
+        assert started.wait(15), "the sandbox and server did not start within 15 s"
+        assert "error" not in found, found.get("error")
+        with httpx.Client(base_url=found["url"], timeout=10) as http:
+            yield ThreadedServer(found["url"], http)
+    finally:
+        stop.set()
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "the server thread did not stop within 20 s"

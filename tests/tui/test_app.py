@@ -18,7 +18,7 @@ from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall, Prompt
 from smsconsole.tui.widgets.conversation_list import ConversationList
-from smsconsole.tui.widgets.thread_view import Bubble
+from smsconsole.tui.widgets.thread_view import ThreadView
 
 TOKEN = "console-token"
 REMOTE = "+14155550123"
@@ -52,7 +52,7 @@ async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: fl
 
 
 def bubbles(app: SmsConsoleApp) -> list[str]:
-    return [bubble.plain for bubble in app.inbox_screen.query(Bubble)]
+    return app.inbox_screen.query_one(ThreadView).texts()
 
 
 def rows(app: SmsConsoleApp) -> list[str]:

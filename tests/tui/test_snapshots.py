@@ -24,7 +24,7 @@ from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall
 from smsconsole.tui.widgets.conversation_list import ConversationList
-from smsconsole.tui.widgets.thread_view import Bubble
+from smsconsole.tui.widgets.thread_view import ThreadView
 
 TOKEN = "console-token"
 OURS = "+19195550187"
@@ -141,7 +141,7 @@ def test_thread(
         await connected_with(3)(pilot)
         await pilot.press("enter")  # open the newest conversation: Alice's
         app.inbox_screen.query_one("#composer-input", TextArea).cursor_blink = False
-        await until(pilot, lambda: len(app.inbox_screen.query(Bubble)) == 5)
+        await until(pilot, lambda: len(app.inbox_screen.query_one(ThreadView).message_ids) == 5)
         await until(pilot, lambda: app.status.unread == 2)  # opening marked Alice's read
         await pilot.press(*"See you at 10")
         await pilot.pause()

@@ -39,9 +39,12 @@ from smsconsole.tui.client import (
 from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.inbox import Inbox, conversation_for
 from smsconsole.tui.notify import notification_sequences
+from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
-from smsconsole.tui.screens.dialogs import IncomingCall, NewConversation, Prompt
+from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
 from smsconsole.tui.screens.inbox import InboxScreen
+from smsconsole.tui.screens.numbers import NumbersScreen
+from smsconsole.tui.screens.wizard import SetupWizard
 from smsconsole.tui.widgets.composer import Composer
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
@@ -79,6 +82,9 @@ class SmsConsoleApp(App[None]):
         Binding("h", "hang_up", "Hang up", id="app.hang_up"),
         Binding("M", "toggle_notifications", "Notifications", show=False, id="app.notifications"),
         Binding("?", "help", "Keys", id="app.help"),
+        Binding("p", "numbers", "Phone numbers", show=False, id="app.numbers"),
+        Binding("A", "applications", "Applications", show=False, id="app.applications"),
+        Binding("W", "setup_wizard", "Set up a number", show=False, id="app.setup_wizard"),
     ]
 
     def __init__(
@@ -139,6 +145,7 @@ class SmsConsoleApp(App[None]):
         self.loaded.set()
         self.follow_feed()
         self.load_remaining()
+        self.offer_setup()
 
     async def reload(self) -> None:
         """Read the event log position, then conversations, contacts, numbers and calls."""
@@ -206,6 +213,8 @@ class SmsConsoleApp(App[None]):
             screen.refresh_list()
         if change.numbers_changed:
             screen.refresh_list()
+            if isinstance(self.screen, NumbersScreen):
+                self.screen.show_numbers()
         if change.call is not None:
             self._call_bar()
             if isinstance(self.screen, CallsScreen):
@@ -365,6 +374,38 @@ class SmsConsoleApp(App[None]):
     def action_calls(self) -> None:
         if not isinstance(self.screen, CallsScreen):
             self.push_screen(CallsScreen())
+
+    # -- numbers and applications -----------------------------------------------------------
+
+    def action_numbers(self) -> None:
+        if not isinstance(self.screen, NumbersScreen):
+            self.push_screen(NumbersScreen())
+
+    def action_applications(self) -> None:
+        if not isinstance(self.screen, ApplicationsScreen):
+            self.push_screen(ApplicationsScreen())
+
+    def action_setup_wizard(self) -> None:
+        if not isinstance(self.screen, SetupWizard):
+            self.push_screen(SetupWizard())
+
+    @work(group="setup", exit_on_error=False)
+    async def offer_setup(self) -> None:
+        """First run: with a provider and no numbers yet, offer the setup wizard once."""
+        if self.inbox.numbers:
+            return
+        try:
+            status = await self.client.status()
+        except ConsoleError:
+            return
+        if not status.get("provider") or self.inbox.numbers:
+            return
+        question = (
+            "You have no phone numbers yet.\nSet one up now? (an application, a number, "
+            "its callbacks; W or the command palette starts it later)"
+        )
+        if await self.push_screen_wait(Confirm(question, yes="Set up", no="Later")):
+            self.action_setup_wizard()
 
     # -- conversations ----------------------------------------------------------------------
 

@@ -184,6 +184,11 @@ class InboxScreen(Screen[None]):
         if view.conversation_id == conversation_id:
             await view.prepend(page.items, page.next)
 
+    @on(ThreadView.NeedNewest)
+    def need_newest(self, event: ThreadView.NeedNewest) -> None:
+        # The window was paged far back and dropped the newest messages: reload them.
+        self.load_thread(event.conversation_id)
+
     @on(ThreadView.NewBelow)
     def new_below(self, event: ThreadView.NewBelow) -> None:
         label = self.query_one("#new-below", Label)

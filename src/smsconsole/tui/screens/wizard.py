@@ -1,0 +1,279 @@
+"""Setup: the provider's getting-started path as four steps that can each be retried.
+
+1. an application pointing at this server (created, or an existing one reused);
+2. a number searched where the operator wants one, and ordered after a cost confirmation;
+3. the number assigned to the application;
+4. the application's callback URLs checked against this server's form.
+
+What succeeded is kept: a retry starts at the step that failed, so nothing is ordered twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import urlsplit
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+
+from smsconsole.phone import format_for_display
+from smsconsole.records import NumberRecord
+from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.screens.applications import without_password
+from smsconsole.tui.screens.dialogs import Confirm
+from smsconsole.tui.screens.numbers import dollars, place_of, price_of
+
+if TYPE_CHECKING:
+    from smsconsole.tui.app import SmsConsoleApp
+
+NEW: Final = "__new__"
+STEPS: Final = (
+    "Application pointing at this server",
+    "Search and order a number",
+    "Assign the number to the application",
+    "Check the callback URLs",
+)
+MARKS: Final = {"waiting": "·", "running": "…", "done": "✓", "failed": "✗"}
+NOT_TESTED: Final = (
+    "Not tested from outside: whether the provider reaches that URL and the server accepts "
+    "its credentials (needs a server-side check)."
+)
+
+
+class StepFailed(Exception):
+    """A step could not be done; the message says why and what to do."""
+
+
+@dataclass
+class Step:
+    """One step's state and what it last said."""
+
+    title: str
+    state: str = "waiting"
+    detail: str = ""
+
+
+def criteria_for(where: str) -> dict[str, str]:
+    """Search criteria from what the operator typed: an area code, a state or a ZIP code."""
+    text = where.strip()
+    if len(text) == 3 and text.isdigit():
+        return {"area_code": text}
+    if len(text) == 5 and text.isdigit():
+        return {"zip": text}
+    if len(text) == 2 and text.isalpha():
+        return {"state": text.upper()}
+    raise StepFailed("Type an area code (919), a state (NC) or a ZIP code (27511), then retry.")
+
+
+def callback_problem(url: str | None, kind: str) -> str | None:
+    """Why a callback URL is not this server's ``/callbacks/{kind}`` with credentials (§9)."""
+    if not url:
+        return f"it has no incoming {kind[:-1]} URL"
+    parts = urlsplit(url)
+    if not parts.path.rstrip("/").endswith(f"/callbacks/{kind}"):
+        return f"its {kind[:-1]} URL {without_password(url)} is not a /callbacks/{kind} address"
+    if not parts.username or not parts.password:
+        return f"its {kind[:-1]} URL carries no callback credentials, so the server would refuse"
+    return None
+
+
+class SetupWizard(Screen[None]):
+    """Create or reuse an application, order a number, assign it, check the callbacks."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Close", id="wizard.close"),
+        Binding("ctrl+r", "run", "Start / retry", id="wizard.run"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__(id="wizard")
+        self.steps = [Step(title) for title in STEPS]
+        self.applications: dict[str, dict[str, Any]] = {}
+        self.application: dict[str, Any] | None = None
+        self.number: NumberRecord | None = None
+
+    @property
+    def console(self) -> SmsConsoleApp:
+        """The app, typed."""
+        from smsconsole.tui.app import SmsConsoleApp
+
+        assert isinstance(self.app, SmsConsoleApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="wizard-body"):
+            yield Label("Set up a number", classes="section-title")
+            yield Static(
+                "Four steps. Each says what it is doing; if one fails, fix what it says and "
+                "retry: what succeeded is not done again.",
+                classes="wizard-intro",
+            )
+            with Horizontal(classes="wizard-row"):
+                yield Label("Application", classes="wizard-caption")
+                yield Select(
+                    [("Create a new one", NEW)],
+                    value=NEW,
+                    allow_blank=False,
+                    compact=True,
+                    id="wizard-application",
+                )
+                yield Input("smsconsole", placeholder="name", compact=True, id="wizard-name")
+            with Horizontal(classes="wizard-row"):
+                yield Label("Number in", classes="wizard-caption")
+                yield Input(
+                    placeholder="area code 919, state NC or ZIP 27511",
+                    compact=True,
+                    id="wizard-where",
+                )
+            for index, step in enumerate(self.steps, start=1):
+                yield Static(self._line(index, step), id=f"step-{index}", classes="wizard-step")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Start", id="wizard-run", variant="primary")
+                yield Button("Close (esc)", id="wizard-close")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#wizard-where", Input).focus()
+        self.load_applications()
+
+    @staticmethod
+    def _line(index: int, step: Step) -> str:
+        mark = MARKS[step.state]
+        detail = f"\n     {step.detail}" if step.detail else ""
+        return f" {mark} {index}. {step.title}{detail}"
+
+    def show(self, index: int, state: str, detail: str) -> None:
+        """Show step ``index`` (1-based) in a new state."""
+        step = self.steps[index - 1]
+        step.state, step.detail = state, detail
+        widget = self.query_one(f"#step-{index}", Static)
+        widget.update(self._line(index, step))
+        for name in MARKS:
+            widget.set_class(name == state, f"-{name}")
+
+    @work(exclusive=True, group="wizard-apps", exit_on_error=False)
+    async def load_applications(self) -> None:
+        """Offer the existing applications for reuse, preselecting one that points here."""
+        try:
+            found = await self.console.client.applications()
+        except ConsoleError:
+            return  # step 1 will say why, when it runs
+        self.applications = {app["id"]: app for app in found}
+        select = self.query_one("#wizard-application", Select)
+        options = [("Create a new one", NEW)]
+        options += [(f"Reuse {a.get('name') or a['id']}", a["id"]) for a in found]
+        select.set_options(options)
+        here = urlsplit(self.console.client.base_url).netloc
+        for app in found:
+            url = urlsplit(app.get("incoming_message_url") or "")
+            if url.hostname and url.netloc.rsplit("@", 1)[-1] == here:
+                select.value = app["id"]
+                break
+
+    @on(Button.Pressed, "#wizard-close")
+    def close(self) -> None:
+        self.app.pop_screen()
+
+    @on(Button.Pressed, "#wizard-run")
+    @on(Input.Submitted)
+    def action_run(self) -> None:
+        if not self.query_one("#wizard-run", Button).disabled:  # running, or all done
+            self.run_steps()
+
+    @property
+    def done(self) -> bool:
+        """Whether every step succeeded."""
+        return all(step.state == "done" for step in self.steps)
+
+    @work(exclusive=True, group="wizard-run", exit_on_error=False)
+    async def run_steps(self) -> None:
+        """Run the steps not yet done, in order, stopping at the first that fails."""
+        button = self.query_one("#wizard-run", Button)
+        button.disabled = True
+        actions = (self.step_application, self.step_number, self.step_assign, self.step_check)
+        try:
+            for index, action in enumerate(actions, start=1):
+                if self.steps[index - 1].state == "done":
+                    continue
+                try:
+                    detail = await action(index)
+                except (StepFailed, ConsoleError) as error:
+                    text = error.message if isinstance(error, ConsoleError) else str(error)
+                    self.show(index, "failed", text)
+                    button.label = f"Retry from step {index}"
+                    return
+                self.show(index, "done", detail)
+            button.label = "Done"
+            self.console.notify("Setup complete: your number is ready.", timeout=4)
+        finally:
+            button.disabled = self.done
+
+    async def step_application(self, index: int) -> str:
+        """Step 1: reuse the chosen application, or create one with this server's URLs."""
+        chosen = self.query_one("#wizard-application", Select).value
+        if isinstance(chosen, str) and chosen in self.applications:
+            self.application = self.applications[chosen]
+            return f"reusing {self.application.get('name')} ({chosen})"
+        name = self.query_one("#wizard-name", Input).value.strip() or "smsconsole"
+        self.show(index, "running", f"creating the application {name}…")
+        self.application = await self.console.client.create_application(name)
+        url = without_password(self.application.get("incoming_message_url"))
+        return f"created {name}; texts and calls go to {url.rsplit('/', 1)[0]}/…"
+
+    async def step_number(self, index: int) -> str:
+        """Step 2: find a number where the operator asked, and order it if they agree."""
+        where = self.query_one("#wizard-where", Input).value
+        criteria = criteria_for(where)
+        self.show(index, "running", f"searching numbers in {where.strip()}…")
+        found = await self.console.client.available_numbers(quantity=1, **criteria)
+        if not found:
+            raise StepFailed(f"No numbers available in {where.strip()}: try another, then retry.")
+        offer = found[0]
+        shown = offer.get("national_number") or offer["number"]
+        cost = dollars(price_of(offer.get("price")))
+        question = f"Order {shown} ({place_of(offer)})?\nIt costs {cost} a month."
+        self.show(index, "running", f"found {shown}; waiting for your answer…")
+        if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Not now")):
+            raise StepFailed("Not ordered: you declined. Retry to be asked again.")
+        self.show(index, "running", f"ordering {shown}…")
+        [self.number] = await self.console.client.order_numbers(
+            number=offer["number"], confirm=True
+        )
+        self.console.inbox.numbers[self.number.number] = self.number
+        return f"ordered {shown} for {cost} a month"
+
+    async def step_assign(self, index: int) -> str:
+        """Step 3: point the new number at the application."""
+        assert self.number is not None
+        assert self.application is not None
+        shown = format_for_display(self.number.number, self.console.region)
+        name = self.application.get("name") or self.application["id"]
+        self.show(index, "running", f"assigning {shown} to {name}…")
+        await self.console.client.assign_number(self.number.id, self.application["id"])
+        return f"{shown} → {name}"
+
+    async def step_check(self, index: int) -> str:
+        """Step 4: the server has a provider, and the application calls back to this server."""
+        self.show(index, "running", "asking the server…")
+        status = await self.console.client.status()
+        if not status.get("provider"):
+            raise StepFailed("The server has no provider account configured.")
+        assert self.application is not None
+        wanted = self.application["id"]
+        current = {a["id"]: a for a in await self.console.client.applications()}
+        application = current.get(wanted)
+        if application is None:
+            self.show(1, "waiting", "the application was deleted meanwhile")
+            raise StepFailed("The application no longer exists: retry to create it again.")
+        for kind in ("messages", "calls"):
+            url = application.get(f"incoming_{kind[:-1]}_url")
+            if (problem := callback_problem(url, kind)) is not None:
+                raise StepFailed(f"The application {problem}: fix it under Applications (A).")
+        url = without_password(application.get("incoming_message_url"))
+        return f"texts and calls call back to {url.rsplit('/', 1)[0]}/…\n     {NOT_TESTED}"
