@@ -53,7 +53,8 @@ def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
 def main() -> None:
     """A terminal console for a Bandwidth Catapult v1 account: texts, calls and numbers.
 
-    Exit codes: 0 success, 1 failure, 2 bad configuration or arguments.
+    Exit codes: 0 success, 1 failure (the provider refused), 2 bad configuration or
+    arguments, 3 not confirmed (nothing done), 4 provider unreachable or outcome unknown.
     """
 
 
@@ -229,3 +230,7 @@ def config_check(config_file: Path | None, as_json: bool) -> None:
         click.echo(f"\n# provider credentials not set: {', '.join(missing)}")
     for warning in settings.warnings:
         click.echo(f"warning: {warning}", err=True)
+
+
+# The account commands add themselves to `main`; imported last as they use the helpers above.
+from smsconsole import cli_apps, cli_numbers  # noqa: E402, F401
