@@ -233,3 +233,31 @@ async def test_catch_up_records_what_arrived_while_down(
             report = await server.api("POST", "/api/sync")
             assert report.status_code == 200
             assert report.json()["events"] == 0  # nothing new the second time
+
+
+async def test_check_callbacks_calls_back_as_the_provider_would(world: World) -> None:
+    good = await world.server.api(
+        "POST", "/api/check-callbacks", json={"application_id": world.application_id}
+    )
+    assert good.status_code == 200, good.text
+    assert good.json()["messages"]["ok"] is True
+    assert good.json()["calls"]["detail"] == "reached this server; credentials accepted"
+    port = world.server.url.rsplit(":", 1)[1]
+    wrong = await world.server.api(
+        "POST",
+        "/api/applications",
+        json={
+            "name": "wrong password",
+            "incoming_message_url": f"http://bandwidth:nope@127.0.0.1:{port}/callbacks/messages",
+            "incoming_call_url": "http://127.0.0.1:9/callbacks/calls",
+        },
+    )
+    checked = await world.server.api(
+        "POST", "/api/check-callbacks", json={"application_id": wrong.json()["id"]}
+    )
+    report = checked.json()
+    assert report["messages"]["ok"] is False
+    assert report["messages"]["detail"] == "reached, but the credentials were refused"
+    assert report["calls"]["detail"].startswith("not reachable")
+    # the probes stored nothing
+    assert (await world.server.api("GET", "/api/callbacks")).json()["items"] == []

@@ -321,3 +321,9 @@ def provider_server_in_thread(store: Path, public_url: str) -> Iterator[Threaded
         stop.set()
         thread.join(timeout=20)
         assert not thread.is_alive(), "the server thread did not stop within 20 s"
+
+
+@pytest.fixture
+def provider_in_thread() -> Callable[[Path, str], Any]:
+    """``with provider_in_thread(store, public_url) as server``: see provider_server_in_thread."""
+    return provider_server_in_thread

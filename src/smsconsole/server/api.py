@@ -15,7 +15,7 @@ from starlette.routing import BaseRoute, Route
 from smsconsole.catapult.errors import CatapultError
 from smsconsole.catapult.models import OutboundMessage
 from smsconsole.records import Page
-from smsconsole.server import calls_api, numbers_api
+from smsconsole.server import calls_api, checks, numbers_api
 from smsconsole.server.http import (
     authorized,
     json_object,
@@ -218,4 +218,5 @@ def routes() -> list[BaseRoute]:
         Route("/api/sync", sync, methods=["POST"]),
         *calls_api.routes(),
         *numbers_api.routes(),
+        *checks.routes(),
     ]

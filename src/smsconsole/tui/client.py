@@ -288,6 +288,14 @@ class ConsoleClient:
         logged = await self._call("GET", "/api/events", Page[_Logged], params=params)
         return Page([FeedEvent(item.seq, item.event) for item in logged.items], logged.next)
 
+    async def check_callbacks(self, application_id: str) -> dict[str, Any]:
+        """Ask the server to call an application's callback URLs as the provider would.
+
+        Answers ``{"messages": {...}, "calls": {...}}``, each with ``ok``, ``url``, ``detail``.
+        """
+        body = {"application_id": application_id}
+        return await self._call("POST", "/api/check-callbacks", dict[str, Any], body=body)
+
     async def status(self) -> dict[str, Any]:
         """Where the server's event log stands: ``{"seq", "provider", "default_region"}``.
 

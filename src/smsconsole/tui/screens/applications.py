@@ -142,6 +142,7 @@ class ApplicationsScreen(Screen[None]):
     def __init__(self) -> None:
         super().__init__(id="applications-screen")
         self.applications: list[dict[str, Any]] = []
+        self.noted = False
 
     @property
     def console(self) -> SmsConsoleApp:
@@ -168,6 +169,7 @@ class ApplicationsScreen(Screen[None]):
 
     def note(self, text: str, *, error: bool = False) -> None:
         """Say what happened."""
+        self.noted = bool(text)
         label = self.query_one("#applications-note", Label)
         label.update(text)
         label.set_class(error, "-error")
@@ -195,12 +197,12 @@ class ApplicationsScreen(Screen[None]):
                 app.get("name") or "",
                 without_password(app.get("incoming_message_url")),
                 without_password(app.get("incoming_call_url")),
-                app.get("callback_http_method") or "POST",
+                str(app.get("callback_http_method") or "POST").upper(),
                 "yes" if app.get("auto_answer") else "no",
                 str(len(self.numbers_of(app["id"]))),
                 key=app["id"],
             )
-        if not self.applications:
+        if not self.applications and not self.noted:
             self.note("No applications yet: press n to create one pointing at this server.")
 
     def selected(self) -> dict[str, Any] | None:

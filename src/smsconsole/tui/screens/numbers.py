@@ -40,16 +40,21 @@ from smsconsole.tui.screens.dialogs import Confirm, Prompt
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
 
-# The search form's fields: (id, caption, placeholder, width class).
-FIELDS: Final = (
-    ("state", "State", "NC", "-short"),
-    ("city", "City (needs state)", "Cary", "-long"),
-    ("zip", "ZIP", "27511", "-short"),
-    ("area_code", "Area code", "919", "-short"),
-    ("local_number", "Local no.", "555", "-short"),
-    ("pattern", "Pattern (? * wildcards)", "*2?9*", "-long"),
-    ("quantity", "How many", "10", "-short"),
+# The search form's fields, in two rows: (id, caption, placeholder, width class).
+ROWS: Final = (
+    (
+        ("state", "State", "NC", "-short"),
+        ("city", "City (with state)", "Cary", "-long"),
+        ("zip", "ZIP", "27511", "-short"),
+        ("area_code", "Area code", "919", "-short"),
+    ),
+    (
+        ("local_number", "Local no.", "555", "-short"),
+        ("pattern", "Pattern: ? one digit, * any", "*2?9*", "-long"),
+        ("quantity", "How many", "10", "-short"),
+    ),
 )
+ROW_OF: Final = {name: index for index, row in enumerate(ROWS) for name, *_ in row}
 CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
 # Words in a validation message (the provider's, §3.1, or the server's) and the fields they name.
 FIELD_WORDS: Final = (
@@ -57,7 +62,7 @@ FIELD_WORDS: Final = (
     (re.compile(r"\bstate\b", re.I), "state"),
     (re.compile(r"\bzip\b", re.I), "zip"),
     (re.compile(r"area[ _]?code", re.I), "area_code"),
-    (re.compile(r"local[ _]?number", re.I), "local_number"),
+    (re.compile(r"local[ _]?number\b", re.I), "local_number"),
     (re.compile(r"\bpattern\b", re.I), "pattern"),
     (re.compile(r"\bquantity\b", re.I), "quantity"),
 )
@@ -140,9 +145,9 @@ class NumbersScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="numbers.back"),
         Binding("space", "choose", "Choose", id="numbers.choose"),
-        Binding("o", "order", "Order chosen", id="numbers.order"),
-        Binding("b", "order_quantity", "Buy N matching", id="numbers.order_quantity"),
-        Binding("e", "assign", "Set application", id="numbers.assign"),
+        Binding("o", "order", "Order", id="numbers.order"),
+        Binding("b", "order_quantity", "Buy N", id="numbers.order_quantity"),
+        Binding("e", "assign", "Application", id="numbers.assign"),
         Binding("delete", "release", "Release", id="numbers.release"),
         Binding("R", "refresh", "Refresh", show=False, id="numbers.refresh"),
     ]
@@ -169,28 +174,33 @@ class NumbersScreen(Screen[None]):
         yield Label("", id="numbers-note")
         yield Label("Find numbers to buy", classes="section-title")
         yield Label("", id="form-error")
-        with Horizontal(id="search-form"):
-            with Vertical(classes="field -kind"):
-                yield Label("Kind", classes="field-caption")
-                yield Select(
-                    [("Local", "local"), ("Toll-free", "tollfree")],
-                    value="local",
-                    allow_blank=False,
-                    compact=True,
-                    id="kind",
-                )
-            for name, caption, placeholder, width in FIELDS:
-                with Vertical(classes=f"field {width}"):
-                    yield Label(caption, classes="field-caption")
-                    yield Input(placeholder=placeholder, id=name, compact=True)
-                    yield Label("", id=f"{name}-error", classes="field-error")
-            with Vertical(classes="field -check"):
-                yield Checkbox("Local calling area", id="in_local_calling_area", compact=True)
-                yield Button("Search", id="search", compact=True, variant="primary")
+        with Vertical(id="search-form"):
+            for index, row in enumerate(ROWS):
+                with Horizontal(classes="form-fields"):
+                    if index == 0:
+                        with Vertical(classes="field -kind"):
+                            yield Label("Kind", classes="field-caption")
+                            yield Select(
+                                [("Local", "local"), ("Toll-free", "tollfree")],
+                                value="local",
+                                allow_blank=False,
+                                compact=True,
+                                id="kind",
+                            )
+                    for name, caption, placeholder, width in row:
+                        with Vertical(classes=f"field {width}"):
+                            yield Label(caption, classes="field-caption")
+                            yield Input(placeholder=placeholder, id=name, compact=True)
+                    if index == 1:
+                        with Vertical(classes="field -check"):
+                            yield Checkbox(
+                                "Local calling area", id="in_local_calling_area", compact=True
+                            )
+                            yield Button("Search", id="search", compact=True, variant="primary")
+                yield Label("", id=f"row{index}-error", classes="field-error")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(
-            "enter: search · space: choose · o: order chosen · b: buy N matching · "
-            "e: set application · del: release",
+            "enter in the form: search · space: choose results · ctrl+p: every command",
             id="numbers-hint",
         )
         yield Footer()
@@ -314,8 +324,14 @@ class NumbersScreen(Screen[None]):
             return
         for field in fields:
             self.query_one(f"#{field}", Input).add_class("-invalid")
-        label = self.query_one(f"#{fields[0]}-error", Label)
-        label.update(words)
+        self.field_error(fields[0], words)
+
+    def field_error(self, field: str, words: str) -> None:
+        """Show a problem with a field right under the row that holds it."""
+        self.query_one(f"#{field}", Input).add_class("-invalid")
+        label = self.query_one(f"#row{ROW_OF[field]}-error", Label)
+        caption = next(c for row in ROWS for name, c, *_ in row if name == field)
+        label.update(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}")
         label.display = True
 
     def form_error(self, text: str) -> None:
@@ -416,9 +432,7 @@ class NumbersScreen(Screen[None]):
     def action_order_quantity(self) -> None:
         self.clear_errors()
         if self.criteria().get("pattern"):
-            field = self.query_one("#pattern-error", Label)
-            field.update(NO_PATTERN_ORDER)
-            field.display = True
+            self.field_error("pattern", NO_PATTERN_ORDER)
             return
         self.order_quantity()
 
@@ -500,7 +514,8 @@ class NumbersScreen(Screen[None]):
         if before == (choice or None):
             self.note(f"{shown} already pointed at {now}.")
         else:
-            self.note(f"{shown} now points at {now} (before: {self.application_label(before, "none")}).")
+            was = self.application_label(before, "none")
+            self.note(f"{shown} now points at {now} (before: {was}).")
         await self.reload_numbers()
 
     def action_release(self) -> None:

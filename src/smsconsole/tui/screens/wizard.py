@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
@@ -39,10 +39,6 @@ STEPS: Final = (
     "Check the callback URLs",
 )
 MARKS: Final = {"waiting": "·", "running": "…", "done": "✓", "failed": "✗"}
-NOT_TESTED: Final = (
-    "Not tested from outside: whether the provider reaches that URL and the server accepts "
-    "its credentials (needs a server-side check)."
-)
 
 
 class StepFailed(Exception):
@@ -107,7 +103,7 @@ class SetupWizard(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical(id="wizard-body"):
+        with VerticalScroll(id="wizard-body"):
             yield Label("Set up a number", classes="section-title")
             yield Static(
                 "Four steps. Each says what it is doing; if one fails, fix what it says and "
@@ -133,6 +129,8 @@ class SetupWizard(Screen[None]):
                 )
             for index, step in enumerate(self.steps, start=1):
                 yield Static(self._line(index, step), id=f"step-{index}", classes="wizard-step")
+                yield Static("", id=f"step-{index}-detail", classes="wizard-detail")
+            yield Static("", id="wizard-done")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start", id="wizard-run", variant="primary")
                 yield Button("Close (esc)", id="wizard-close")
@@ -144,9 +142,7 @@ class SetupWizard(Screen[None]):
 
     @staticmethod
     def _line(index: int, step: Step) -> str:
-        mark = MARKS[step.state]
-        detail = f"\n     {step.detail}" if step.detail else ""
-        return f" {mark} {index}. {step.title}{detail}"
+        return f"{MARKS[step.state]} {index}. {step.title}"
 
     def show(self, index: int, state: str, detail: str) -> None:
         """Show step ``index`` (1-based) in a new state."""
@@ -156,6 +152,7 @@ class SetupWizard(Screen[None]):
         widget.update(self._line(index, step))
         for name in MARKS:
             widget.set_class(name == state, f"-{name}")
+        self.query_one(f"#step-{index}-detail", Static).update(detail)
 
     @work(exclusive=True, group="wizard-apps", exit_on_error=False)
     async def load_applications(self) -> None:
@@ -210,7 +207,12 @@ class SetupWizard(Screen[None]):
                     return
                 self.show(index, "done", detail)
             button.label = "Done"
-            self.console.notify("Setup complete: your number is ready.", timeout=4)
+            assert self.number is not None
+            shown = format_for_display(self.number.number, self.console.region)
+            self.query_one("#wizard-done", Static).update(
+                f"All set: {shown} is yours and calls back to this server. Press esc for the inbox."
+            )
+            self.query_one("#wizard-body", VerticalScroll).scroll_end(animate=False)
         finally:
             button.disabled = self.done
 
@@ -275,5 +277,16 @@ class SetupWizard(Screen[None]):
             url = application.get(f"incoming_{kind[:-1]}_url")
             if (problem := callback_problem(url, kind)) is not None:
                 raise StepFailed(f"The application {problem}: fix it under Applications (A).")
+        self.show(index, "running", "calling the callback URLs as the provider would…")
+        probes = await self.console.client.check_callbacks(wanted)
+        failures = [
+            f"{kind}: {probe['detail']} ({probe.get('url')})"
+            for kind, probe in probes.items()
+            if not probe.get("ok")
+        ]
+        if failures:
+            raise StepFailed(
+                "; ".join(failures) + ". Fix server.public_url or the tunnel, then retry."
+            )
         url = without_password(application.get("incoming_message_url"))
-        return f"texts and calls call back to {url.rsplit('/', 1)[0]}/…\n     {NOT_TESTED}"
+        return f"texts and calls reach this server at {url.rsplit('/', 1)[0]}/… and are accepted"

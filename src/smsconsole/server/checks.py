@@ -1,0 +1,74 @@
+"""``POST /api/check-callbacks``: does the provider's way back to this server work?
+
+For each callback URL of an application, the server sends what the provider would — an HTTP
+POST with the credentials from the URL's userinfo as Basic auth (reference §9) — carrying an
+empty JSON object. This server refuses that body as malformed (400, "missing field
+'eventType'") after authenticating it, and stores nothing; so the answer tells apart
+"unreachable", "reached, but the credentials were refused" (401), "reached something that
+is not this server", and "reached this server and accepted".
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import httpx
+from starlette.requests import Request
+from starlette.routing import BaseRoute, Route
+
+from smsconsole.server.http import authorized, json_object, on_provider, provider, text_field
+from smsconsole.server.responses import JSON, ApiError
+
+PROBE_TIMEOUT: Final = 5.0
+OUR_REFUSAL: Final = "missing field 'eventType'"
+
+
+async def probe(url: str | None, kind: str) -> dict[str, Any]:
+    """Call ``url`` as the provider would, with a body this server refuses unstored."""
+    if not url:
+        return {"url": None, "ok": False, "detail": f"the application has no {kind} URL"}
+    parsed = httpx.URL(url)
+    auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None
+    target = parsed.copy_with(username=None, password=None)
+    shown = str(target)
+    try:
+        async with httpx.AsyncClient(timeout=PROBE_TIMEOUT) as http:
+            response = await http.post(
+                target,
+                json={},
+                auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
+                headers={"User-Agent": "BandwidthAPI/v1 (smsconsole check)"},
+            )
+    except httpx.HTTPError as error:
+        return {"url": shown, "ok": False, "detail": f"not reachable: {error!r}"}
+    result: dict[str, Any] = {"url": shown, "status": response.status_code}
+    if response.status_code == 401:
+        return result | {"ok": False, "detail": "reached, but the credentials were refused"}
+    if response.status_code == 400 and OUR_REFUSAL in response.text:
+        return result | {"ok": True, "detail": "reached this server; credentials accepted"}
+    detail = f"reached something that answered {response.status_code}, not this server"
+    return result | {"ok": False, "detail": detail}
+
+
+@authorized
+async def check_callbacks(request: Request) -> JSON:
+    """Probe the callback URLs of an application (``{"application_id"}``)."""
+    body = await json_object(request)
+    application_id = text_field(body, "application_id", required=True)
+    assert application_id is not None  # required
+    application = await on_provider(
+        "reading the application", provider(request).get_application(application_id)
+    )
+    if application is None:
+        raise ApiError(404, "no such application")
+    return JSON(
+        {
+            "messages": await probe(application.incoming_message_url, "incoming message"),
+            "calls": await probe(application.incoming_call_url, "incoming call"),
+        }
+    )
+
+
+def routes() -> list[BaseRoute]:
+    """The check route."""
+    return [Route("/api/check-callbacks", check_callbacks, methods=["POST"])]

@@ -1,0 +1,252 @@
+"""The numbers screen, driven with ``run_test()`` against a real server and the real sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, Label, Select
+
+from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.client import ConsoleClient, ConsoleError
+from smsconsole.tui.screens.dialogs import Confirm, Prompt
+from smsconsole.tui.screens.numbers import (
+    ApplicationPicker,
+    NumbersScreen,
+    fields_concerned,
+    monthly_total,
+)
+
+TOKEN = "console-token"
+SEARCH_FIELDS = ("state", "city", "zip", "area_code", "local_number", "pattern", "quantity")
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
+    """Let the app run until ``condition`` holds; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
+    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
+    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
+
+
+async def open_numbers(pilot: Pilot[None]) -> NumbersScreen:
+    """Wait for the console to load (saying no to the first-run offer), then press p."""
+    app = pilot.app
+    assert isinstance(app, SmsConsoleApp)
+    await until(pilot, lambda: app.live)
+    await pilot.pause(0.1)
+    if isinstance(app.screen, Confirm):  # first run: no numbers yet
+        await pilot.press("n")
+    await pilot.press("p")
+    await until(pilot, lambda: isinstance(app.screen, NumbersScreen))
+    screen = app.screen
+    assert isinstance(screen, NumbersScreen)
+    return screen
+
+
+def rows(screen: NumbersScreen, table: str = "#results") -> list[list[str]]:
+    found = screen.query_one(table, DataTable)
+    return [[str(cell) for cell in found.get_row_at(i)] for i in range(found.row_count)]
+
+
+def visible_text(label: Label) -> str:
+    return str(label.render()) if label.display else ""
+
+
+async def search(pilot: Pilot[None], screen: NumbersScreen, kind: str = "local", **fields: str):
+    """Fill the search form (other fields emptied) and press enter in it."""
+    screen.query_one("#kind", Select).value = kind
+    for name in SEARCH_FIELDS:
+        screen.query_one(f"#{name}", Input).value = fields.get(name, "")
+    screen.query_one("#state", Input).focus()
+    await pilot.press("enter")
+
+
+async def test_a_search_by_each_criterion(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+
+        async def shows(check: Callable[[list[list[str]]], bool], **fields: str) -> None:
+            await search(pilot, screen, **fields)
+            await until(pilot, lambda: rows(screen) and check(rows(screen)))
+
+        def everywhere(place: str) -> Callable[[list[list[str]]], bool]:
+            return lambda found: all(row[2] == place for row in found)
+
+        await shows(lambda f: all(r[2].endswith(", TX") for r in f) and len(f) == 3,
+                    state="TX", quantity="3")  # fmt: skip
+        await shows(everywhere("CARY, NC"), state="NC", city="Cary")
+        await shows(everywhere("FAYETTEVILLE, NC"), zip="28301")
+        await shows(lambda f: {r[2] for r in f} == {"FAYETTEVILLE, NC", "WILMINGTON, NC"},
+                    area_code="910", quantity="50")  # fmt: skip
+        # The 984 overlay shares 919's local calling area (§3.1 inLocalCallingArea).
+        screen.query_one("#in_local_calling_area").value = True  # type: ignore[attr-defined]
+        await shows(lambda f: {r[1][:5] for r in f} == {"(984)", "(919)"},
+                    area_code="984", local_number="555", quantity="60")  # fmt: skip
+        screen.query_one("#in_local_calling_area").value = False  # type: ignore[attr-defined]
+        await shows(lambda f: all(r[1].endswith("3") and r[5].endswith("3") for r in f),
+                    state="CA", pattern="*3")  # fmt: skip
+        await shows(lambda f: all(r[1].startswith("(888)") and r[2] == "toll-free" for r in f),
+                    kind="tollfree", pattern="888*")  # fmt: skip
+        assert all(row[4] == "$0.75" for row in rows(screen))  # toll-free monthly price
+
+
+async def test_provider_validation_errors_are_shown_next_to_their_fields(
+    account: Any, tmp_path: Path
+) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await search(pilot, screen, city="Cary")
+        city_error = screen.query_one("#row0-error", Label)  # under state, city, ZIP, area code
+        await until(pilot, lambda: city_error.display)
+        assert (
+            visible_text(city_error) == "⚠ City: For searching by City the State is also required"
+        )
+        assert screen.query_one("#city", Input).has_class("-invalid")
+        assert screen.query_one("#state", Input).has_class("-invalid")
+        assert not screen.query_one("#zip", Input).has_class("-invalid")
+
+        await search(pilot, screen, area_code="91")
+        await until(pilot, lambda: "Area" in visible_text(city_error))
+        assert visible_text(city_error) == "⚠ Area code: An Area Code must be 3 digits"
+        assert screen.query_one("#area_code", Input).has_class("-invalid")
+        assert not screen.query_one("#city", Input).has_class("-invalid")  # the earlier is gone
+
+        await search(pilot, screen, state="NC", city="Gotham")  # 403 invalid-rate-center
+        await until(pilot, lambda: "Gotham" in visible_text(city_error))
+        assert visible_text(city_error) == "⚠ City: The city Gotham in the state NC was not found"
+        assert rows(screen) == []
+
+
+def test_an_error_naming_no_field_goes_above_the_form() -> None:
+    error = ConsoleError(502, "searching local numbers: the provider is unavailable")
+    assert fields_concerned(error) == ([], "searching local numbers: the provider is unavailable")
+    zip_error = ConsoleError(
+        422, "x", provider={"code": "invalid-zip-code", "message": "ZIP 00000 did not map"}
+    )
+    assert fields_concerned(zip_error) == (["zip"], "ZIP 00000 did not map")
+    assert str(monthly_total(["0.35", "0.35", None, "bad"])) == "0.70"
+
+
+async def test_nothing_is_ordered_without_the_confirmation(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await search(pilot, screen, area_code="919", quantity="5")
+        await until(pilot, lambda: len(rows(screen)) == 5)
+        await pilot.press("space", "space")  # choose the first two
+        chosen = [row[1] for row in rows(screen) if row[0] == "✓"]
+        assert len(chosen) == 2
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        question = app.screen.question  # type: ignore[attr-defined]
+        assert question.startswith("Order 2 numbers?")
+        assert all(number in question for number in chosen)
+        assert question.endswith("Total: $0.70 a month.")
+        await pilot.press("n")
+        await until(
+            pilot,
+            lambda: "Nothing ordered." in visible_text(screen.query_one("#numbers-note", Label)),
+        )
+        assert await account.owned() == []
+
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 2)
+        owned = await account.owned()
+        assert sorted(n["nationalNumber"] for n in owned) == sorted(chosen)
+        assert {row[3] for row in rows(screen, "#our-numbers")} == {"$0.35"}
+
+
+async def test_buying_by_quantity_asks_with_the_total_first(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await search(pilot, screen, state="CA", pattern="*3")
+        await until(pilot, lambda: rows(screen))
+        await pilot.press("b")  # a pattern cannot be used to order by quantity (§3.3)
+        assert "cannot use a pattern" in visible_text(screen.query_one("#row1-error", Label))
+        assert not isinstance(app.screen, Confirm)
+
+        screen.query_one("#pattern", Input).value = ""
+        screen.query_one("#state", Input).value = "TX"
+        screen.query_one("#quantity", Input).value = "2"
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        question = app.screen.question  # type: ignore[attr-defined]
+        assert question.startswith("Order 2 local numbers (state TX)?")
+        assert question.endswith("Total: $0.70 a month.")
+        await pilot.press("y")
+        await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 2)
+        assert {n["state"] for n in await account.owned()} == {"TX"}
+        assert all(row[1].endswith(", TX") for row in rows(screen, "#our-numbers"))
+
+
+async def test_reassigning_shows_what_the_number_pointed_at_before(
+    account: Any, tmp_path: Path
+) -> None:
+    first = await account.create_application("first")
+    await account.create_application("second")
+    number = await account.order("919", application_id=first)
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await until(pilot, lambda: rows(screen, "#our-numbers")[0][2] == "first")
+        note = screen.query_one("#numbers-note", Label)
+        screen.query_one("#our-numbers", DataTable).focus()
+
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ApplicationPicker))
+        assert visible_text(app.screen.query_one("#pick-current", Label)) == "Now: first"
+        await pilot.press("down", "enter")  # the second application
+        await until(pilot, lambda: "now points at second" in visible_text(note))
+        assert visible_text(note).endswith("(before: first).")
+        [owned] = await account.owned()
+        assert owned["number"] == number
+        assert owned["applicationId"] != first
+        assert rows(screen, "#our-numbers")[0][2] == "second"
+
+        await pilot.press("e")
+        await until(pilot, lambda: isinstance(app.screen, ApplicationPicker))
+        await pilot.press("end", "enter")  # no application: detach
+        await until(pilot, lambda: "now points at no application" in visible_text(note))
+        assert visible_text(note).endswith("(before: second).")
+        [owned] = await account.owned()
+        assert "applicationId" not in owned
+        assert rows(screen, "#our-numbers")[0][2] == "—"
+
+
+async def test_release_wants_the_number_typed_back(account: Any, tmp_path: Path) -> None:
+    await account.order("212")
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await until(pilot, lambda: rows(screen, "#our-numbers"))
+        shown = rows(screen, "#our-numbers")[0][0]
+        screen.query_one("#our-numbers", DataTable).focus()
+        await pilot.press("delete")
+        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await pilot.press(*"212 555 0000", "enter")
+        problem = app.screen.query_one("#prompt-error", Label)
+        assert visible_text(problem) == f"That is not {shown}; nothing released."
+        assert isinstance(app.screen, Prompt)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert len(await account.owned()) == 1
+
+        await pilot.press("delete")
+        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await pilot.press(*shown, "enter")
+        await until(pilot, lambda: rows(screen, "#our-numbers") == [])
+        assert await account.owned() == []
+        assert visible_text(screen.query_one("#numbers-note", Label)) == f"Released {shown}."

@@ -1,0 +1,147 @@
+"""The setup wizard, end to end against a real server and the real sandbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, Select, Static
+
+from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.screens.dialogs import Confirm
+from smsconsole.tui.screens.wizard import (
+    SetupWizard,
+    StepFailed,
+    callback_problem,
+    criteria_for,
+)
+
+TOKEN = "console-token"
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
+    """Let the app run until ``condition`` holds; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
+    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
+    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
+
+
+def step(wizard: SetupWizard, index: int) -> str:
+    title = str(wizard.query_one(f"#step-{index}", Static).render())
+    return title + "\n" + str(wizard.query_one(f"#step-{index}-detail", Static).render())
+
+
+def marks(wizard: SetupWizard) -> str:
+    return "".join(s.state[0] for s in wizard.steps)  # d(one) f(ailed) w(aiting) r(unning)
+
+
+async def first_run_wizard(pilot: Pilot[None]) -> SetupWizard:
+    """The console offers the wizard on first run; say yes."""
+    app = pilot.app
+    await until(pilot, lambda: isinstance(app.screen, Confirm))
+    assert app.screen.question.startswith("You have no phone numbers yet.")  # type: ignore[attr-defined]
+    await pilot.press("y")
+    await until(pilot, lambda: isinstance(app.screen, SetupWizard))
+    wizard = app.screen
+    assert isinstance(wizard, SetupWizard)
+    return wizard
+
+
+async def test_the_whole_wizard_from_the_first_run_offer(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await first_run_wizard(pilot)
+        await pilot.press(*"919", "enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        question = app.screen.question  # type: ignore[attr-defined]
+        assert question.startswith("Order (919) 55")
+        assert question.endswith("It costs $0.35 a month.")
+        assert marks(wizard) == "drww"  # the application exists; the order waits for a yes
+        await pilot.press("y")
+        await until(pilot, lambda: wizard.done)
+        assert step(wizard, 1).startswith("✓ 1. Application pointing at this server")
+        assert "created smsconsole" in step(wizard, 1)
+        assert "ordered (919) 55" in step(wizard, 2)
+        assert "→ smsconsole" in step(wizard, 3)
+        check = step(wizard, 4)
+        assert f"bandwidth:•••@127.0.0.1:{account.server.port}/callbacks/…" in check
+        assert "are accepted" in check
+
+        [number] = await account.owned()
+        [application] = await account.v1_applications()
+        assert number["applicationId"] == application["id"]
+        assert application["name"] == "smsconsole"
+        base = f"http://bandwidth:callback-secret@127.0.0.1:{account.server.port}/callbacks"
+        assert application["incomingMessageUrl"] == f"{base}/messages"
+        assert application["incomingCallUrl"] == f"{base}/calls"
+        await until(pilot, lambda: number["number"] in app.inbox.numbers)
+
+
+async def test_a_retry_does_not_repeat_what_succeeded(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await first_run_wizard(pilot)
+        await pilot.press(*"9x9", "enter")  # not an area code, state or ZIP
+        await until(pilot, lambda: marks(wizard) == "dfww")
+        assert "Type an area code (919), a state (NC) or a ZIP code" in step(wizard, 2)
+        assert str(wizard.query_one("#wizard-run").label) == "Retry from step 2"  # type: ignore[attr-defined]
+
+        wizard.query_one("#wizard-where", Input).value = "TX"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("n")  # declined: nothing ordered
+        await until(pilot, lambda: marks(wizard) == "dfww")
+        assert "Not ordered: you declined" in step(wizard, 2)
+        assert await account.owned() == []
+
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await until(pilot, lambda: wizard.done)
+        assert len(await account.v1_applications()) == 1  # created once, not per attempt
+        [number] = await account.owned()
+        assert number["state"] == "TX"
+
+
+async def test_reusing_an_application_that_calls_back_elsewhere_fails_the_check(
+    account: Any, tmp_path: Path
+) -> None:
+    elsewhere = await account.create_application(
+        "old", incoming_message_url="https://old.example.com/sms"
+    )
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await first_run_wizard(pilot)
+        select = wizard.query_one("#wizard-application", Select)
+        await until(pilot, lambda: len(wizard.applications) == 1)
+        select.value = elsewhere
+        wizard.query_one("#wizard-where", Input).value = "212"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await until(pilot, lambda: marks(wizard) == "dddf")
+        assert "reusing old" in step(wizard, 1)
+        assert "https://old.example.com/sms is not a /callbacks/messages address" in step(wizard, 4)
+        [number] = await account.owned()
+        assert number["applicationId"] == elsewhere
+
+
+def test_where_a_number_is_wanted() -> None:
+    assert criteria_for(" 919 ") == {"area_code": "919"}
+    assert criteria_for("nc") == {"state": "NC"}
+    assert criteria_for("27511") == {"zip": "27511"}
+    with pytest.raises(StepFailed):
+        criteria_for("Raleigh")
+    assert callback_problem("http://u:p@h:1/callbacks/calls", "calls") is None
+    assert "no callback credentials" in str(callback_problem("http://h/callbacks/calls", "calls"))
+    assert callback_problem(None, "messages") == "it has no incoming message URL"
