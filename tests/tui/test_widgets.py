@@ -49,9 +49,9 @@ def test_delivery_state_in_words(fields: dict[str, object], words: str) -> None:
 
 
 def test_counter_shows_encoding_segments_and_limits() -> None:
-    assert counter_text("") == "0 chars · 0 segments (GSM-7)"
-    assert counter_text("hello") == "5 chars · 1 segment (GSM-7, 155 left in this one)"
-    assert "2 segments (UCS-2" in counter_text("я" * 71)
+    assert counter_text("") == "0 chars · 0 segments · GSM-7"
+    assert counter_text("hello") == "5 chars · 1 segment · GSM-7 · 155 left"
+    assert "2 segments · UCS-2 · 63 left" in counter_text("я" * 71)
     assert counter_text("hi", attachments=2).endswith("📎 2 MMS attachments")
     assert "over the 2048-character limit" in counter_text("a" * 2049)
 

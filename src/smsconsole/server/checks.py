@@ -39,8 +39,17 @@ async def probe(url: str | None, kind: str) -> dict[str, Any]:
                 auth=auth if auth is not None else httpx.USE_CLIENT_DEFAULT,
                 headers={"User-Agent": "BandwidthAPI/v1 (smsconsole check)"},
             )
+    except httpx.TimeoutException:
+        return {
+            "url": shown,
+            "ok": False,
+            "detail": f"not reachable: no answer in {PROBE_TIMEOUT:g} s",
+        }
+    except httpx.ConnectError:
+        detail = "not reachable: could not connect (unknown host, or nothing listening)"
+        return {"url": shown, "ok": False, "detail": detail}
     except httpx.HTTPError as error:
-        return {"url": shown, "ok": False, "detail": f"not reachable: {error!r}"}
+        return {"url": shown, "ok": False, "detail": f"not reachable: {type(error).__name__}"}
     result: dict[str, Any] = {"url": shown, "status": response.status_code}
     if response.status_code == 401:
         return result | {"ok": False, "detail": "reached, but the credentials were refused"}

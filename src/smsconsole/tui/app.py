@@ -21,6 +21,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
+from textual.worker import WorkerCancelled
 
 from smsconsole.calls import Call
 from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
@@ -140,7 +141,9 @@ class SmsConsoleApp(App[None]):
                 delay = LOAD_RETRY[min(attempt, len(LOAD_RETRY) - 1)]
                 attempt += 1
                 self.status.state = "offline"
-                self.status.detail = f"{error.message}; retrying in {delay:g}s"
+                self.status.retry_in = delay
+                self.status.detail = error.message
+                self.inbox_screen.show_unreachable(self.client.base_url, error.message)
                 await asyncio.sleep(delay)
         self.loaded.set()
         self.follow_feed()
@@ -187,8 +190,8 @@ class SmsConsoleApp(App[None]):
         async for item in self.client.feed():
             if isinstance(item, FeedState):
                 self.status.state = item.state
-                retry = f"; retrying in {item.retry_in:g}s" if item.retry_in else ""
-                self.status.detail = item.detail + retry
+                self.status.retry_in = item.retry_in
+                self.status.detail = item.detail
                 if item.state != "connected":
                     self.live = False
             elif isinstance(item, FeedEvent):
@@ -599,4 +602,11 @@ class SmsConsoleApp(App[None]):
         screen.open(conversation_id, reveal=message_id)
 
     async def on_unmount(self) -> None:
-        await self.client.aclose()
+        # Stop the feed and any request in flight before closing the client, so no
+        # connection is left open behind the app.
+        self.workers.cancel_all()
+        try:
+            with contextlib.suppress(TimeoutError, WorkerCancelled):
+                await asyncio.wait_for(self.workers.wait_for_complete(), 2)
+        finally:
+            await self.client.aclose()

@@ -15,7 +15,7 @@ from smsconsole.phone import format_for_display
 from smsconsole.records import Conversation
 from smsconsole.threads import Message
 from smsconsole.tui.client import ConsoleError
-from smsconsole.tui.widgets.composer import Composer
+from smsconsole.tui.widgets.composer import Composer, MessageInput
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
@@ -106,6 +106,21 @@ class InboxScreen(Screen[None]):
     async def show_message(self, message: Message) -> None:
         """A new message, or a new state of one, in the open thread."""
         await self.query_one(ThreadView).upsert(message)
+
+    def show_unreachable(self, url: str, reason: str) -> None:
+        """Say plainly that nothing could be loaded yet, instead of the empty-inbox hint."""
+        hint = self.query_one("#empty", Static)
+        hint.display = True
+        hint.update(
+            f"Cannot reach the server at {url}.\n\n{reason}\n\n"
+            "The console keeps trying; the status bar shows the next attempt."
+        )
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While the composer has the focus, "/" is a character of the message.
+        if action == "filter" and isinstance(self.focused, MessageInput):
+            return None
+        return True
 
     def show_call_bar(self, words: str | None) -> None:
         """Show what the current call is doing, or hide the bar."""

@@ -21,13 +21,12 @@ MAX_TEXT = 2048  # what the provider accepts (reference §5.1)
 
 
 def counter_text(text: str, attachments: int = 0) -> str:
-    """``42 chars · 1 segment (GSM-7)``, with attachments and the provider's limit."""
+    """``42 chars · 1 segment · GSM-7 · 118 left``, with attachments and the provider's limit."""
     segments = count_segments(text)
     words = f"{len(text)} chars · {segments.count} segment{'s' if segments.count != 1 else ''}"
-    words += f" ({segments.encoding}"
+    words += f" · {segments.encoding}"
     if segments.count >= 1:
-        words += f", {segments.remaining} left in this one"
-    words += ")"
+        words += f" · {segments.remaining} left"
     if attachments:
         words += f" · 📎 {attachments} MMS attachment{'s' if attachments != 1 else ''}"
     if len(text) > MAX_TEXT:

@@ -200,9 +200,11 @@ class ConversationList(ScrollView, can_focus=True):
     ) -> list[Segment]:
         unread = conversation.unread > 0
         strong = (
-            style + self.get_component_rich_style("conversation-list--unread") if unread else style
+            style + self.get_component_rich_style("conversation-list--unread", partial=True)
+            if unread
+            else style
         )
-        dim = style + self.get_component_rich_style("conversation-list--dim")
+        dim = style + self.get_component_rich_style("conversation-list--dim", partial=True)
         if part == 0:
             who = conversation.contact_name or format_for_display(
                 conversation.remote_number, self.phone_region

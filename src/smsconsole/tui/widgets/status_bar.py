@@ -15,17 +15,21 @@ class StatusBar(Static):
     server: reactive[str] = reactive("")
     muted: reactive[bool] = reactive(False)
 
+    retry_in: reactive[float | None] = reactive(None)
+
     def render(self) -> str:
+        # What matters most comes first, so a narrow terminal cuts only the details.
         icons = {"connected": "●", "connecting": "◌", "reconnecting": "◌", "offline": "✗"}
         words = f"{icons.get(self.state, '?')} {self.state}"
-        if self.detail and self.state != "connected":
-            words += f" — {self.detail}"
-        parts = [words]
-        if self.server:
-            parts.append(self.server)
-        parts.append(f"{self.unread} unread")
+        if self.retry_in and self.state != "connected":
+            words += f", retrying in {self.retry_in:g}s"
+        parts = [words, f"{self.unread} unread"]
         if self.muted:
             parts.append("🔕 notifications off")
+        if self.server:
+            parts.append(self.server)
+        if self.detail and self.state != "connected":
+            parts.append(self.detail)
         return "  │  ".join(parts)
 
     def watch_state(self, state: str) -> None:

@@ -1,0 +1,140 @@
+"""Two consoles attached to one real server stay in step: read state, messages and calls."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from smsconsole.catapult.client import CatapultClient
+from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.screens.dialogs import IncomingCall
+from smsconsole.tui.widgets.conversation_list import ConversationList
+from smsconsole.tui.widgets.thread_view import ThreadView
+
+TOKEN = "console-token"
+REMOTE = "+14155550123"
+SIZE = (100, 30)
+
+
+@dataclass
+class Pair:
+    """The sandbox, one number of ours on the server, and two consoles attached to it."""
+
+    sandbox: httpx.AsyncClient
+    number: str
+    a: SmsConsoleApp
+    b: SmsConsoleApp
+
+    async def text_in(self, text: str) -> None:
+        response = await self.sandbox.post(
+            "/sandbox/inbound/messages", json={"from": REMOTE, "to": self.number, "text": text}
+        )
+        assert response.status_code == 201, response.text
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
+    """Let the apps run until ``condition`` holds; fail after ``seconds``."""
+    async with asyncio.timeout(seconds):
+        while not condition():
+            await pilot.pause(0.02)
+
+
+def rows(app: SmsConsoleApp) -> list[str]:
+    listing = app.inbox_screen.query_one(ConversationList)
+    return [listing.row_text(cid) for cid in listing.ids]
+
+
+def bubbles(app: SmsConsoleApp) -> list[str]:
+    return app.inbox_screen.query_one(ThreadView).texts()
+
+
+def badged(app: SmsConsoleApp) -> bool:
+    """Whether the only conversation row ends with an unread count."""
+    [row] = rows(app)
+    return row.splitlines()[1].endswith(" 1")
+
+
+def call_bar(app: SmsConsoleApp) -> str:
+    return str(app.inbox_screen.query_one("#call-bar", Static).render())
+
+
+async def provision(server_url: str) -> str:
+    """Create an application (calls wait to be answered) and order a number, through /api."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    async with httpx.AsyncClient(base_url=server_url, headers=headers, timeout=10) as api:
+        app = await api.post("/api/applications", json={"name": "console", "auto_answer": False})
+        assert app.status_code == 201, app.text
+        found = (await api.get("/api/available-numbers", params={"area_code": "919"})).json()
+        number = found["items"][0]["number"]
+        body = {"number": number, "application_id": app.json()["id"], "confirm": True}
+        ordered = await api.post("/api/numbers", json=body)
+        assert ordered.status_code == 201, ordered.text
+        return str(number)
+
+
+def console(server_url: str, prefs: Path) -> SmsConsoleApp:
+    client = ConsoleClient(server_url, TOKEN, reconnect_delays=(0.05, 0.1, 0.2), timeout=5)
+    return SmsConsoleApp(client, prefs_path=prefs, server_label="test")
+
+
+@pytest.fixture
+async def pair(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIterator[Pair]:
+    provider = CatapultClient(
+        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
+    )
+    async with (
+        provider,
+        start_server(tmp_path / "store.db", provider=provider) as server,
+        httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
+    ):
+        number = await provision(server.url)
+        a = console(server.url, tmp_path / "a.json")
+        b = console(server.url, tmp_path / "b.json")
+        yield Pair(sandbox, number, a, b)
+
+
+async def test_read_state_messages_and_calls_stay_in_step(pair: Pair) -> None:
+    a, b = pair.a, pair.b
+    async with a.run_test(size=SIZE) as pa, b.run_test(size=SIZE) as pb:
+        await until(pa, lambda: a.status.state == b.status.state == "connected")
+
+        await pair.text_in("Are you open today?")
+        await until(pa, lambda: len(rows(a)) == len(rows(b)) == 1)
+        assert badged(a)
+        assert badged(b)
+        assert a.status.unread == b.status.unread == 1
+
+        await pa.press("enter")  # open the thread on A: the server's conversation.read event
+        await until(pa, lambda: any("Are you open today?" in t for t in bubbles(a)))
+        await until(pb, lambda: b.status.unread == 0)
+        assert not badged(b)
+        assert not badged(a)
+
+        await pb.press("enter")  # B opens the same thread to watch A's reply arrive
+        await until(pb, lambda: any("Are you open today?" in t for t in bubbles(b)))
+        await pa.press(*"Until six.", "enter")
+        await until(pb, lambda: any("Until six." in t for t in bubbles(b)))
+
+        response = await pair.sandbox.post(
+            "/sandbox/inbound/calls", json={"from": REMOTE, "to": pair.number}
+        )
+        assert response.status_code == 201, response.text
+        await until(pa, lambda: isinstance(a.screen, IncomingCall))
+        await until(pb, lambda: isinstance(b.screen, IncomingCall))
+        assert "is calling" in call_bar(b)
+        await pa.press("a")
+        await until(pb, lambda: b.active_call is not None and b.active_call.state == "active")
+        await until(pb, lambda: "h hang up" in call_bar(b))
+        answered_a, answered_b = a.active_call, b.active_call
+        assert answered_a is not None
+        assert answered_b is not None
+        assert answered_a.id == answered_b.id
