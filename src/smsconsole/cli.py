@@ -64,7 +64,16 @@ def main() -> None:
 @click.option(
     "--port", type=int, default=None, help="Port to listen on (default from config: 8080)."
 )
-def serve(config_file: Path | None, host: str | None, port: int | None) -> None:
+@click.option(
+    "--ssh-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Also accept SSH logins on this port, each getting its own console (needs the ssh "
+    "extra; keys from [ssh] authorized_keys).",
+)
+def serve(
+    config_file: Path | None, host: str | None, port: int | None, ssh_port: int | None
+) -> None:
     """Run the callback server headless; consoles attach to it. Logs go to stderr.
 
     Needs server.token (consoles present it) and server.callback_password (the provider
@@ -79,9 +88,14 @@ def serve(config_file: Path | None, host: str | None, port: int | None) -> None:
             fail(
                 f"config error: server.{key} is not set; set {env} (or [server] {key})", EXIT_CONFIG
             )
+    if ssh_port is not None:
+        try:
+            import asyncssh  # noqa: F401
+        except ImportError:
+            fail("--ssh-port needs asyncssh: install smsconsole[ssh]", EXIT_CONFIG)
     from smsconsole.server.run import serve_forever
 
-    serve_forever(settings)
+    serve_forever(settings, ssh_port=ssh_port)
 
 
 @main.command()

@@ -87,6 +87,10 @@ def _port(value: int) -> str | None:
     return None if 0 <= value <= 65535 else "must be a port number from 0 to 65535"
 
 
+def _positive(value: int) -> str | None:
+    return None if value >= 1 else "must be at least 1"
+
+
 def _not_empty(value: str) -> str | None:
     return None if value.strip() else "must not be empty"
 
@@ -165,6 +169,29 @@ KEYS: tuple[Key, ...] = (
         "region for numbers typed without +country",
         check=_region,
     ),
+    Key(
+        "ssh",
+        "authorized_keys",
+        str,
+        "",
+        "public keys allowed into the SSH console; empty means authorized_keys in the config "
+        "directory",
+    ),
+    Key(
+        "ssh",
+        "host_key",
+        str,
+        "",
+        "the SSH console's host key; empty means one generated in the data directory",
+    ),
+    Key(
+        "ssh",
+        "max_connections",
+        int,
+        8,
+        "SSH console sessions open at once",
+        check=_positive,
+    ),
 )
 KEYS_BY_DOTTED = {key.dotted: key for key in KEYS}
 SECTIONS = frozenset(key.section for key in KEYS)
@@ -219,6 +246,29 @@ class PhoneSettings:
 
 
 @dataclass(frozen=True)
+class SshSettings:
+    """The SSH console (``smsconsole serve --ssh-port``)."""
+
+    authorized_keys: str = ""
+    host_key: str = ""
+    max_connections: int = 8
+
+    @property
+    def authorized_keys_file(self) -> Path:
+        """The authorized_keys file: as configured, else the one in the config directory."""
+        if self.authorized_keys:
+            return Path(self.authorized_keys).expanduser()
+        return paths.config_dir() / "authorized_keys"
+
+    @property
+    def host_key_file(self) -> Path:
+        """The host key file: as configured, else ``ssh_host_ed25519_key`` in the data dir."""
+        if self.host_key:
+            return Path(self.host_key).expanduser()
+        return paths.data_dir() / "ssh_host_ed25519_key"
+
+
+@dataclass(frozen=True)
 class Settings:
     """The effective configuration, and where each value came from."""
 
@@ -226,6 +276,7 @@ class Settings:
     server: ServerSettings
     store: StoreSettings
     phone: PhoneSettings
+    ssh: SshSettings = field(default_factory=SshSettings)
     config_file: Path | None = None
     sources: Mapping[str, str] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
@@ -305,6 +356,11 @@ def load_settings(
         ),
         store=StoreSettings(path=values["store.path"], durability=values["store.durability"]),
         phone=PhoneSettings(default_region=values["phone.default_region"].upper()),
+        ssh=SshSettings(
+            authorized_keys=values["ssh.authorized_keys"],
+            host_key=values["ssh.host_key"],
+            max_connections=values["ssh.max_connections"],
+        ),
         config_file=read_from,
         sources=sources,
         warnings=tuple(warnings),

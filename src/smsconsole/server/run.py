@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import sys
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import uvicorn
 
 from smsconsole.config import Settings
 from smsconsole.server.app import create_app
 from smsconsole.server.urls import public_base
+
+if TYPE_CHECKING:
+    from smsconsole.ssh import SshOptions
 
 GRACEFUL_SECONDS: Final = 10
 # Feed frames are small; refuse anything large from a console.
@@ -43,8 +47,8 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
     return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
 
 
-def serve_forever(settings: Settings) -> None:
-    """Serve until interrupted, logging to stderr."""
+def serve_forever(settings: Settings, ssh_port: int | None = None) -> None:
+    """Serve until interrupted, logging to stderr; with ``ssh_port``, the SSH console too."""
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
@@ -59,4 +63,65 @@ def serve_forever(settings: Settings) -> None:
         )
     # uvicorn re-raises Ctrl-C after its graceful shutdown; it has been handled.
     with contextlib.suppress(KeyboardInterrupt):
-        uvicorn.Server(uvicorn_config(settings)).run()
+        if ssh_port is None:
+            uvicorn.Server(uvicorn_config(settings)).run()
+        else:
+            asyncio.run(_serve_with_ssh(settings, ssh_port))
+
+
+async def _serve_with_ssh(settings: Settings, ssh_port: int) -> None:
+    """uvicorn and the SSH console in one event loop; the consoles end before the server does."""
+    from smsconsole import ssh
+
+    server = uvicorn.Server(uvicorn_config(settings))
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        if serving.done():
+            await serving  # it could not start; uvicorn has said why
+            return
+        await asyncio.sleep(0.05)
+    try:
+        console = await ssh.start(ssh_options(settings, ssh_port, _bound_port(server)))
+    except OSError as error:
+        logging.getLogger("smsconsole").error("SSH console: %s", error)
+        server.should_exit = True
+        await serving
+        raise SystemExit(1) from None
+    try:
+        # uvicorn's signal handler sets should_exit; close the SSH sessions first so their
+        # consoles do not keep reconnecting to a server that is going away.
+        while not server.should_exit:
+            done, _ = await asyncio.wait({serving}, timeout=0.1)
+            if done:
+                break
+    finally:
+        await console.close()
+        await serving
+
+
+def _bound_port(server: uvicorn.Server) -> int:
+    for listener in server.servers:
+        for sock in listener.sockets:
+            return int(sock.getsockname()[1])
+    return 0
+
+
+def ssh_options(settings: Settings, ssh_port: int, http_port: int) -> SshOptions:
+    """The SSH console's options: its consoles attach to this server over loopback."""
+    from smsconsole.ssh import SshOptions
+
+    host = settings.server.host
+    if host in ("0.0.0.0", "::", ""):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return SshOptions(
+        host=settings.server.host,
+        port=ssh_port,
+        server_url=f"http://{host}:{http_port}",
+        token=settings.server.token,
+        authorized_keys=settings.ssh.authorized_keys_file,
+        host_key=settings.ssh.host_key_file,
+        max_connections=settings.ssh.max_connections,
+        config_file=settings.config_file,
+    )
