@@ -48,14 +48,31 @@ def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
         fail(f"config error: {error}", EXIT_CONFIG)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
 @click.version_option(__version__, prog_name="smsconsole")
-def main() -> None:
+@config_option
+@click.pass_context
+def main(ctx: click.Context, config_file: Path | None) -> None:
     """A terminal console for a Bandwidth Catapult v1 account: texts, calls and numbers.
+
+    With no command: the callback server and the console in one process, against the
+    account in the configuration (try `smsconsole demo` first: no account needed).
 
     Exit codes: 0 success, 1 failure (the provider refused), 2 bad configuration or
     arguments, 3 not confirmed (nothing done), 4 provider unreachable or outcome unknown.
     """
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = settings_or_exit(config_file)
+    import asyncio
+
+    from smsconsole.local import guidance, missing_for_local, run_local
+
+    missing = missing_for_local(settings)
+    if missing:
+        click.echo(guidance(settings, missing), err=True)
+        sys.exit(EXIT_CONFIG)
+    asyncio.run(run_local(settings))
 
 
 @main.command()

@@ -9,24 +9,21 @@ websocket and HTTP API, exactly as an attached console would. Quitting stops eve
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import secrets
 import shutil
-import socket
 import sys
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import uvicorn
 
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.catapult.models import ApplicationSettings
 from smsconsole.config import Settings, load_settings
+from smsconsole.inprocess import bound_socket, serving
 from smsconsole.phone import format_national
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.sandbox.contacts import CONTACTS
@@ -49,53 +46,6 @@ class DemoOptions:
     data: Path | None = None
     contacts: bool = True
     region: str = "US"
-
-
-def _socket(port: int) -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(("127.0.0.1", port))
-    except OSError as error:
-        sock.close()
-        raise SystemExit(
-            f"smsconsole: port {port} is not free ({error.strerror}); pick another"
-        ) from None
-    return sock
-
-
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves signals alone: the console owns the terminal and quits
-    on its own keys, then stops the servers itself."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
-@contextlib.asynccontextmanager
-async def _serving(app: object, sock: socket.socket) -> AsyncIterator[None]:
-    config = uvicorn.Config(
-        app,  # type: ignore[arg-type]
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-        timeout_graceful_shutdown=3,
-        ws_ping_interval=20.0,
-    )
-    server = _QuietServer(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(15):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-        yield
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 10)
 
 
 def demo_settings(data: Path, port: int, sandbox_url: str, region: str) -> Settings:
@@ -187,7 +137,7 @@ async def run_demo(options: DemoOptions) -> None:
     def say(words: str) -> None:
         print(f"  {words}…", flush=True)
 
-    sandbox_sock, server_sock = _socket(options.sandbox_port), _socket(options.port)
+    sandbox_sock, server_sock = bound_socket(options.sandbox_port), bound_socket(options.port)
     sandbox_url = f"http://127.0.0.1:{sandbox_sock.getsockname()[1]}"
     port = server_sock.getsockname()[1]
     settings = demo_settings(data, port, sandbox_url, options.region)
@@ -196,7 +146,7 @@ async def run_demo(options: DemoOptions) -> None:
     )
     print(f"smsconsole demo — data in {data}", flush=True)
     try:
-        async with _serving(sandbox, sandbox_sock), _serving(create_app(settings), server_sock):
+        async with serving(sandbox, sandbox_sock), serving(create_app(settings), server_sock):
             say(f"sandbox at {sandbox_url}, server at http://127.0.0.1:{port}")
             number = await provider_setup(settings, say)
             client = ConsoleClient(f"http://127.0.0.1:{port}", settings.server.token)
