@@ -10,9 +10,10 @@ last seq and the store replays what it missed.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Sequence
 from typing import Final, NamedTuple
+
+import msgspec
 
 from smsconsole.store.base import StoredEvent
 
@@ -29,7 +30,7 @@ class Frame(NamedTuple):
 def event_frame(event: StoredEvent) -> Frame:
     """The feed frame of one event (encoded once, whatever the number of subscribers)."""
     body = {"type": "event", "seq": event.seq, "event": event.body}
-    return Frame(event.seq, json.dumps(body, separators=(",", ":")))
+    return Frame(event.seq, msgspec.json.encode(body).decode())
 
 
 class Subscriber:

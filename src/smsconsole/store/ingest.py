@@ -6,7 +6,6 @@ the derived tables and the event log always change together.
 
 from __future__ import annotations
 
-import json
 import secrets
 import sqlite3
 from collections.abc import Sequence
@@ -72,7 +71,7 @@ def ingest(
             now,
             record.method,
             record.path,
-            json.dumps(record.headers),
+            msgspec.json.encode(record.headers).decode(),
             record.body,
             event_type if isinstance(event_type, str) else None,
             dedupe_key,
@@ -125,7 +124,7 @@ def update_message(connection: sqlite3.Connection, message: Message, now: str) -
             message.delivery_description,
             message.provider_id,
             message.text,
-            json.dumps(list(message.media)),
+            msgspec.json.encode(message.media).decode(),
             message.error_code,
             message.error_message,
             message.id,
@@ -246,7 +245,7 @@ def apply_call_event(
     _save_call(connection, updated, stored.seq)
     connection.execute(
         "INSERT INTO call_events (seq, call_id, type, detail) VALUES (?, ?, ?, ?)",
-        (stored.seq, updated.id, detail.get("type", ""), json.dumps(detail)),
+        (stored.seq, updated.id, detail.get("type", ""), msgspec.json.encode(detail).decode()),
     )
     return [stored]
 

@@ -58,7 +58,7 @@ def message_values(message: Message) -> tuple[Any, ...]:
         message.from_,
         message.to,
         message.text,
-        json.dumps(list(message.media)),
+        msgspec.json.encode(message.media).decode(),
         message.state,
         message.delivery_state,
         message.delivery_code,
@@ -109,7 +109,7 @@ def append_event(
     full = {"kind": kind, **body}
     cursor = connection.execute(
         "INSERT INTO events (kind, time, body) VALUES (?, ?, ?)",
-        (kind, now, json.dumps(full, separators=(",", ":"))),
+        (kind, now, msgspec.json.encode(full).decode()),
     )
     seq = cursor.lastrowid
     assert seq is not None  # an INSERT into a rowid table always has one

@@ -110,6 +110,14 @@ class Writer:
         failed: list[tuple[_Job[Any], BaseException]] = []
         try:
             connection.execute("BEGIN IMMEDIATE")
+            if len(batch) == 1:  # alone in its transaction: no savepoint needed
+                try:
+                    done.append((batch[0], batch[0].work(connection)))
+                except Exception as error:
+                    connection.execute("ROLLBACK")
+                    batch[0].future.set_exception(error)
+                    return
+                batch = []
             for job in batch:
                 connection.execute("SAVEPOINT job")
                 try:
