@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import os
 import shlex
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -115,6 +117,21 @@ class SmsConsoleApp(App[None]):
     async def on_mount(self) -> None:
         await self.push_screen(InboxScreen())
         self.set_interval(1.0, self._tick)
+        if not self.is_headless:
+            self._watch_terminal()
+
+    def _watch_terminal(self) -> None:
+        # A console whose terminal went away (window closed, SSH dropped) must quit, not spin
+        # on a dead input: on SIGHUP, and when the terminal stops answering.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+        self.set_interval(2.0, self._terminal_alive)
+
+    def _terminal_alive(self) -> None:
+        try:
+            os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1)
+        except OSError:
+            self.exit()
         self.status.server = self.server_label
         self.status.muted = not self.prefs.notifications
         self.connect_and_load()
