@@ -11,6 +11,7 @@ roll back if the machine loses power.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import threading
@@ -41,6 +42,7 @@ from smsconsole.threads import Message, now_utc, thread_cursor
 T = TypeVar("T")
 SCHEMA_VERSION: Final = 1
 BUSY_TIMEOUT_MS: Final = 5000
+CHECKPOINT_EVERY: Final = 1.0  # seconds
 
 
 class SqliteStore:
@@ -66,12 +68,20 @@ class SqliteStore:
     # -- life cycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Create or migrate the database and start the writer."""
+        """Create or migrate the database and start the writer and the checkpointer."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         await asyncio.to_thread(self._writer.start)
+        self._checkpointer = threading.Thread(
+            target=self._checkpoint_loop, name="smsconsole-store-checkpoint", daemon=True
+        )
+        self._stopping = threading.Event()
+        self._checkpointer.start()
 
     async def close(self) -> None:
         """Finish queued writes and release the database."""
+        if getattr(self, "_stopping", None) is not None:
+            self._stopping.set()
+            await asyncio.to_thread(self._checkpointer.join)
         await asyncio.to_thread(self._writer.stop)
         self._readers.shutdown(wait=True)
         with self._lock:
@@ -92,8 +102,23 @@ class SqliteStore:
         connection = self._connect()
         connection.execute("PRAGMA journal_mode = WAL")
         connection.execute(f"PRAGMA synchronous = {self.durability.upper()}")
+        # Checkpoints run on their own thread (below), not inside a commit that a callback
+        # is waiting for: an automatic checkpoint stalled the writer for tens of ms.
+        connection.execute("PRAGMA wal_autocheckpoint = 0")
         _migrate(connection)
         return connection
+
+    def _checkpoint_loop(self) -> None:
+        connection = self._connect()
+        try:
+            while not self._stopping.wait(CHECKPOINT_EVERY):
+                # PASSIVE copies what it can without blocking the writer or the readers.
+                with contextlib.suppress(sqlite3.Error):
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            with contextlib.suppress(sqlite3.Error):
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            connection.close()
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
