@@ -222,6 +222,8 @@ async def test_contacts_name_conversations(store: SqliteStore) -> None:
     await store.ingest(record(), inbound("m-1"), "k1")
     await store.set_contact(THEIRS, "Ada")
     assert (await store.conversations(None, 1)).items[0].contact_name == "Ada"
+    [named] = await store.events_since(await store.latest_seq() - 1, 5)
+    assert named.body == {"kind": "contact.updated", "contact": {"number": THEIRS, "name": "Ada"}}
     await store.set_contact(THEIRS, "")
     assert await store.contacts() == []
 

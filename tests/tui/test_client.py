@@ -121,7 +121,7 @@ async def test_contacts_events_callbacks_and_an_empty_call_log(
     assert conversation.contact_name == "Ann"
 
     events = await client.events(since=0)
-    assert [event.kind for event in events.items] == ["message.received"]
+    assert [event.kind for event in events.items] == ["message.received", "contact.updated"]
     status = await client.status()
     assert (status["seq"], status["provider"]) == (events.items[-1].seq, False)
     assert events.items[0].body["message"]["from"] == REMOTE

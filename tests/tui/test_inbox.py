@@ -145,3 +145,13 @@ def test_load_orders_by_activity() -> None:
     assert inbox.order == ["b", "a"]
     inbox.load([older], replace=True)
     assert inbox.order == ["a"]
+
+
+def test_contact_event_renames_rows() -> None:
+    inbox = Inbox()
+    received(1, inbox, mid="m1", remote=ADA, text="hi", time="2026-11-27T10:00:00.000Z")
+    change = inbox.apply(2, {"kind": "contact.updated", "contact": {"number": ADA, "name": "Ada"}})
+    assert change.renamed == (inbox.order[0],)
+    assert inbox.conversations[inbox.order[0]].contact_name == "Ada"
+    inbox.apply(3, {"kind": "contact.updated", "contact": {"number": ADA, "name": ""}})
+    assert inbox.conversations[inbox.order[0]].contact_name is None

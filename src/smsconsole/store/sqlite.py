@@ -202,7 +202,7 @@ class SqliteStore:
     async def set_contact(self, number: str, name: str) -> Contact:
         """Name a number (an empty name removes it)."""
 
-        def work(connection: sqlite3.Connection) -> None:
+        def work(connection: sqlite3.Connection) -> list[StoredEvent]:
             if name:
                 connection.execute(
                     "INSERT INTO contacts (number, name) VALUES (?, ?)"
@@ -211,6 +211,9 @@ class SqliteStore:
                 )
             else:
                 connection.execute("DELETE FROM contacts WHERE number = ?", (number,))
+            # Every attached console shows the new name at once.
+            body = {"contact": {"number": number, "name": name}}
+            return [append_event(connection, "contact.updated", body, now_utc())]
 
         await self._writer.write(work)
         return Contact(number, name)

@@ -119,22 +119,26 @@ class SmsConsoleApp(App[None]):
         self.set_interval(1.0, self._tick)
         if not self.is_headless:
             self._watch_terminal()
+        self.status.server = self.server_label
+        self.status.muted = not self.prefs.notifications
+        self.connect_and_load()
 
     def _watch_terminal(self) -> None:
         # A console whose terminal went away (window closed, SSH dropped) must quit, not spin
         # on a dead input: on SIGHUP, and when the terminal stops answering.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError, AttributeError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
-        self.set_interval(2.0, self._terminal_alive)
+        # Textual draws on stderr; watch that terminal, if it is one.
+        stream = sys.__stderr__
+        if stream is not None and stream.isatty():
+            self._terminal_fd = stream.fileno()
+            self.set_interval(2.0, self._terminal_alive)
 
     def _terminal_alive(self) -> None:
         try:
-            os.get_terminal_size(sys.__stdout__.fileno() if sys.__stdout__ else 1)
+            os.get_terminal_size(self._terminal_fd)
         except OSError:
             self.exit()
-        self.status.server = self.server_label
-        self.status.muted = not self.prefs.notifications
-        self.connect_and_load()
 
     @property
     def inbox_screen(self) -> InboxScreen:
@@ -233,6 +237,8 @@ class SmsConsoleApp(App[None]):
             screen.refresh_list()
         if change.numbers_changed:
             screen.refresh_list()
+        for conversation_id in change.renamed:
+            screen.refresh_row(conversation_id)
             if isinstance(self.screen, NumbersScreen):
                 self.screen.show_numbers()
         if change.call is not None:

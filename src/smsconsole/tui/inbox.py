@@ -30,6 +30,7 @@ class Change:
         call: The call the event was about, if any.
         incoming_call: A call started ringing (prompt the operator).
         numbers_changed: Our list of numbers changed.
+        renamed: Conversations whose contact name changed.
     """
 
     conversation_id: str | None = None
@@ -38,6 +39,7 @@ class Change:
     call: Call | None = None
     incoming_call: bool = False
     numbers_changed: bool = False
+    renamed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -93,6 +95,10 @@ class Inbox:
             call = msgspec.convert(body["call"], Call)
             self.calls[call.id] = call
             return Change(call=call, incoming_call=kind == "call.incoming")
+        if kind == "contact.updated":
+            contact = body.get("contact") or {}
+            changed = self.set_contact(str(contact.get("number", "")), str(contact.get("name", "")))
+            return Change(renamed=tuple(changed))
         if kind == "number.updated":
             number = msgspec.convert(body["number"], NumberRecord)
             if number.number_state == "released":
