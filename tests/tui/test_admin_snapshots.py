@@ -8,7 +8,6 @@ Regenerate with ``pytest tests/tui/test_admin_snapshots.py --snapshot-update`` a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
+from console_helpers import until
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import Confirm
@@ -45,13 +45,6 @@ def account_server(tmp_path: Path, provider_in_thread: Any) -> Iterator[Any]:
 def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
     client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
     return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test-server")
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
-    """Let the app run until ``condition`` holds; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await pilot.pause(0.02)
 
 
 def still(screen: Any) -> None:

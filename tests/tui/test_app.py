@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from textual.pilot import Pilot
 
+from console_helpers import bubbles, provision, rows, until
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall, Prompt
-from smsconsole.tui.widgets.conversation_list import ConversationList
-from smsconsole.tui.widgets.thread_view import ThreadView
 
 TOKEN = "console-token"
 REMOTE = "+14155550123"
@@ -42,36 +40,6 @@ class World:
     async def outbox(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = (await self.sandbox.get("/sandbox/outbox")).json()
         return items
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
-    """Let the app run until ``condition`` holds; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await pilot.pause(0.02)
-
-
-def bubbles(app: SmsConsoleApp) -> list[str]:
-    return app.inbox_screen.query_one(ThreadView).texts()
-
-
-def rows(app: SmsConsoleApp) -> list[str]:
-    listing = app.inbox_screen.query_one(ConversationList)
-    return [listing.row_text(cid) for cid in listing.ids]
-
-
-async def provision(server_url: str) -> str:
-    """Create an application (calls wait to be answered) and order a number, through /api."""
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(base_url=server_url, headers=headers, timeout=10) as api:
-        app = await api.post("/api/applications", json={"name": "console", "auto_answer": False})
-        assert app.status_code == 201, app.text
-        found = (await api.get("/api/available-numbers", params={"area_code": "919"})).json()
-        number = found["items"][0]["number"]
-        body = {"number": number, "application_id": app.json()["id"], "confirm": True}
-        ordered = await api.post("/api/numbers", json=body)
-        assert ordered.status_code == 201, ordered.text
-        return str(number)
 
 
 @contextlib.asynccontextmanager

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Label, Select
 
+from console_helpers import until
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.applications import (
@@ -21,13 +20,6 @@ from smsconsole.tui.screens.applications import (
 from smsconsole.tui.screens.dialogs import Confirm
 
 TOKEN = "console-token"
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
-    """Let the app run until ``condition`` holds; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await pilot.pause(0.02)
 
 
 def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:

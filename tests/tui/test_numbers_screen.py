@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Select
 
+from console_helpers import until
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient, ConsoleError
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
@@ -22,13 +22,6 @@ from smsconsole.tui.screens.numbers import (
 
 TOKEN = "console-token"
 SEARCH_FIELDS = ("state", "city", "zip", "area_code", "local_number", "pattern", "quantity")
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
-    """Let the app run until ``condition`` holds; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await pilot.pause(0.02)
 
 
 def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:

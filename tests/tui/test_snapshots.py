@@ -22,10 +22,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
+from console_helpers import rows, until
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall
-from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.thread_view import ThreadView
 
 TOKEN = "console-token"
@@ -112,18 +112,6 @@ def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
     """The console against ``url``, labelled with a fixed name (not the port) in the status bar."""
     client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
     return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test-server")
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
-    """Let the app run until ``condition`` holds; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await pilot.pause(0.02)
-
-
-def rows(app: SmsConsoleApp) -> list[str]:
-    listing = app.inbox_screen.query_one(ConversationList)
-    return [listing.row_text(cid) for cid in listing.ids]
 
 
 def connected_with(count: int) -> RunBefore:

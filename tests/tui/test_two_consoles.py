@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from textual.pilot import Pilot
 from textual.widgets import Static
 
+from console_helpers import bubbles, provision, rows, until
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall
-from smsconsole.tui.widgets.conversation_list import ConversationList
-from smsconsole.tui.widgets.thread_view import ThreadView
 
 TOKEN = "console-token"
 REMOTE = "+14155550123"
@@ -41,22 +38,6 @@ class Pair:
         assert response.status_code == 201, response.text
 
 
-async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
-    """Let the apps run until ``condition`` holds; fail after ``seconds``."""
-    async with asyncio.timeout(seconds):
-        while not condition():
-            await pilot.pause(0.02)
-
-
-def rows(app: SmsConsoleApp) -> list[str]:
-    listing = app.inbox_screen.query_one(ConversationList)
-    return [listing.row_text(cid) for cid in listing.ids]
-
-
-def bubbles(app: SmsConsoleApp) -> list[str]:
-    return app.inbox_screen.query_one(ThreadView).texts()
-
-
 def badged(app: SmsConsoleApp) -> bool:
     """Whether the only conversation row ends with an unread count."""
     [row] = rows(app)
@@ -65,20 +46,6 @@ def badged(app: SmsConsoleApp) -> bool:
 
 def call_bar(app: SmsConsoleApp) -> str:
     return str(app.inbox_screen.query_one("#call-bar", Static).render())
-
-
-async def provision(server_url: str) -> str:
-    """Create an application (calls wait to be answered) and order a number, through /api."""
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with httpx.AsyncClient(base_url=server_url, headers=headers, timeout=10) as api:
-        app = await api.post("/api/applications", json={"name": "console", "auto_answer": False})
-        assert app.status_code == 201, app.text
-        found = (await api.get("/api/available-numbers", params={"area_code": "919"})).json()
-        number = found["items"][0]["number"]
-        body = {"number": number, "application_id": app.json()["id"], "confirm": True}
-        ordered = await api.post("/api/numbers", json=body)
-        assert ordered.status_code == 201, ordered.text
-        return str(number)
 
 
 def console(server_url: str, prefs: Path) -> SmsConsoleApp:
