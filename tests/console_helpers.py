@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 from textual.pilot import Pilot
+from textual.widgets import Input
 
 from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.screens.dialogs import Prompt
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.thread_view import ThreadView
 
 TOKEN = "console-token"
+
+
+def console_app(url: str, tmp_path: Path, label: str = "test") -> SmsConsoleApp:
+    """The console against ``url`` with short retry delays; ``label`` is fixed, not the port."""
+    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
+    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label=label)
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 8.0) -> None:
@@ -20,6 +30,11 @@ async def until(pilot: Pilot[None], condition: Callable[[], object], seconds: fl
     async with asyncio.timeout(seconds):
         while not condition():
             await pilot.pause(0.02)
+
+
+def prompt_ready(app: SmsConsoleApp) -> bool:
+    """A Prompt is up and its text box has the focus, so typed keys land in it."""
+    return isinstance(app.screen, Prompt) and app.screen.query_one(Input).has_focus
 
 
 def rows(app: SmsConsoleApp) -> list[str]:

@@ -16,14 +16,12 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
-from console_helpers import until
+from console_helpers import console_app, until
 from smsconsole.tui.app import SmsConsoleApp
-from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import Confirm
 from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
 
-TOKEN = "console-token"
 PUBLIC_URL = "https://console.example.com"
 SnapCompare = Callable[..., bool]
 
@@ -40,11 +38,6 @@ def account_server(tmp_path: Path, provider_in_thread: Any) -> Iterator[Any]:
         ordered = server.api("POST", "/api/numbers", json=body)
         assert ordered.status_code == 201, ordered.text
         yield server
-
-
-def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
-    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
-    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test-server")
 
 
 def still(screen: Any) -> None:
@@ -78,7 +71,7 @@ async def searched(pilot: Pilot[None]) -> NumbersScreen:
 def test_numbers_with_results(
     snap_compare: SnapCompare, account_server: Any, tmp_path: Path, size: tuple[int, int]
 ) -> None:
-    app = console_app(account_server.url, tmp_path)
+    app = console_app(account_server.url, tmp_path, "test-server")
 
     async def run_before(pilot: Pilot[None]) -> None:
         await searched(pilot)
@@ -87,7 +80,7 @@ def test_numbers_with_results(
 
 
 def test_order_confirmation(snap_compare: SnapCompare, account_server: Any, tmp_path: Path) -> None:
-    app = console_app(account_server.url, tmp_path)
+    app = console_app(account_server.url, tmp_path, "test-server")
 
     async def run_before(pilot: Pilot[None]) -> None:
         await searched(pilot)
@@ -99,7 +92,7 @@ def test_order_confirmation(snap_compare: SnapCompare, account_server: Any, tmp_
 
 
 def test_wizard_done(snap_compare: SnapCompare, account_server: Any, tmp_path: Path) -> None:
-    app = console_app(account_server.url, tmp_path)
+    app = console_app(account_server.url, tmp_path, "test-server")
 
     async def run_before(pilot: Pilot[None]) -> None:
         await until(pilot, lambda: app.live and app.inbox.numbers)

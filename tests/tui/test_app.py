@@ -12,11 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
-from console_helpers import bubbles, provision, rows, until
+from console_helpers import bubbles, prompt_ready, provision, rows, until
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
-from smsconsole.tui.screens.dialogs import IncomingCall, Prompt
+from smsconsole.tui.screens.dialogs import IncomingCall
 
 TOKEN = "console-token"
 REMOTE = "+14155550123"
@@ -135,7 +135,7 @@ async def test_incoming_call_answered_spoken_to_and_hung_up(world: World) -> Non
         )
         await pilot.press("escape")  # leave the composer so letters are commands
         await pilot.press("s")
-        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await until(pilot, lambda: prompt_ready(app))
         await pilot.press(*"Please hold")
         await pilot.press("enter")
         log: list[dict[str, Any]] = []
@@ -195,7 +195,7 @@ async def test_name_a_contact_from_its_thread(world: World) -> None:
         await pilot.press("enter")
         await until(pilot, lambda: len(bubbles(app)) == 1)
         await pilot.press("escape", "r")
-        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await until(pilot, lambda: prompt_ready(app))
         await pilot.press(*"Grace Hopper", "enter")
         await until(pilot, lambda: "Grace Hopper" in rows(app)[0])
         contacts = await app.client.contacts()
@@ -228,7 +228,7 @@ async def test_attach_a_file_and_send_it_as_mms(world: World, tmp_path: Path) ->
         app.open_new(world.number, REMOTE)
         await pilot.pause()
         await pilot.press("ctrl+o")
-        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await until(pilot, lambda: prompt_ready(app))
         await pilot.press(*str(picture), "enter")
         counter = app.inbox_screen.query_one("#composer-counter")
         await until(pilot, lambda: "1 MMS attachment" in str(counter.render()))

@@ -8,9 +8,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, Label, Select
 
-from console_helpers import until
+from console_helpers import console_app, until
 from smsconsole.tui.app import SmsConsoleApp
-from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.applications import (
     DEFAULT_URLS,
     ApplicationForm,
@@ -18,13 +17,6 @@ from smsconsole.tui.screens.applications import (
     without_password,
 )
 from smsconsole.tui.screens.dialogs import Confirm
-
-TOKEN = "console-token"
-
-
-def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
-    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
-    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
 
 
 async def open_applications(pilot: Pilot[None]) -> ApplicationsScreen:

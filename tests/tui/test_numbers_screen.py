@@ -9,9 +9,9 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Label, Select
 
-from console_helpers import until
+from console_helpers import console_app, prompt_ready, until
 from smsconsole.tui.app import SmsConsoleApp
-from smsconsole.tui.client import ConsoleClient, ConsoleError
+from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
 from smsconsole.tui.screens.numbers import (
     ApplicationPicker,
@@ -20,13 +20,7 @@ from smsconsole.tui.screens.numbers import (
     monthly_total,
 )
 
-TOKEN = "console-token"
 SEARCH_FIELDS = ("state", "city", "zip", "area_code", "local_number", "pattern", "quantity")
-
-
-def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
-    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
-    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
 
 
 async def open_numbers(pilot: Pilot[None]) -> NumbersScreen:
@@ -228,7 +222,7 @@ async def test_release_wants_the_number_typed_back(account: Any, tmp_path: Path)
         shown = rows(screen, "#our-numbers")[0][0]
         screen.query_one("#our-numbers", DataTable).focus()
         await pilot.press("delete")
-        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await until(pilot, lambda: prompt_ready(app))
         await pilot.press(*"212 555 0000", "enter")
         problem = app.screen.query_one("#prompt-error", Label)
         assert visible_text(problem) == f"That is not {shown}; nothing released."
@@ -238,7 +232,7 @@ async def test_release_wants_the_number_typed_back(account: Any, tmp_path: Path)
         assert len(await account.owned()) == 1
 
         await pilot.press("delete")
-        await until(pilot, lambda: isinstance(app.screen, Prompt))
+        await until(pilot, lambda: prompt_ready(app))
         await pilot.press(*shown, "enter")
         await until(pilot, lambda: rows(screen, "#our-numbers") == [])
         assert await account.owned() == []

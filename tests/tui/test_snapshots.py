@@ -22,13 +22,11 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
 
-from console_helpers import rows, until
+from console_helpers import console_app, rows, until
 from smsconsole.tui.app import SmsConsoleApp
-from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall
 from smsconsole.tui.widgets.thread_view import ThreadView
 
-TOKEN = "console-token"
 OURS = "+19195550187"
 ALICE = "+14155550123"  # named "Alice Moreno"
 BOB = "+12125550199"
@@ -108,12 +106,6 @@ def seed_inbox(server: Any) -> None:
     assert named.is_success, named.text
 
 
-def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
-    """The console against ``url``, labelled with a fixed name (not the port) in the status bar."""
-    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
-    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test-server")
-
-
 def connected_with(count: int) -> RunBefore:
     """Wait until the console is live and lists ``count`` conversations."""
 
@@ -132,7 +124,7 @@ def test_inbox(
     snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path, size: tuple[int, int]
 ) -> None:
     seed_inbox(threaded_server)
-    app = console_app(threaded_server.url, tmp_path)
+    app = console_app(threaded_server.url, tmp_path, "test-server")
     assert snap_compare(app, terminal_size=size, run_before=connected_with(3))
 
 
@@ -141,7 +133,7 @@ def test_thread(
     snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path, size: tuple[int, int]
 ) -> None:
     seed_inbox(threaded_server)
-    app = console_app(threaded_server.url, tmp_path)
+    app = console_app(threaded_server.url, tmp_path, "test-server")
 
     async def run_before(pilot: Pilot[None]) -> None:
         await connected_with(3)(pilot)
@@ -159,7 +151,7 @@ def test_incoming_call_prompt(
     snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path
 ) -> None:
     seed_inbox(threaded_server)
-    app = console_app(threaded_server.url, tmp_path)
+    app = console_app(threaded_server.url, tmp_path, "test-server")
     call = {
         "eventType": "incomingcall",
         "callId": "c-snap-001",
@@ -180,14 +172,14 @@ def test_incoming_call_prompt(
 
 
 def test_empty_first_run(snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path) -> None:
-    app = console_app(threaded_server.url, tmp_path)
+    app = console_app(threaded_server.url, tmp_path, "test-server")
     assert snap_compare(app, terminal_size=(80, 24), run_before=connected_with(0))
 
 
 def test_offline(snap_compare: SnapCompare, tmp_path: Path) -> None:
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", 9)) != 0, "something listens on 127.0.0.1:9"
-    app = console_app(REFUSED_URL, tmp_path)
+    app = console_app(REFUSED_URL, tmp_path, "test-server")
 
     async def run_before(pilot: Pilot[None]) -> None:
         # The second failed load says "retrying in 1s" and keeps saying it for a second: the

@@ -9,9 +9,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Select, Static
 
-from console_helpers import until
-from smsconsole.tui.app import SmsConsoleApp
-from smsconsole.tui.client import ConsoleClient
+from console_helpers import console_app, until
 from smsconsole.tui.screens.dialogs import Confirm
 from smsconsole.tui.screens.wizard import (
     SetupWizard,
@@ -19,13 +17,6 @@ from smsconsole.tui.screens.wizard import (
     callback_problem,
     criteria_for,
 )
-
-TOKEN = "console-token"
-
-
-def console_app(url: str, tmp_path: Path) -> SmsConsoleApp:
-    client = ConsoleClient(url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
-    return SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
 
 
 def step(wizard: SetupWizard, index: int) -> str:
