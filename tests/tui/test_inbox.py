@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from smsconsole.records import Conversation
-from smsconsole.tui.inbox import Inbox
+from smsconsole.tui.inbox import Change, Inbox
 
 OURS = "+19195550187"
 ADA = "+13125550142"
@@ -115,7 +115,7 @@ def test_calls_and_numbers() -> None:
     assert OURS in inbox.numbers
     inbox.apply(4, {"kind": "number.updated", "number": number | {"number_state": "released"}})
     assert OURS not in inbox.numbers
-    assert inbox.apply(5, {"kind": "something.new"}) == type(ended)()
+    assert inbox.apply(5, {"kind": "something.new"}) == Change()
 
 
 def test_filter_next_unread_and_contact_names() -> None:

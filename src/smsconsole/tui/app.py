@@ -111,6 +111,7 @@ class SmsConsoleApp(App[None]):
         self.live = False
         self.loaded = asyncio.Event()
         self.notified: list[str] = []
+        self._more_conversations: str | None = None  # cursor of the list's second page
 
     # -- start up ---------------------------------------------------------------------------
 
@@ -194,7 +195,7 @@ class SmsConsoleApp(App[None]):
         The list is shown again at most every ``REFRESH_EVERY`` seconds and once at the end:
         a full redraw after each page kept a 10,000-conversation console busy for a second.
         """
-        cursor = getattr(self, "_more_conversations", None)
+        cursor = self._more_conversations
         shown = time.monotonic()
         while cursor:
             page = await self.client.conversations(cursor=cursor, limit=500)
