@@ -23,6 +23,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.worker import WorkerCancelled
 
 from smsconsole.calls import Call
@@ -42,6 +43,7 @@ from smsconsole.tui.client import (
 from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.inbox import Inbox, conversation_for
 from smsconsole.tui.notify import notification_sequences
+from smsconsole.tui.plain import clean
 from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
 from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
@@ -53,6 +55,8 @@ from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
 
 LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
+TOAST_LIMIT = 500
+"""The most characters of a text a toast shows (the thread shows it whole)."""
 FIRST_PAGE = 200
 REFRESH_EVERY = 0.5
 
@@ -266,6 +270,25 @@ class SmsConsoleApp(App[None]):
         if not self.is_headless and self._driver is not None:
             self._driver.write(notification_sequences(title, body))
         self.notify(body, title=title, timeout=4)
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Show a toast, always as plain text: its words may be a stranger's (``markup`` is
+        ignored; every screen's and widget's ``notify`` comes here)."""
+        super().notify(
+            clean(message, limit=TOAST_LIMIT),
+            title=clean(title, lines=False, limit=200),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     # -- calls ------------------------------------------------------------------------------
 

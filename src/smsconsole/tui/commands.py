@@ -9,6 +9,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from smsconsole.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import clean, plain
 
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
@@ -78,8 +79,11 @@ class MessageSearch(Provider):
         for rank, hit in enumerate(hits):
             message = hit.message
             other = message.from_ if message.direction == "in" else message.to
-            who = app.inbox.name_of(other) or format_for_display(other, app.region)
-            snippet = hit.snippet.replace("\n", " ")
+            who = clean(
+                app.inbox.name_of(other) or format_for_display(other, app.region), lines=False
+            )
+            # The server marks the words found with [ ]: shown as they are, never as markup.
+            snippet = clean(hit.snippet, lines=False)
 
             def reveal(
                 conversation: str = message.conversation_id, found: str = message.id
@@ -88,7 +92,7 @@ class MessageSearch(Provider):
 
             yield Hit(
                 1.0 - rank / 100,
-                f"🔎 {who}: {snippet}",
+                plain(f"🔎 {who}: {snippet}"),
                 reveal,
                 text=f"{who} {snippet}",
                 help="Open in its conversation",

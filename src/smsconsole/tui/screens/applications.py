@@ -19,7 +19,9 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, 
 
 from smsconsole.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.screens.dialogs import Confirm
+from smsconsole.tui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
@@ -62,20 +64,24 @@ class ApplicationForm(ModalScreen[dict[str, Any] | None]):
         editing = bool(given)
         with Vertical(classes="dialog-box -wide"):
             yield Label(
-                f"Edit {given.get('name', '')}" if editing else "New application",
+                plain(f"Edit {given.get('name', '')}", lines=False)
+                if editing
+                else "New application",
                 classes="dialog-title",
             )
             yield Label("Name", classes="field-caption")
-            yield Input(given.get("name", ""), placeholder="smsconsole", id="app-name")
+            yield Input(
+                clean(given.get("name", ""), lines=False), placeholder="smsconsole", id="app-name"
+            )
             yield Label("Incoming call URL", classes="field-caption")
             yield Input(
-                given.get("incoming_call_url", ""),
+                clean(given.get("incoming_call_url", ""), lines=False),
                 placeholder="blank: this server's /callbacks/calls",
                 id="app-call-url",
             )
             yield Label("Incoming message URL", classes="field-caption")
             yield Input(
-                given.get("incoming_message_url", ""),
+                clean(given.get("incoming_message_url", ""), lines=False),
                 placeholder="blank: this server's /callbacks/messages",
                 id="app-message-url",
             )
@@ -157,7 +163,7 @@ class ApplicationsScreen(Screen[None]):
         yield Label(
             "Applications — where texts and calls to your numbers go", classes="section-title"
         )
-        yield DataTable(id="applications", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="applications", cursor_type="row", zebra_stripes=True)
         yield Label("", id="applications-note")
         yield Footer()
 
@@ -171,7 +177,7 @@ class ApplicationsScreen(Screen[None]):
         """Say what happened."""
         self.noted = bool(text)
         label = self.query_one("#applications-note", Label)
-        label.update(text)
+        label.update(plain(text))
         label.set_class(error, "-error")
 
     def numbers_of(self, application_id: str) -> list[str]:

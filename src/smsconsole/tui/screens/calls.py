@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from smsconsole.phone import format_for_display
 from smsconsole.tui import timefmt
+from smsconsole.tui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
     pass
@@ -33,7 +34,7 @@ class CallsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Calls — newest first", id="calls-title")
-        yield DataTable(id="calls-table", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="calls-table", cursor_type="row", zebra_stripes=True)
         yield Static(
             "No calls yet. Calls to your numbers show here and ring wherever you are.",
             id="calls-empty",

@@ -35,7 +35,9 @@ from textual.widgets.option_list import Option
 from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import plain
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
+from smsconsole.tui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
@@ -127,9 +129,12 @@ class ApplicationPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(f"Application for {self.number}", classes="dialog-title")
-            yield Label(f"Now: {self.current}", id="pick-current", classes="dialog-hint")
-            options = [Option(name, id=app_id) for app_id, name in self.applications.items()]
+            yield Label(plain(f"Application for {self.number}"), classes="dialog-title")
+            yield Label(plain(f"Now: {self.current}"), id="pick-current", classes="dialog-hint")
+            options = [
+                Option(plain(name, lines=False), id=app_id)
+                for app_id, name in self.applications.items()
+            ]
             options.append(Option("No application (detach: texts and calls go nowhere)", id=""))
             yield OptionList(*options, id="pick-list")
             yield Label("enter: choose   escape: cancel", classes="dialog-hint")
@@ -170,7 +175,7 @@ class NumbersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Your numbers", classes="section-title")
-        yield DataTable(id="our-numbers", cursor_type="row")
+        yield PlainTable(id="our-numbers", cursor_type="row")
         yield Label("", id="numbers-note")
         yield Label("Find numbers to buy", classes="section-title")
         yield Label("", id="form-error")
@@ -198,7 +203,7 @@ class NumbersScreen(Screen[None]):
                             )
                             yield Button("Search", id="search", compact=True, variant="primary")
                 yield Label("", id=f"row{index}-error", classes="field-error")
-        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield PlainTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(
             "enter in the form: search · space: choose results · ctrl+p: every command",
             id="numbers-hint",
@@ -246,7 +251,7 @@ class NumbersScreen(Screen[None]):
         """Say what happened, under our numbers."""
         self.noted = bool(text)
         label = self.query_one("#numbers-note", Label)
-        label.update(text)
+        label.update(plain(text))
         label.set_class(error, "-error")
 
     @work(exclusive=True, group="numbers-apps", exit_on_error=False)
@@ -331,13 +336,13 @@ class NumbersScreen(Screen[None]):
         self.query_one(f"#{field}", Input).add_class("-invalid")
         label = self.query_one(f"#row{ROW_OF[field]}-error", Label)
         caption = next(c for row in ROWS for name, c, *_ in row if name == field)
-        label.update(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}")
+        label.update(plain(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}"))
         label.display = True
 
     def form_error(self, text: str) -> None:
         """Show a problem with the whole search, above the form."""
         label = self.query_one("#form-error", Label)
-        label.update(text)
+        label.update(plain(text))
         label.display = True
 
     @on(Input.Submitted, "#search-form Input")

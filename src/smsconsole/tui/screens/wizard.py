@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit
 
+from rich.console import RenderableType
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -24,6 +25,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from smsconsole.phone import format_for_display
 from smsconsole.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import plain, plain_text
 from smsconsole.tui.screens.applications import without_password
 from smsconsole.tui.screens.dialogs import Confirm
 from smsconsole.tui.screens.numbers import dollars, place_of, price_of
@@ -152,7 +154,7 @@ class SetupWizard(Screen[None]):
         widget.update(self._line(index, step))
         for name in MARKS:
             widget.set_class(name == state, f"-{name}")
-        self.query_one(f"#step-{index}-detail", Static).update(detail)
+        self.query_one(f"#step-{index}-detail", Static).update(plain(detail))
 
     @work(exclusive=True, group="wizard-apps", exit_on_error=False)
     async def load_applications(self) -> None:
@@ -163,8 +165,8 @@ class SetupWizard(Screen[None]):
             return  # step 1 will say why, when it runs
         self.applications = {app["id"]: app for app in found}
         select = self.query_one("#wizard-application", Select)
-        options = [("Create a new one", NEW)]
-        options += [(f"Reuse {a.get('name') or a['id']}", a["id"]) for a in found]
+        options: list[tuple[RenderableType, str]] = [("Create a new one", NEW)]
+        options += [(plain_text(f"Reuse {a.get('name') or a['id']}"), a["id"]) for a in found]
         select.set_options(options)
         here = urlsplit(self.console.client.base_url).netloc
         for app in found:
@@ -210,7 +212,10 @@ class SetupWizard(Screen[None]):
             assert self.number is not None
             shown = format_for_display(self.number.number, self.console.region)
             self.query_one("#wizard-done", Static).update(
-                f"All set: {shown} is yours and calls back to this server. Press esc for the inbox."
+                plain(
+                    f"All set: {shown} is yours and calls back to this server. "
+                    "Press esc for the inbox."
+                )
             )
             self.query_one("#wizard-body", VerticalScroll).scroll_end(animate=False)
         finally:

@@ -23,6 +23,7 @@ from textual.strip import Strip
 from smsconsole.phone import format_for_display
 from smsconsole.records import Conversation
 from smsconsole.tui import timefmt
+from smsconsole.tui.plain import clean
 
 ROW_HEIGHT = 2
 
@@ -214,10 +215,10 @@ class ConversationList(ScrollView, can_focus=True):
                 ours = format_for_display(conversation.our_number, self.phone_region)
                 right = f"→{ours[-4:]} {right}"
             marker = "● " if unread else "  "
-            return _fit([(marker + who, strong)], [(right, dim)], width)
+            return _fit([(marker + clean(who, lines=False), strong)], [(right, dim)], width)
         badge = f" {conversation.unread} " if unread else ""
         arrow = "you: " if conversation.last_direction == "out" else ""
-        text = "  " + arrow + (conversation.last_preview or "")
+        text = "  " + arrow + clean(conversation.last_preview or "", lines=False)
         badge_style = style + self.get_component_rich_style("conversation-list--badge")
         return _fit([(text, dim)], [(badge, badge_style)], width)
 
