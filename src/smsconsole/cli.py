@@ -6,6 +6,7 @@ Heavy imports (Textual, Starlette, uvicorn) happen inside the commands that need
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Callable
@@ -72,7 +73,8 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     if missing:
         click.echo(guidance(settings, missing), err=True)
         sys.exit(EXIT_CONFIG)
-    asyncio.run(run_local(settings))
+    with contextlib.suppress(KeyboardInterrupt):  # ctrl+c after a console failure: stop
+        asyncio.run(run_local(settings))
 
 
 @main.command()
@@ -181,7 +183,9 @@ def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool) -> 
 
     from smsconsole.demo import DemoOptions, run_demo
 
-    asyncio.run(run_demo(DemoOptions(port, sandbox_port, data, contacts=not no_contacts)))
+    options = DemoOptions(port, sandbox_port, data, contacts=not no_contacts)
+    with contextlib.suppress(KeyboardInterrupt):  # ctrl+c after a console failure: stop
+        asyncio.run(run_demo(options))
 
 
 @main.command()

@@ -23,7 +23,7 @@ import httpx
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.catapult.models import ApplicationSettings
 from smsconsole.config import Settings, load_settings
-from smsconsole.inprocess import bound_socket, serving
+from smsconsole.inprocess import bound_socket, run_console, serving
 from smsconsole.phone import format_national
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.sandbox.contacts import CONTACTS
@@ -149,18 +149,22 @@ async def run_demo(options: DemoOptions) -> None:
         async with serving(sandbox, sandbox_sock), serving(create_app(settings), server_sock):
             say(f"sandbox at {sandbox_url}, server at http://127.0.0.1:{port}")
             number = await provider_setup(settings, say)
-            client = ConsoleClient(f"http://127.0.0.1:{port}", settings.server.token)
-            await name_contacts(client)
+            server_url = f"http://127.0.0.1:{port}"
+            async with ConsoleClient(server_url, settings.server.token) as client:
+                await name_contacts(client)
             if options.contacts:
                 await welcome(sandbox_url, number)
             say(f"ready: {format_national(number)} is yours; starting the console")
-            app = SmsConsoleApp(
-                client,
-                region=settings.phone.default_region,
-                prefs_path=data / "console.json",
-                server_label=f"demo {format_national(number)}",
-            )
-            await app.run_async()
+
+            def console() -> SmsConsoleApp:
+                return SmsConsoleApp(
+                    ConsoleClient(server_url, settings.server.token),
+                    region=settings.phone.default_region,
+                    prefs_path=data / "console.json",
+                    server_label=f"demo {format_national(number)}",
+                )
+
+            await run_console(console, server_url=server_url)
     finally:
         if temporary:
             shutil.rmtree(data, ignore_errors=True)

@@ -2,17 +2,23 @@
 ``smsconsole`` against a real account.
 
 The console owns the terminal, so these uvicorn servers log to a file, install no signal
-handlers, and are stopped by the console when it quits.
+handlers, and are stopped when the operator quits the console. A console that fails does not
+take the server down with it (:func:`run_console`): the provider keeps getting its callbacks
+acknowledged, and the operator is told what failed and how to go on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
-from collections.abc import AsyncIterator, Iterator
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import TextIO
 
 import uvicorn
+from textual.app import App
 
 
 def bound_socket(port: int, host: str = "127.0.0.1") -> socket.socket:
@@ -63,3 +69,63 @@ async def serving(app: object, sock: socket.socket) -> AsyncIterator[None]:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await asyncio.wait_for(task, 10)
+
+
+async def wait_for_enter() -> bool:
+    """Wait for the operator to press enter (True). With no terminal to read, wait forever:
+    the server keeps serving until the process is stopped (ctrl+c, SIGTERM)."""
+    loop = asyncio.get_running_loop()
+    pressed: asyncio.Future[bool] = loop.create_future()
+    try:
+        fd = sys.stdin.fileno()
+    except (AttributeError, ValueError, OSError):
+        return await pressed  # never set: serve until stopped
+
+    def readable() -> None:
+        data = os.read(fd, 1024)
+        if not data:
+            loop.remove_reader(fd)  # end of input: nobody to ask, keep serving
+        elif b"\n" in data and not pressed.done():
+            pressed.set_result(True)
+
+    loop.add_reader(fd, readable)
+    try:
+        return await pressed
+    finally:
+        loop.remove_reader(fd)
+
+
+async def run_console(
+    make_app: Callable[[], App[None]],
+    *,
+    server_url: str,
+    again: Callable[[], Awaitable[bool]] = wait_for_enter,
+    out: TextIO | None = None,
+    headless: bool = False,
+) -> None:
+    """Run the console until the operator quits it; if it fails, keep the server running.
+
+    Textual prints the failure's traceback as the app exits; then the operator reads that the
+    server is still up, and can start a fresh console (enter) or stop everything (ctrl+c).
+
+    Args:
+        make_app: Builds a new console (with its own client) for each start.
+        server_url: Where the server in this process listens, to say so.
+        again: Waits for the operator's answer: True starts the console again.
+        out: Where to say it (default: stderr).
+        headless: Run the console without a terminal (scripted runs, tests).
+    """
+    while True:
+        app = make_app()
+        await app.run_async(headless=headless)
+        if not app.return_code:  # the operator quit (or the terminal went away)
+            return
+        print(
+            f"\nsmsconsole: the console stopped on an error (shown above).\n"
+            f"  The server at {server_url} is still running and acknowledging callbacks.\n"
+            "  Press enter to start the console again, or ctrl+c to stop the server.",
+            file=out or sys.stderr,
+            flush=True,
+        )
+        if not await again():
+            return

@@ -14,7 +14,7 @@ import secrets
 
 from smsconsole import paths
 from smsconsole.config import KEYS_BY_DOTTED, Settings
-from smsconsole.inprocess import bound_socket, serving
+from smsconsole.inprocess import bound_socket, run_console, serving
 from smsconsole.server.app import create_app
 from smsconsole.server.urls import public_base
 from smsconsole.tui.app import SmsConsoleApp
@@ -61,12 +61,15 @@ async def run_local(settings: Settings) -> None:
     sock = bound_socket(settings.server.port, settings.server.host)
     port = sock.getsockname()[1]
     print(f"smsconsole: callbacks at {public_base(settings.server)}/callbacks/…; log in {log_file}")
-    async with serving(create_app(settings), sock):
-        client = ConsoleClient(f"http://127.0.0.1:{port}", token)
-        app = SmsConsoleApp(
-            client,
+    server_url = f"http://127.0.0.1:{port}"
+
+    def console() -> SmsConsoleApp:
+        return SmsConsoleApp(
+            ConsoleClient(server_url, token),
             region=settings.phone.default_region,
             prefs_path=paths.data_dir() / "console.json",
             server_label=settings.provider.user_id,
         )
-        await app.run_async()
+
+    async with serving(create_app(settings), sock):
+        await run_console(console, server_url=server_url)

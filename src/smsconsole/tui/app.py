@@ -16,10 +16,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual import work
 from textual.app import App, SuspendNotSupported
 from textual.binding import Binding, BindingType
@@ -289,6 +291,16 @@ class SmsConsoleApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def _fatal_error(self) -> None:
+        # Textual's own report highlights each frame's source and renders its locals: that
+        # held the event loop an in-process server shares for minutes under load (no callback
+        # answered meanwhile), and printed whatever a local held (tokens). A plain traceback
+        # says what failed.
+        self.bell()
+        report = "".join(traceback.format_exc(limit=-12))
+        self._exit_renderables.append(Text(report, end=""))
+        self._close_messages_no_wait()
 
     # -- calls ------------------------------------------------------------------------------
 
