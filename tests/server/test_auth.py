@@ -6,7 +6,12 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 
 from smsconsole.server.app import routes
-from smsconsole.server.auth import basic_credentials, bearer_allowed, callback_allowed
+from smsconsole.server.auth import (
+    SessionTokens,
+    basic_credentials,
+    bearer_allowed,
+    callback_allowed,
+)
 
 API_ROUTES = sorted(
     {
@@ -65,3 +70,23 @@ def test_bearer_from_header_or_query() -> None:
     assert bearer_allowed(Headers({}), QueryParams("token=t"), "t")
     assert not bearer_allowed(Headers({}), QueryParams("token=t"), "")
     assert not bearer_allowed(Headers({"authorization": "Bearer t"}), None, "")
+
+
+def test_session_tokens_work_from_mint_to_revoke_only() -> None:
+    sessions = SessionTokens()
+    token = sessions.mint()
+
+    def allowed(given: str, server_token: str = "server-token") -> bool:
+        headers = Headers({"authorization": f"Bearer {given}"})
+        return bearer_allowed(headers, None, server_token, sessions)
+
+    assert allowed(token)
+    assert bearer_allowed(Headers({}), QueryParams(f"token={token}"), "server-token", sessions)
+    assert allowed(token, server_token="")  # a server without a token of its own
+    assert allowed("server-token")
+    assert not allowed(token[:-1])
+    assert not allowed("")
+    sessions.revoke(token)
+    assert not allowed(token)
+    assert allowed("server-token")
+    assert sessions.mint() != token

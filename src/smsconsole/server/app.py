@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute, Route, WebSocketRoute
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.config import Settings
 from smsconsole.server import api
+from smsconsole.server.auth import SessionTokens
 from smsconsole.server.callbacks import callback_endpoint
 from smsconsole.server.feed import feed_endpoint
 from smsconsole.server.hub import Hub
@@ -63,6 +64,7 @@ def create_app(
     store: Store | None = None,
     provider: CatapultClient | None = None,
     catch_up_on_start: bool = True,
+    session_tokens: SessionTokens | None = None,
 ) -> Starlette:
     """Build the server.
 
@@ -72,6 +74,7 @@ def create_app(
         provider: The provider client; by default one built from ``settings.provider`` when
             it has credentials (the server then runs without provider actions otherwise).
         catch_up_on_start: Sync our numbers and record messages missed while down, at start.
+        session_tokens: Tokens accepted on /api and /ws besides the server's (SSH sessions').
     """
 
     @asynccontextmanager
@@ -95,6 +98,7 @@ def create_app(
         app.state.store = opened
         app.state.hub = hub
         app.state.provider = client
+        app.state.session_tokens = session_tokens or SessionTokens()
         task = None
         if client is not None and catch_up_on_start:
             task = asyncio.create_task(_catch_up_logged(opened, client, settings))

@@ -37,7 +37,8 @@ CLOSE_TOO_SLOW: Final = 1013
 async def feed_endpoint(websocket: WebSocket) -> None:
     """Serve one console's feed."""
     state = websocket.app.state
-    if not bearer_allowed(websocket.headers, websocket.query_params, state.settings.server.token):
+    token, sessions = state.settings.server.token, state.session_tokens
+    if not bearer_allowed(websocket.headers, websocket.query_params, token, sessions):
         # Refuse the handshake with HTTP 401, so clients know not to retry with this token.
         await websocket.send_denial_response(error(401, "missing or wrong bearer token"))
         return

@@ -31,7 +31,8 @@ def authorized(endpoint: Endpoint) -> Endpoint:
 
     @wraps(endpoint)
     async def guarded(request: Request) -> JSON:
-        if not bearer_allowed(request.headers, None, settings(request).server.token):
+        sessions = request.app.state.session_tokens
+        if not bearer_allowed(request.headers, None, settings(request).server.token, sessions):
             raise ApiError(401, "missing or wrong bearer token")
         return await endpoint(request)
 

@@ -12,6 +12,7 @@ import uvicorn
 
 from smsconsole.config import Settings
 from smsconsole.server.app import create_app
+from smsconsole.server.auth import SessionTokens
 from smsconsole.server.urls import public_base
 
 if TYPE_CHECKING:
@@ -22,11 +23,14 @@ GRACEFUL_SECONDS: Final = 10
 WS_MAX_SIZE: Final = 1024 * 1024
 
 
-def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
+def uvicorn_config(
+    settings: Settings, *, session_tokens: SessionTokens | None = None, **overrides: object
+) -> uvicorn.Config:
     """The uvicorn settings the server runs with (shared by ``serve``, ``demo`` and benchmarks).
 
     In-flight requests finish on shutdown (up to ``GRACEFUL_SECONDS``); the websocket layer
-    pings every 20 s so dead consoles are noticed.
+    pings every 20 s so dead consoles are noticed. ``session_tokens`` are accepted on /api and
+    /ws besides the server's token (the SSH consoles').
     """
     options: dict[str, object] = {
         "host": settings.server.host,
@@ -44,7 +48,8 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
         "server_header": False,
     }
     options.update(overrides)
-    return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+    app = create_app(settings, session_tokens=session_tokens)
+    return uvicorn.Config(app, **options)  # type: ignore[arg-type]
 
 
 def serve_forever(settings: Settings, ssh_port: int | None = None) -> None:
@@ -73,7 +78,9 @@ async def _serve_with_ssh(settings: Settings, ssh_port: int) -> None:
     """uvicorn and the SSH console in one event loop; the consoles end before the server does."""
     from smsconsole import ssh
 
-    server = uvicorn.Server(uvicorn_config(settings))
+    # One registry, two users: the SSH console mints a token per session, the app accepts it.
+    tokens = SessionTokens()
+    server = uvicorn.Server(uvicorn_config(settings, session_tokens=tokens))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():
@@ -81,7 +88,7 @@ async def _serve_with_ssh(settings: Settings, ssh_port: int) -> None:
             return
         await asyncio.sleep(0.05)
     try:
-        console = await ssh.start(ssh_options(settings, ssh_port, _bound_port(server)))
+        console = await ssh.start(ssh_options(settings, ssh_port, _bound_port(server), tokens))
     except OSError as error:
         logging.getLogger("smsconsole").error("SSH console: %s", error)
         server.should_exit = True
@@ -106,8 +113,14 @@ def _bound_port(server: uvicorn.Server) -> int:
     return 0
 
 
-def ssh_options(settings: Settings, ssh_port: int, http_port: int) -> SshOptions:
-    """The SSH console's options: its consoles attach to this server over loopback."""
+def ssh_options(
+    settings: Settings, ssh_port: int, http_port: int, tokens: SessionTokens
+) -> SshOptions:
+    """The SSH console's options: its consoles attach to this server over loopback.
+
+    Each console is given the server's address, a token of its session's from ``tokens`` and
+    the phone region; never the config file, which may hold secrets.
+    """
     from smsconsole.ssh import SshOptions
 
     host = settings.server.host
@@ -119,9 +132,10 @@ def ssh_options(settings: Settings, ssh_port: int, http_port: int) -> SshOptions
         host=settings.server.host,
         port=ssh_port,
         server_url=f"http://{host}:{http_port}",
-        token=settings.server.token,
+        tokens=tokens,
         authorized_keys=settings.ssh.authorized_keys_file,
         host_key=settings.ssh.host_key_file,
         max_connections=settings.ssh.max_connections,
-        config_file=settings.config_file,
+        login_grace_seconds=settings.ssh.login_grace_seconds,
+        region=settings.phone.default_region,
     )

@@ -16,13 +16,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
 from textual import work
-from textual.app import App, SuspendNotSupported
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.worker import WorkerCancelled
 
 from smsconsole.calls import Call
@@ -98,9 +100,22 @@ class SmsConsoleApp(App[None]):
         prefs_path: Path | None = None,
         server_label: str = "",
         notifications: bool = True,
+        restricted: bool = False,
     ) -> None:
+        """The console.
+
+        Args:
+            client: The server it attaches to.
+            region: The phone region numbers are read in.
+            prefs_path: Where the operator's preferences are kept.
+            server_label: The server, as the status bar names it.
+            notifications: Bell and desktop notifications on.
+            restricted: A remote user's console (over SSH): it runs no program (editor,
+                opener, shell), reads no file for them and writes none but its prefs.
+        """
         super().__init__()
         self.client = client
+        self.restricted = restricted
         self.region = region
         self.inbox = Inbox()
         self.prefs_path = prefs_path
@@ -571,6 +586,8 @@ class SmsConsoleApp(App[None]):
     # -- composing --------------------------------------------------------------------------
 
     def action_compose_in_editor(self) -> None:
+        if self._refused("composing in $EDITOR. Type the message here."):
+            return
         composer = self.inbox_screen.query_one(Composer)
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         with tempfile.NamedTemporaryFile(
@@ -590,6 +607,9 @@ class SmsConsoleApp(App[None]):
             path.unlink(missing_ok=True)
 
     def action_attach(self) -> None:
+        if self._refused("attaching a file from the server's disk."):
+            return
+
         def check(text: str) -> str | None:
             path = Path(text).expanduser()
             return None if path.is_file() else f"no such file: {path}"
@@ -614,7 +634,46 @@ class SmsConsoleApp(App[None]):
 
     def action_open_media(self, url: str) -> None:
         """Open an MMS attachment with the system's opener (a browser for URLs)."""
+        if self._refused(f"opening attachments. The link: {_printable(url)}"):
+            return
         self.open_url(url)
+
+    # -- what a remote user's console does not do -------------------------------------------
+    # Over SSH, each of these would run a program or touch a file on the server, as the
+    # server's user: an editor or a text browser is a shell away (issue 10).
+
+    def _refused(self, what: str) -> bool:
+        """In restricted mode, say that ``what`` is not available, and answer True."""
+        if self.restricted:
+            self.notify(f"Not available over SSH: {what}", severity="warning", markup=False)
+        return self.restricted
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        if not self._refused(f"opening links. The link: {_printable(url)}"):
+            super().open_url(url, new_tab=new_tab)
+
+    def action_suspend_process(self) -> None:
+        if not self._refused("suspending the console."):
+            super().action_suspend_process()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        if not self._refused("saving a screenshot on the server."):
+            super().action_screenshot(filename, path)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        if self._refused("saving a screenshot on the server."):
+            return None
+        return super().deliver_screenshot(filename, path, time_format)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if not (self.restricted and command.title == "Screenshot"):
+                yield command
 
     # -- search -----------------------------------------------------------------------------
 
@@ -634,3 +693,8 @@ class SmsConsoleApp(App[None]):
                 await asyncio.wait_for(self.workers.wait_for_complete(), 2)
         finally:
             await self.client.aclose()
+
+
+def _printable(text: str, limit: int = 300) -> str:
+    """``text`` without control characters (a stranger's URL), cut to ``limit``."""
+    return "".join(ch for ch in text if ch.isprintable())[:limit]
