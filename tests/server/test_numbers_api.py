@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -195,3 +196,32 @@ async def test_without_confirm_nothing_is_ordered(shop: Shop) -> None:
     refused = await shop.server.api("POST", "/api/numbers", json={"numbers": [offer["number"]]})
     assert refused.status_code == 400
     assert await shop.owned() == []
+
+
+async def test_an_unknown_application_is_refused_before_anything_is_bought(shop: Shop) -> None:
+    found = [item["number"] for item in await shop.found(area_code="919", quantity=2)]
+    refused = await shop.order(numbers=found, application_id="a-nosuchapplication")
+    assert refused.status_code == 404, refused.text
+    assert await shop.owned() == []
+
+
+async def test_a_number_we_already_own_is_not_bought_twice(shop: Shop) -> None:
+    found = [item["number"] for item in await shop.found(area_code="213", quantity=2)]
+    first = await shop.order(numbers=found[:1])
+    assert first.status_code == 201, first.text
+    again = await shop.order(numbers=found)
+    assert again.status_code == 409, again.text
+    assert again.json()["unavailable"] == found[:1]
+    assert await shop.owned() == found[:1]
+
+
+async def test_two_orders_racing_for_the_same_numbers_buy_each_once(shop: Shop) -> None:
+    found = [item["number"] for item in await shop.found(area_code="415", quantity=3)]
+    answers = await asyncio.gather(*(shop.order(numbers=found) for _ in range(3)))
+    assert all(a.status_code in (201, 409) for a in answers), [a.text for a in answers]
+    bought = [item["number"] for a in answers if a.status_code == 201 for item in a.json()["items"]]
+    bought += [
+        item["number"] for a in answers if a.status_code == 409 for item in a.json()["ordered"]
+    ]
+    assert sorted(bought) == await shop.owned()  # every purchase reported, none twice
+    assert set(await shop.owned()) <= set(found)

@@ -46,7 +46,7 @@ from smsconsole.server.sync import sync_numbers
 from smsconsole.server.urls import callback_url
 
 LOCAL_CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
-MONEY: Final = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,4})?")
+MONEY: Final = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
 
 
 @authorized
@@ -220,6 +220,8 @@ async def order_numbers(request: Request) -> JSON:
     name = text_field(body, "name")
     client = provider(request)
     region = settings(request).phone.default_region
+    if application_id is not None:  # an unknown one would fail the first order, not the check
+        await on_provider("reading the application", client.get_application(application_id))
     try:
         done = await order_exactly(
             client, wanted, agreed_total=agreed, application_id=application_id, name=name
