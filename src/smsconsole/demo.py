@@ -25,6 +25,7 @@ from smsconsole.catapult.models import ApplicationSettings
 from smsconsole.config import Settings, load_settings
 from smsconsole.inprocess import bound_socket, serving
 from smsconsole.phone import format_national
+from smsconsole.provisioning import order_exactly, price_of
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.sandbox.contacts import CONTACTS
 from smsconsole.server.app import create_app
@@ -95,12 +96,18 @@ async def provider_setup(settings: Settings, say: Callable[[str], None]) -> str:
         found = await client.search_local_numbers(city="Cary", state="NC", quantity=3)
         if not found:
             raise RuntimeError("the sandbox offered no numbers in Cary, NC")
-        number = found[0].number
-        say(f"ordering {format_national(number)}")
-        number_id = await client.order_phone_number(number, name="smsconsole demo")
-        say(f"assigning {format_national(number)} to the application")
-        await client.assign_application(number_id, application)
-        return number
+        offer = found[0]
+        say(f"ordering {format_national(offer.number)}")
+        [ordered] = await order_exactly(
+            client,
+            [offer.number],
+            agreed_total=price_of(offer.price),
+            application_id=None,
+            name="smsconsole demo",
+        )
+        say(f"assigning {format_national(offer.number)} to the application")
+        await client.assign_application(ordered.number_id, application)
+        return offer.number
 
 
 async def name_contacts(client: ConsoleClient) -> None:

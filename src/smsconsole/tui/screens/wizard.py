@@ -238,14 +238,15 @@ class SetupWizard(Screen[None]):
             raise StepFailed(f"No numbers available in {where.strip()}: try another, then retry.")
         offer = found[0]
         shown = offer.get("national_number") or offer["number"]
-        cost = dollars(price_of(offer.get("price")))
+        price = price_of(offer.get("price"))
+        cost = dollars(price)
         question = f"Order {shown} ({place_of(offer)})?\nIt costs {cost} a month."
         self.show(index, "running", f"found {shown}; waiting for your answer…")
         if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Not now")):
             raise StepFailed("Not ordered: you declined. Retry to be asked again.")
         self.show(index, "running", f"ordering {shown}…")
         [self.number] = await self.console.client.order_numbers(
-            number=offer["number"], confirm=True
+            numbers=[offer["number"]], total_monthly_cost=f"{price:f}", confirm=True
         )
         self.console.inbox.numbers[self.number.number] = self.number
         return f"ordered {shown} for {cost} a month"
