@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Final
 import uvicorn
 
 from smsconsole.config import Settings
+from smsconsole.server import log_redaction
 from smsconsole.server.app import create_app
+from smsconsole.server.limits import HttpLimits, uvicorn_options
 from smsconsole.server.urls import public_base
 
 if TYPE_CHECKING:
@@ -22,11 +24,16 @@ GRACEFUL_SECONDS: Final = 10
 WS_MAX_SIZE: Final = 1024 * 1024
 
 
-def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
+def uvicorn_config(
+    settings: Settings, limits: HttpLimits | None = None, **overrides: object
+) -> uvicorn.Config:
     """The uvicorn settings the server runs with (shared by ``serve``, ``demo`` and benchmarks).
 
-    In-flight requests finish on shutdown (up to ``GRACEFUL_SECONDS``); the websocket layer
-    pings every 20 s so dead consoles are noticed.
+    What a client may push (head and body size, time to send them, connections) is bounded
+    by ``limits`` (:mod:`smsconsole.server.limits`; its defaults unless given). In-flight
+    requests finish on shutdown (up to ``GRACEFUL_SECONDS``); the websocket layer pings
+    every 20 s so dead consoles are noticed. Tokens and passwords in request targets
+    are redacted from every log line (:mod:`smsconsole.server.log_redaction`).
     """
     options: dict[str, object] = {
         "host": settings.server.host,
@@ -42,9 +49,13 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
         # One line per callback at info level costs throughput; refusals are logged anyway.
         "access_log": False,
         "server_header": False,
+        **uvicorn_options(limits),
     }
     options.update(overrides)
-    return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+    config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+    # After the Config: building it applies uvicorn's logging config to its loggers.
+    log_redaction.install()
+    return config
 
 
 def serve_forever(settings: Settings, ssh_port: int | None = None) -> None:
