@@ -26,14 +26,15 @@ class Recorder(logging.Handler):
 
 async def test_the_demo_and_all_in_one_servers_log_no_token(tmp_path: Path) -> None:
     # demo and the all-in-one mode log to a file through the root logger (log_config=None);
-    # listen on uvicorn's loggers too, in case a test before this one stopped propagation.
+    # listen on uvicorn's loggers too, and at info, whatever servers started by earlier tests
+    # left them set to.
     recorder = Recorder()
     root = logging.getLogger()
     listened = [root, logging.getLogger("uvicorn.error"), logging.getLogger("uvicorn.access")]
+    levels = [logger.level for logger in listened]
     for logger in listened:
         logger.addHandler(recorder)
-    level = root.level
-    root.setLevel(logging.INFO)
+        logger.setLevel(logging.INFO)
     settings = load_settings(
         environ={
             "SMSCONSOLE_SERVER_TOKEN": TOKEN,
@@ -51,9 +52,9 @@ async def test_the_demo_and_all_in_one_servers_log_no_token(tmp_path: Path) -> N
             async with httpx.AsyncClient() as http:
                 await http.get(f"http://127.0.0.1:{port}/api/status?token={TOKEN}")
     finally:
-        for logger in listened:
+        for logger, level in zip(listened, levels, strict=True):
             logger.removeHandler(recorder)
-        root.setLevel(level)
+            logger.setLevel(level)
     logged = "\n".join(recorder.lines)
     assert "/ws?token=[redacted]" in logged
     assert TOKEN not in logged
