@@ -2,7 +2,8 @@
 ``smsconsole`` against a real account.
 
 The console owns the terminal, so these uvicorn servers log to a file, install no signal
-handlers, and are stopped by the console when it quits.
+handlers, and are stopped by the console when it quits. They run with the HTTP limits of
+``smsconsole serve`` and the same redaction of secrets from their log lines.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
+
+from smsconsole.server import log_redaction
+from smsconsole.server.limits import uvicorn_options
 
 
 def bound_socket(port: int, host: str = "127.0.0.1") -> socket.socket:
@@ -49,7 +53,9 @@ async def serving(app: object, sock: socket.socket) -> AsyncIterator[None]:
         lifespan="on",
         timeout_graceful_shutdown=3,
         ws_ping_interval=20.0,
+        **uvicorn_options(),  # type: ignore[arg-type]
     )
+    log_redaction.install()
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -90,3 +90,17 @@ def test_session_tokens_work_from_mint_to_revoke_only() -> None:
     assert not allowed(token)
     assert allowed("server-token")
     assert sessions.mint() != token
+
+
+def test_stored_headers_are_bounded_and_marked_where_cut() -> None:
+    from smsconsole.server.auth import MAX_HEADER_VALUE, MAX_HEADERS_TOTAL, redacted_headers
+
+    huge = "x" * 1_000_000
+    many = [(f"x-h{i}".encode(), b"v" * 500) for i in range(200)]
+    headers = Headers(raw=[(b"user-agent", b"BandwidthAPI/v1"), (b"x-big", huge.encode()), *many])
+    stored = redacted_headers(headers)
+    assert stored["user-agent"] == "BandwidthAPI/v1"
+    assert len(stored["x-big"]) <= MAX_HEADER_VALUE + 40
+    assert stored["x-big"] == "x" * MAX_HEADER_VALUE + "…[truncated 998976 characters]"
+    assert sum(len(name) + len(value) for name, value in stored.items()) <= MAX_HEADERS_TOTAL + 80
+    assert stored["[truncated]"].endswith(" more headers")

@@ -25,6 +25,7 @@ from smsconsole.server.auth import SessionTokens
 from smsconsole.server.callbacks import callback_endpoint
 from smsconsole.server.feed import feed_endpoint
 from smsconsole.server.hub import Hub
+from smsconsole.server.method_route import MethodRoute
 from smsconsole.server.responses import JSON, ApiError
 from smsconsole.server.sync import catch_up
 from smsconsole.store.base import Durability, Store
@@ -51,8 +52,9 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/callbacks/messages", callback_endpoint, methods=["GET", "POST"]),
-        Route("/callbacks/calls", callback_endpoint, methods=["GET", "POST"]),
+        # Callbacks ingest on GET too, so no implied HEAD (it would store what it carries).
+        MethodRoute("/callbacks/messages", callback_endpoint, methods=["GET", "POST"]),
+        MethodRoute("/callbacks/calls", callback_endpoint, methods=["GET", "POST"]),
         WebSocketRoute("/ws", feed_endpoint),
         *api.routes(),
     ]

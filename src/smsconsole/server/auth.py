@@ -13,6 +13,7 @@ import base64
 import binascii
 import hmac
 import secrets
+from typing import Final
 
 from starlette.datastructures import Headers, QueryParams
 
@@ -96,7 +97,34 @@ def bearer_allowed(
     return server_ok or session_ok
 
 
+# The callback log keeps a request's headers for inspection, not in full at any size.
+MAX_HEADER_VALUE: Final = 1024
+MAX_HEADERS_TOTAL: Final = 8192
+TRUNCATED: Final = "[truncated]"
+
+
 def redacted_headers(headers: Headers) -> dict[str, str]:
-    """The request's headers for the callback log, without credentials or cookies."""
+    """The request's headers for the callback log, without credentials or cookies.
+
+    Each value is cut at ``MAX_HEADER_VALUE`` characters and the whole at
+    ``MAX_HEADERS_TOTAL``; a cut says how much it dropped (headers dropped whole are
+    counted under the name ``[truncated]``).
+    """
     hidden = {"authorization", "cookie", "proxy-authorization"}
-    return {name: value for name, value in headers.items() if name.lower() not in hidden}
+    kept: dict[str, str] = {}
+    total = dropped = 0
+    for name, value in headers.items():
+        if name.lower() in hidden:
+            continue
+        if len(value) > MAX_HEADER_VALUE:
+            value = (
+                f"{value[:MAX_HEADER_VALUE]}…[truncated {len(value) - MAX_HEADER_VALUE} characters]"
+            )
+        if total + len(name) + len(value) > MAX_HEADERS_TOTAL:
+            dropped += 1
+            continue
+        total += len(name) + len(value)
+        kept[name] = value
+    if dropped:
+        kept[TRUNCATED] = f"{dropped} more headers"
+    return kept

@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING, Final
 import uvicorn
 
 from smsconsole.config import Settings
+from smsconsole.server import log_redaction
 from smsconsole.server.app import create_app
 from smsconsole.server.auth import SessionTokens
+from smsconsole.server.limits import HttpLimits, uvicorn_options
 from smsconsole.server.urls import public_base
 
 if TYPE_CHECKING:
@@ -24,13 +26,21 @@ WS_MAX_SIZE: Final = 1024 * 1024
 
 
 def uvicorn_config(
-    settings: Settings, *, session_tokens: SessionTokens | None = None, **overrides: object
+    settings: Settings,
+    limits: HttpLimits | None = None,
+    *,
+    session_tokens: SessionTokens | None = None,
+    **overrides: object,
 ) -> uvicorn.Config:
     """The uvicorn settings the server runs with (shared by ``serve``, ``demo`` and benchmarks).
 
-    In-flight requests finish on shutdown (up to ``GRACEFUL_SECONDS``); the websocket layer
-    pings every 20 s so dead consoles are noticed. ``session_tokens`` are accepted on /api and
-    /ws besides the server's token (the SSH consoles').
+    What a client may push (head and body size, time to send them, connections) is bounded
+    by ``limits`` (:mod:`smsconsole.server.limits`; its defaults unless given). In-flight
+    requests finish on shutdown (up to ``GRACEFUL_SECONDS``); the websocket layer pings
+    every 20 s so dead consoles are noticed. Tokens and passwords in request targets
+    are redacted from every log line (:mod:`smsconsole.server.log_redaction`).
+    ``session_tokens`` are accepted on /api and /ws besides the server's token (the SSH
+    consoles').
     """
     options: dict[str, object] = {
         "host": settings.server.host,
@@ -46,10 +56,14 @@ def uvicorn_config(
         # One line per callback at info level costs throughput; refusals are logged anyway.
         "access_log": False,
         "server_header": False,
+        **uvicorn_options(limits),
     }
     options.update(overrides)
     app = create_app(settings, session_tokens=session_tokens)
-    return uvicorn.Config(app, **options)  # type: ignore[arg-type]
+    config = uvicorn.Config(app, **options)  # type: ignore[arg-type]
+    # After the Config: building it applies uvicorn's logging config to its loggers.
+    log_redaction.install()
+    return config
 
 
 def serve_forever(settings: Settings, ssh_port: int | None = None) -> None:
