@@ -205,6 +205,16 @@ async def test_ordering_removes_from_inventory_and_release_is_final(sandbox: Any
     assert [n["numberState"] for n in listed.json()] == ["released"]
 
 
+async def test_sandbox_numbers_lists_what_the_account_owns(sandbox: Any) -> None:
+    assert (await sandbox.client.get("/sandbox/numbers")).json() == []
+    first, second = await sandbox.order(None), await sandbox.order(None)
+    listed = await sandbox.client.get("/sandbox/numbers")
+    assert listed.status_code == 200
+    assert listed.json() == [first["number"], second["number"]]
+    await sandbox.client.delete(sandbox.user(f"phoneNumbers/{first['id']}"))
+    assert (await sandbox.client.get("/sandbox/numbers")).json() == [second["number"]]
+
+
 async def test_a_number_taken_by_someone_else_leaves_the_inventory_not_for_us(
     sandbox: Any,
 ) -> None:

@@ -125,6 +125,12 @@ async def take_number(request: Request) -> Response:
     return json_response({"taken": number})
 
 
+async def owned_numbers(request: Request) -> Response:
+    """GET /sandbox/numbers: the account's numbers (enabled), E.164, in the order bought."""
+    records = sandbox_of(request).world.numbers.values()
+    return json_response([r.number for r in records if r.number_state == "enabled"])
+
+
 async def outbox(request: Request) -> Response:
     """GET /sandbox/outbox: messages the account sent, newest last."""
     messages = [m for m in sandbox_of(request).world.messages.values() if m.direction == "out"]
