@@ -24,6 +24,7 @@ from typing import ClassVar
 from textual import work
 from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import WorkerCancelled
 
@@ -44,6 +45,7 @@ from smsconsole.tui.client import (
 from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.inbox import Inbox, conversation_for
 from smsconsole.tui.notify import notification_sequences
+from smsconsole.tui.plain import clean
 from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
 from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
@@ -267,11 +269,35 @@ class SmsConsoleApp(App[None]):
             who = self.inbox.name_of(message.from_) or format_for_display(
                 message.from_, self.region
             )
-            self.alert(message.conversation_id, f"Text from {who}", message.text or "[attachment]")
+            self.alert(message.conversation_id, f"Text from {who}", message.text or "📎 attachment")
         if self.live and change.incoming_call and change.call is not None:
             self._incoming(change.call)
 
     # -- notifications ----------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast that shows its words as they are.
+
+        Textual parses a toast's message as markup unless told otherwise, and most toasts
+        here carry a stranger's words (a text, a name, the provider's reason): one ``[/]``
+        would crash the console at its next repaint. So markup is off, and what a terminal
+        would obey is cleaned out, for every toast of every screen.
+        """
+        super().notify(
+            clean(message, lines=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def alert(self, conversation_id: str | None, title: str, body: str) -> None:
         """Ring and notify (bell, OSC 9, OSC 777), unless notifications are off or muted."""
@@ -645,7 +671,7 @@ class SmsConsoleApp(App[None]):
     def _refused(self, what: str) -> bool:
         """In restricted mode, say that ``what`` is not available, and answer True."""
         if self.restricted:
-            self.notify(f"Not available over SSH: {what}", severity="warning", markup=False)
+            self.notify(f"Not available over SSH: {what}", severity="warning")
         return self.restricted
 
     def open_url(self, url: str, *, new_tab: bool = True) -> None:

@@ -19,6 +19,7 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, 
 
 from smsconsole.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm
 
 if TYPE_CHECKING:
@@ -171,7 +172,7 @@ class ApplicationsScreen(Screen[None]):
         """Say what happened."""
         self.noted = bool(text)
         label = self.query_one("#applications-note", Label)
-        label.update(text)
+        label.update(plain(text))
         label.set_class(error, "-error")
 
     def numbers_of(self, application_id: str) -> list[str]:
@@ -194,10 +195,10 @@ class ApplicationsScreen(Screen[None]):
         table.clear()
         for app in self.applications:
             table.add_row(
-                app.get("name") or "",
-                without_password(app.get("incoming_message_url")),
-                without_password(app.get("incoming_call_url")),
-                str(app.get("callback_http_method") or "POST").upper(),
+                plain_cell(app.get("name") or ""),
+                plain_cell(without_password(app.get("incoming_message_url"))),
+                plain_cell(without_password(app.get("incoming_call_url"))),
+                plain_cell(str(app.get("callback_http_method") or "POST").upper()),
                 "yes" if app.get("auto_answer") else "no",
                 str(len(self.numbers_of(app["id"]))),
                 key=app["id"],

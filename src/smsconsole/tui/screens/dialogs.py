@@ -12,6 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
+from smsconsole.tui.plain import plain
 
 
 class Confirm(ModalScreen[bool]):
@@ -30,7 +31,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self.question, classes="dialog-title")
+            yield Label(plain(self.question), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="primary")
                 yield Button(f"{self.no} (n)", id="no")
@@ -61,7 +62,7 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(plain(self.title_text), classes="dialog-title")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("", id="prompt-error", classes="dialog-error")
             yield Label("enter: OK   escape: cancel", classes="dialog-hint")
@@ -70,7 +71,7 @@ class Prompt(ModalScreen[str | None]):
     def submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check else None
         if problem:
-            self.query_one("#prompt-error", Label).update(problem)
+            self.query_one("#prompt-error", Label).update(plain(problem))
             return
         self.dismiss(event.value)
 
@@ -118,7 +119,7 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
         try:
             to = parse_e164(event.value, self.phone_region)
         except InvalidPhoneNumber as problem:
-            error.update(str(problem))
+            error.update(plain(str(problem)))
             return
         if to in self.ours:
             error.update("That is one of your own numbers.")
@@ -143,8 +144,8 @@ class IncomingCall(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box -call"):
             yield Label("📞 Incoming call", classes="dialog-title")
-            yield Label(self.caller, id="caller")
-            yield Label(f"to {self.to}", classes="dialog-hint")
+            yield Label(plain(self.caller), id="caller")
+            yield Label(plain(f"to {self.to}"), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Answer (a)", id="answer", variant="success")
                 yield Button("Reject (x)", id="reject", variant="error")

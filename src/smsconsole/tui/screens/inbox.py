@@ -8,6 +8,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
@@ -15,6 +16,7 @@ from smsconsole.phone import format_for_display
 from smsconsole.records import Conversation
 from smsconsole.threads import Message
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.widgets.composer import Composer, MessageInput
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
@@ -112,8 +114,11 @@ class InboxScreen(Screen[None]):
         hint = self.query_one("#empty", Static)
         hint.display = True
         hint.update(
-            f"Cannot reach the server at {url}.\n\n{reason}\n\n"
-            "The console keeps trying; the status bar shows the next attempt."
+            plain(
+                f"Cannot reach the server at {url}.\n\n{reason}\n\n"
+                "The console keeps trying; the status bar shows the next attempt.",
+                lines=True,
+            )
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -126,7 +131,7 @@ class InboxScreen(Screen[None]):
         """Show what the current call is doing, or hide the bar."""
         bar = self.query_one("#call-bar", Static)
         bar.display = words is not None
-        bar.update(words or "")
+        bar.update(plain(words or ""))
 
     # -- opening a conversation -------------------------------------------------------------
 
@@ -157,7 +162,9 @@ class InboxScreen(Screen[None]):
         who = f"{name}  {remote}" if name else remote
         ours = format_for_display(conversation.our_number, region)
         muted = "  🔕" if conversation.id in self.console.prefs.muted else ""
-        self.query_one("#thread-title", Label).update(f"[b]{who}[/b]  via {ours}{muted}")
+        self.query_one("#thread-title", Label).update(
+            Content.assemble((clean(who), "bold"), f"  via {ours}{muted}")
+        )
         self.query_one(Composer).set_from(f"from {ours} to {remote}")
 
     @work(exclusive=True, group="thread", exit_on_error=False)

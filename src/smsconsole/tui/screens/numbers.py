@@ -37,6 +37,7 @@ from textual.widgets.option_list import Option
 from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
 
 if TYPE_CHECKING:
@@ -125,9 +126,9 @@ class ApplicationPicker(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(f"Application for {self.number}", classes="dialog-title")
-            yield Label(f"Now: {self.current}", id="pick-current", classes="dialog-hint")
-            options = [Option(name, id=app_id) for app_id, name in self.applications.items()]
+            yield Label(plain(f"Application for {self.number}"), classes="dialog-title")
+            yield Label(plain(f"Now: {self.current}"), id="pick-current", classes="dialog-hint")
+            options = [Option(plain(name), id=app_id) for app_id, name in self.applications.items()]
             options.append(Option("No application (detach: texts and calls go nowhere)", id=""))
             yield OptionList(*options, id="pick-list")
             yield Label("enter: choose   escape: cancel", classes="dialog-hint")
@@ -226,8 +227,10 @@ class NumbersScreen(Screen[None]):
         for record in numbers:
             table.add_row(
                 format_for_display(record.number, self.console.region),
-                place_of({"city": record.city, "state": record.state}) if record.city else "",
-                self.application_label(record.application_id),
+                plain_cell(
+                    place_of({"city": record.city, "state": record.state}) if record.city else ""
+                ),
+                plain_cell(self.application_label(record.application_id)),
                 f"{dollars(price_of(record.price))}" if record.price else "",
                 key=record.id,
             )
@@ -244,7 +247,7 @@ class NumbersScreen(Screen[None]):
         """Say what happened, under our numbers."""
         self.noted = bool(text)
         label = self.query_one("#numbers-note", Label)
-        label.update(text)
+        label.update(plain(text))
         label.set_class(error, "-error")
 
     @work(exclusive=True, group="numbers-apps", exit_on_error=False)
@@ -329,13 +332,13 @@ class NumbersScreen(Screen[None]):
         self.query_one(f"#{field}", Input).add_class("-invalid")
         label = self.query_one(f"#row{ROW_OF[field]}-error", Label)
         caption = next(c for row in ROWS for name, c, *_ in row if name == field)
-        label.update(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}")
+        label.update(plain(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}"))
         label.display = True
 
     def form_error(self, text: str) -> None:
         """Show a problem with the whole search, above the form."""
         label = self.query_one("#form-error", Label)
-        label.update(text)
+        label.update(plain(text))
         label.display = True
 
     @on(Input.Submitted, "#search-form Input")
@@ -368,11 +371,11 @@ class NumbersScreen(Screen[None]):
         for item in found:
             table.add_row(
                 "",
-                item.get("national_number") or format_for_display(item["number"]),
-                place_of(item),
-                item.get("rate_center") or "",
+                plain_cell(item.get("national_number") or format_for_display(item["number"])),
+                plain_cell(place_of(item)),
+                plain_cell(item.get("rate_center") or ""),
                 dollars(price_of(item.get("price"))),
-                (item.get("pattern_match") or "").rstrip(),
+                plain_cell((item.get("pattern_match") or "").rstrip()),
                 key=item["number"],
             )
         if not found:

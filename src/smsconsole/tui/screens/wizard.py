@@ -24,6 +24,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from smsconsole.phone import format_for_display
 from smsconsole.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.plain import plain
 from smsconsole.tui.screens.applications import without_password
 from smsconsole.tui.screens.dialogs import Confirm
 from smsconsole.tui.screens.numbers import dollars, place_of, price_of
@@ -152,7 +153,7 @@ class SetupWizard(Screen[None]):
         widget.update(self._line(index, step))
         for name in MARKS:
             widget.set_class(name == state, f"-{name}")
-        self.query_one(f"#step-{index}-detail", Static).update(detail)
+        self.query_one(f"#step-{index}-detail", Static).update(plain(detail, lines=True))
 
     @work(exclusive=True, group="wizard-apps", exit_on_error=False)
     async def load_applications(self) -> None:

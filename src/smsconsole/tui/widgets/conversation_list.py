@@ -23,6 +23,7 @@ from textual.strip import Strip
 from smsconsole.phone import format_for_display
 from smsconsole.records import Conversation
 from smsconsole.tui import timefmt
+from smsconsole.tui.plain import clean
 
 ROW_HEIGHT = 2
 
@@ -206,7 +207,7 @@ class ConversationList(ScrollView, can_focus=True):
         )
         dim = style + self.get_component_rich_style("conversation-list--dim", partial=True)
         if part == 0:
-            who = conversation.contact_name or format_for_display(
+            who = clean(conversation.contact_name or "") or format_for_display(
                 conversation.remote_number, self.phone_region
             )
             right = timefmt.short(conversation.last_time)
@@ -217,7 +218,7 @@ class ConversationList(ScrollView, can_focus=True):
             return _fit([(marker + who, strong)], [(right, dim)], width)
         badge = f" {conversation.unread} " if unread else ""
         arrow = "you: " if conversation.last_direction == "out" else ""
-        text = "  " + arrow + (conversation.last_preview or "")
+        text = "  " + arrow + clean(conversation.last_preview or "")
         badge_style = style + self.get_component_rich_style("conversation-list--badge")
         return _fit([(text, dim)], [(badge, badge_style)], width)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from textual.content import Content
 from textual.reactive import reactive
 from textual.widgets import Static
+
+from smsconsole.tui.plain import plain
 
 
 class StatusBar(Static):
@@ -17,7 +20,7 @@ class StatusBar(Static):
 
     retry_in: reactive[float | None] = reactive(None)
 
-    def render(self) -> str:
+    def render(self) -> Content:
         # What matters most comes first, so a narrow terminal cuts only the details.
         icons = {"connected": "●", "connecting": "◌", "reconnecting": "◌", "offline": "✗"}
         words = f"{icons.get(self.state, '?')} {self.state}"
@@ -30,7 +33,8 @@ class StatusBar(Static):
             parts.append(self.server)
         if self.detail and self.state != "connected":
             parts.append(self.detail)
-        return "  │  ".join(parts)
+        # The detail is an error's words ("[Errno 111] ..."): shown, never parsed as markup.
+        return plain("  │  ".join(parts))
 
     def watch_state(self, state: str) -> None:
         for name in ("connected", "connecting", "reconnecting", "offline"):

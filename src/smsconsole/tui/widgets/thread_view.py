@@ -37,6 +37,7 @@ from textual.timer import Timer
 from smsconsole.domain import delivery_code_meaning
 from smsconsole.threads import Message, thread_cursor
 from smsconsole.tui import timefmt
+from smsconsole.tui.plain import clean
 
 MAX_MESSAGES = 2000
 """The most messages the window holds; pages beyond it drop messages from the far end."""
@@ -46,9 +47,6 @@ MIN_TEXT_WIDTH = 8
 FLASH_SECONDS = 3.0
 LAYOUT_CACHE = 4 * MAX_MESSAGES
 STRIP_CACHE = 512
-
-# Control characters would reach the terminal as they are; a text is shown, never obeyed.
-_CONTROLS = {code: " " for code in (*range(0x20), 0x7F) if code != ord("\n")}
 
 RowKind = Literal["body", "media", "meta"]
 
@@ -116,7 +114,7 @@ class Laid:
 
 def wrap(text: str, width: int) -> list[str]:
     """``text`` wrapped to ``width`` cells (wide characters counted as two)."""
-    text = text.translate(_CONTROLS)
+    text = clean(text, lines=True)  # a text is shown, never obeyed by the terminal
     if "\n" not in text and cell_len(text) <= width:
         return [text]  # most texts are short: skip the wrapper
     return [line.plain.rstrip() for line in Content(text).wrap(width)]
@@ -207,6 +205,11 @@ class ThreadView(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[Message, int, bool], list[Strip]] = LRUCache(STRIP_CACHE)
 
     # -- what is shown ----------------------------------------------------------------------
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The messages shown, oldest first."""
+        return tuple(self._messages)
 
     @property
     def message_ids(self) -> list[str]:
