@@ -1,4 +1,9 @@
-"""Run the callback server under uvicorn: ``smsconsole serve``."""
+"""Run the callback server under uvicorn: ``smsconsole serve``.
+
+The store is opened before uvicorn starts, so a store that cannot be used is refused with
+:class:`~smsconsole.store.base.StoreUnusable` (one line for the command line to print) before
+anything listens, rather than as a traceback from uvicorn's failed start-up.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +16,9 @@ from typing import TYPE_CHECKING, Final
 import uvicorn
 
 from smsconsole.config import Settings
-from smsconsole.server.app import create_app
+from smsconsole.server.app import create_app, sqlite_store
 from smsconsole.server.urls import public_base
+from smsconsole.store.base import Store
 
 if TYPE_CHECKING:
     from smsconsole.ssh import SshOptions
@@ -22,11 +28,13 @@ GRACEFUL_SECONDS: Final = 10
 WS_MAX_SIZE: Final = 1024 * 1024
 
 
-def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
+def uvicorn_config(
+    settings: Settings, store: Store | None = None, **overrides: object
+) -> uvicorn.Config:
     """The uvicorn settings the server runs with (shared by ``serve``, ``demo`` and benchmarks).
 
     In-flight requests finish on shutdown (up to ``GRACEFUL_SECONDS``); the websocket layer
-    pings every 20 s so dead consoles are noticed.
+    pings every 20 s so dead consoles are noticed. ``store`` is passed to ``create_app``.
     """
     options: dict[str, object] = {
         "host": settings.server.host,
@@ -44,16 +52,43 @@ def uvicorn_config(settings: Settings, **overrides: object) -> uvicorn.Config:
         "server_header": False,
     }
     options.update(overrides)
-    return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+    return uvicorn.Config(create_app(settings, store=store), **options)  # type: ignore[arg-type]
 
 
 def serve_forever(settings: Settings, ssh_port: int | None = None) -> None:
-    """Serve until interrupted, logging to stderr; with ``ssh_port``, the SSH console too."""
+    """Serve until interrupted, logging to stderr; with ``ssh_port``, the SSH console too.
+
+    Raises:
+        StoreUnusable: The store cannot be used; nothing was started.
+    """
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    store = sqlite_store(settings)
+    config = uvicorn_config(settings, store)
+    # uvicorn's own loop choice (uvloop when installed), as uvicorn.Server.run makes it.
+    loop_factory = config.get_loop_factory() if ssh_port is None else None
+    # uvicorn re-raises Ctrl-C after its graceful shutdown; it has been handled.
+    with contextlib.suppress(KeyboardInterrupt), asyncio.Runner(loop_factory=loop_factory) as run:
+        run.run(_serve(settings, store, config, ssh_port))
+
+
+async def _serve(
+    settings: Settings, store: Store, config: uvicorn.Config, ssh_port: int | None
+) -> None:
+    # The app's lifespan sees the store open, uses it and closes it when the server stops.
+    await store.open()
+    try:
+        await _serve_on(store, settings, config, ssh_port)
+    finally:
+        await store.close()  # already closed by the lifespan, unless uvicorn never started it
+
+
+async def _serve_on(
+    store: Store, settings: Settings, config: uvicorn.Config, ssh_port: int | None
+) -> None:
     log = logging.getLogger("smsconsole")
     log.info("store: %s (durability %s)", settings.store.file, settings.store.durability)
     log.info("callbacks: %s/callbacks/messages and /callbacks/calls", public_base(settings.server))
@@ -61,19 +96,17 @@ def serve_forever(settings: Settings, ssh_port: int | None = None) -> None:
         log.warning(
             "no provider credentials (%s): callbacks only", ", ".join(settings.provider.missing)
         )
-    # uvicorn re-raises Ctrl-C after its graceful shutdown; it has been handled.
-    with contextlib.suppress(KeyboardInterrupt):
-        if ssh_port is None:
-            uvicorn.Server(uvicorn_config(settings)).run()
-        else:
-            asyncio.run(_serve_with_ssh(settings, ssh_port))
+    server = uvicorn.Server(config)
+    if ssh_port is None:
+        await server.serve()
+    else:
+        await _serve_with_ssh(server, settings, ssh_port)
 
 
-async def _serve_with_ssh(settings: Settings, ssh_port: int) -> None:
+async def _serve_with_ssh(server: uvicorn.Server, settings: Settings, ssh_port: int) -> None:
     """uvicorn and the SSH console in one event loop; the consoles end before the server does."""
     from smsconsole import ssh
 
-    server = uvicorn.Server(uvicorn_config(settings))
     serving = asyncio.create_task(server.serve())
     while not server.started:
         if serving.done():

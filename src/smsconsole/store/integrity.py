@@ -31,7 +31,7 @@ _MOVE_ASIDE = (
 def check_pages(connection: sqlite3.Connection, path: Path) -> None:
     """Refuse a file whose pages or indexes are damaged (``PRAGMA quick_check``)."""
     rows = connection.execute(f"PRAGMA quick_check({PROBLEMS_SHOWN})").fetchall()
-    problems = [str(row[0]) for row in rows if row[0] != "ok"]
+    problems = [" ".join(str(row[0]).split()) for row in rows if row[0] != "ok"]
     if problems:
         raise StoreUnusable(path, f"is damaged ({'; '.join(problems)})", _MOVE_ASIDE)
 
@@ -56,11 +56,16 @@ def check_schema(connection: sqlite3.Connection, path: Path, migrate: Migrate) -
 
 def explain(error: sqlite3.Error | OSError, path: Path) -> StoreUnusable:
     """What SQLite's or the system's refusal to open ``path`` means for the user."""
+    if path.is_dir():
+        return StoreUnusable(path, "is a directory", "set [store] path to a file in it")
     if isinstance(error, OSError):
-        where = error.filename or path.parent
+        where = Path(error.filename or path.parent)
+        reason = error.strerror or str(error)
+        if where.exists() and not where.is_dir():
+            reason = "a file is in the way"
         return StoreUnusable(
             path,
-            f"cannot be created ({where}: {error.strerror or error})",
+            f"cannot be created ({where}: {reason})",
             "make its directory writable, or set [store] path / SMSCONSOLE_STORE_PATH",
         )
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF  # the primary result code

@@ -84,6 +84,7 @@ class SqliteStore:
         self.durability = durability
         self._writer_setup = writer_setup
         self._next_probe = 0.0
+        self._opened = False
         self._listeners: list[Listener] = []
         self._writer = Writer(self._connect_writer, self._committed)
         self._readers = ThreadPoolExecutor(
@@ -98,9 +99,14 @@ class SqliteStore:
     async def open(self) -> None:
         """Check, create or migrate the database and start the writer and the checkpointer.
 
+        Opening an open store does nothing: the command line opens it before the server
+        starts (a refusal is then one line, not a traceback from the server's start-up).
+
         Raises:
             StoreUnusable: The file cannot be our store as it is (see :mod:`.integrity`).
         """
+        if self._opened:
+            return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             await asyncio.to_thread(self._writer.start)
@@ -111,6 +117,7 @@ class SqliteStore:
         )
         self._stopping = threading.Event()
         self._checkpointer.start()
+        self._opened = True
 
     async def close(self) -> None:
         """Finish queued writes and release the database."""

@@ -99,7 +99,8 @@ class Writer:
             if self._stopped is None:
                 self._stopped = WriterStopped("the store is closed")
                 self._jobs.put(None)
-        self._thread.join()
+        if self._thread.ident is not None:  # it was started
+            self._thread.join()
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in a transaction and return its result once it is committed.
