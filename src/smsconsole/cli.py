@@ -6,10 +6,11 @@ Heavy imports (Textual, Starlette, uvicorn) happen inside the commands that need
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -39,6 +40,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line to stderr and exit with ``code``."""
     click.echo(f"smsconsole: {message}", err=True)
     sys.exit(code)
+
+
+@contextlib.contextmanager
+def store_refusal_exits() -> Iterator[None]:
+    """Turn a store that cannot be used into its one line and exit 2 (bad configuration)."""
+    from smsconsole.store.base import StoreUnusable
+
+    try:
+        yield
+    except StoreUnusable as error:
+        fail(str(error), EXIT_CONFIG)
 
 
 def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
@@ -73,7 +85,8 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     if missing:
         click.echo(guidance(settings, missing), err=True)
         sys.exit(EXIT_CONFIG)
-    asyncio.run(run_local(settings))
+    with store_refusal_exits():
+        asyncio.run(run_local(settings))
 
 
 @main.command()
@@ -113,7 +126,8 @@ def serve(
             fail("--ssh-port needs asyncssh: install smsconsole[ssh]", EXIT_CONFIG)
     from smsconsole.server.run import serve_forever
 
-    serve_forever(settings, ssh_port=ssh_port)
+    with store_refusal_exits():
+        serve_forever(settings, ssh_port=ssh_port)
 
 
 @main.command()
@@ -182,7 +196,8 @@ def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool) -> 
 
     from smsconsole.demo import DemoOptions, run_demo
 
-    asyncio.run(run_demo(DemoOptions(port, sandbox_port, data, contacts=not no_contacts)))
+    with store_refusal_exits():
+        asyncio.run(run_demo(DemoOptions(port, sandbox_port, data, contacts=not no_contacts)))
 
 
 @main.command()

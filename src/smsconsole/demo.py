@@ -28,7 +28,7 @@ from smsconsole.phone import format_national
 from smsconsole.provisioning import order_exactly, price_of
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.sandbox.contacts import CONTACTS
-from smsconsole.server.app import create_app
+from smsconsole.server.app import create_app, sqlite_store
 from smsconsole.server.urls import callback_url
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
@@ -151,9 +151,14 @@ async def run_demo(options: DemoOptions) -> None:
     sandbox = create_sandbox_app(
         contacts=options.contacts, state_file=data / "sandbox.json", contact_interval=25.0
     )
+    store = sqlite_store(settings)
+    await store.open()  # a store that cannot be used is refused here, in one line
     print(f"smsconsole demo — data in {data}", flush=True)
     try:
-        async with serving(sandbox, sandbox_sock), serving(create_app(settings), server_sock):
+        async with (
+            serving(sandbox, sandbox_sock),
+            serving(create_app(settings, store=store), server_sock),
+        ):
             say(f"sandbox at {sandbox_url}, server at http://127.0.0.1:{port}")
             number = await provider_setup(settings, say)
             client = ConsoleClient(f"http://127.0.0.1:{port}", settings.server.token)

@@ -11,7 +11,7 @@ import pytest
 
 from smsconsole import domain
 from smsconsole.records import NumberRecord
-from smsconsole.store.base import CallbackRecord, StoredEvent
+from smsconsole.store.base import CallbackRecord, StoredEvent, StoreUnusable
 from smsconsole.store.sqlite import SqliteStore, fts_query
 
 OURS = "+19195550187"
@@ -305,5 +305,5 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA user_version = 99")
     store = SqliteStore(path)
-    with pytest.raises(RuntimeError, match="newer smsconsole"):
+    with pytest.raises(StoreUnusable, match="newer smsconsole"):
         await store.open()

@@ -40,7 +40,7 @@ async def healthz(request: Request) -> JSON:
 
 
 async def readyz(request: Request) -> JSON:
-    """Readiness: the store commits."""
+    """Readiness: the store commits (not since a commit failed, until one succeeds again)."""
     store: Store = request.app.state.store
     if await store.writable():
         return JSON({"status": "ready"})
@@ -72,7 +72,8 @@ def create_app(
 
     Args:
         settings: The effective configuration.
-        store: The store to use; by default SQLite at ``settings.store.file``.
+        store: The store to use (by default :func:`sqlite_store`); the app opens it unless
+            it is open already, and closes it when the app stops.
         provider: The provider client; by default one built from ``settings.provider`` when
             it has credentials (the server then runs without provider actions otherwise).
         catch_up_on_start: Sync our numbers and record messages missed while down, at start.
@@ -82,9 +83,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         hub = Hub(asyncio.get_running_loop())
-        opened = store or SqliteStore(
-            settings.store.file, cast(Durability, settings.store.durability)
-        )
+        opened = store or sqlite_store(settings)
         opened.listen(hub.publish_threadsafe)
         await opened.open()
         client = provider
@@ -120,6 +119,11 @@ def create_app(
         lifespan=lifespan,
         exception_handlers={ApiError: _api_error},
     )
+
+
+def sqlite_store(settings: Settings) -> SqliteStore:
+    """The server's store as configured: SQLite at ``settings.store.file``, not yet open."""
+    return SqliteStore(settings.store.file, cast(Durability, settings.store.durability))
 
 
 async def _api_error(request: Request, exc: Exception) -> JSON:
