@@ -40,7 +40,7 @@ from smsconsole.store.writer import Writer
 from smsconsole.threads import Message, now_utc, thread_cursor
 
 T = TypeVar("T")
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 BUSY_TIMEOUT_MS: Final = 5000
 CHECKPOINT_EVERY: Final = 1.0  # seconds
 
@@ -183,6 +183,13 @@ class SqliteStore:
         """Record that the provider refused a message, in its words."""
         message, _ = await self._writer.write(
             lambda c: writes.outbound_result(c, message_id, now_utc(), error=(code, text))
+        )
+        return message
+
+    async def outbound_unknown(self, message_id: str) -> Message:
+        """Record that a send may or may not have reached the provider."""
+        message, _ = await self._writer.write(
+            lambda c: writes.outbound_result(c, message_id, now_utc(), unknown=True)
         )
         return message
 
@@ -441,6 +448,13 @@ def _migrate(connection: sqlite3.Connection) -> None:
     if version < 1:
         schema = resources.files("smsconsole.store").joinpath("schema.sql").read_text("utf-8")
         connection.executescript(f"BEGIN;\n{schema}\nPRAGMA user_version = 1;\nCOMMIT;")
+    if version < 2:
+        # The provider's time of the event behind a message's status, which orders two
+        # outcomes (an error and a delivery receipt) whatever order they arrive in.
+        connection.executescript(
+            "BEGIN;\nALTER TABLE messages ADD COLUMN status_time TEXT;\n"
+            "PRAGMA user_version = 2;\nCOMMIT;"
+        )
 
 
 def _sync_numbers(
