@@ -459,6 +459,9 @@ class SmsConsoleApp(App[None]):
                 timeout=8,
             )
             return
+        if not await self._resend_confirmed(from_, to, text):
+            self.notify("Not sent again: the earlier send may already have gone out.")
+            return
         composer.clear()
         try:
             message = await self.client.send(from_, to, text, media)
@@ -470,6 +473,26 @@ class SmsConsoleApp(App[None]):
             self.notify(f"Not sent: {error.message}", severity="error", timeout=10)
             return
         await self.inbox_screen.show_message(message)
+
+    async def _resend_confirmed(self, from_: str, to: str, text: str) -> bool:
+        """Whether to send ``text``: asks first when the same text's send is in doubt.
+
+        A message in state ``unknown`` may have reached the provider (v1 has no idempotency
+        key): sending it again could deliver it twice, so only the operator decides.
+        """
+        with contextlib.suppress(ConsoleError):
+            recent = await self.client.messages(conversation_for(from_, to), limit=20)
+            if any(
+                m.state == "unknown" and m.direction == "out" and m.text == text
+                for m in recent.items
+            ):
+                question = (
+                    "This text was sent before, and it is not known whether that send went "
+                    "out (the provider did not answer). Sending again may deliver it twice."
+                    "\nSend it again?"
+                )
+                return bool(await self.push_screen_wait(Confirm(question, yes="Send again")))
+        return True
 
     def action_new_conversation(self) -> None:
         ours = sorted(self.inbox.numbers)
