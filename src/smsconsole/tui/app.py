@@ -491,7 +491,8 @@ class SmsConsoleApp(App[None]):
                     "out (the provider did not answer). Sending again may deliver it twice."
                     "\nSend it again?"
                 )
-                return bool(await self.push_screen_wait(Confirm(question, yes="Send again")))
+                again: bool = await self.push_screen_wait(Confirm(question, yes="Send again"))
+                return again
         return True
 
     def action_new_conversation(self) -> None:
