@@ -11,8 +11,10 @@ import pytest
 
 from smsconsole import domain
 from smsconsole.records import NumberRecord
+from smsconsole.store import sqlite as sqlite_module
 from smsconsole.store.base import CallbackRecord, StoredEvent, StoreUnusable
-from smsconsole.store.sqlite import SqliteStore, fts_query
+from smsconsole.store.sqlite import SCHEMA_VERSION, SqliteStore, fts_query
+from smsconsole.threads import iso_utc
 
 OURS = "+19195550187"
 THEIRS = "+14155550123"
@@ -297,7 +299,7 @@ async def test_reopen_keeps_everything(tmp_path: Path) -> None:
     await second.close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -307,3 +309,30 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     store = SqliteStore(path)
     with pytest.raises(StoreUnusable, match="newer smsconsole"):
         await store.open()
+
+
+async def test_a_version_1_store_gains_the_status_time_and_keeps_its_messages(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v1.db"
+    schema = (Path(sqlite_module.__file__).parent / "schema.sql").read_text("utf-8")
+    with sqlite3.connect(path) as connection:
+        connection.executescript(f"BEGIN;\n{schema}\nPRAGMA user_version = 1;\nCOMMIT;")
+        connection.execute(
+            "INSERT INTO messages (id, conversation_id, direction, from_number, to_number,"
+            " state, provider_id, time) VALUES ('msg-1', 'c', 'out', ?, ?, 'sent', 'm-1', ?)",
+            (OURS, THEIRS, "2016-05-03T14:05:40.112Z"),
+        )
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        await store.ingest(
+            record(), outbound("m-1", "", delivery_state="delivered", delivery_code="0"), "k"
+        )
+        message = await store.message("msg-1")
+        assert message is not None
+        assert (message.delivery_state, message.status_time) == ("delivered", iso_utc(T0))
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION

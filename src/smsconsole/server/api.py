@@ -32,6 +32,7 @@ from smsconsole.server.http import (
 from smsconsole.server.responses import JSON, ApiError
 from smsconsole.server.sync import catch_up, sync_numbers
 from smsconsole.server.urls import callback_url
+from smsconsole.store.base import Store
 
 MAX_TEXT: Final = 2048  # reference §5.1
 MAX_MEDIA_BYTES: Final = 1_500_000  # reference §5.1: MMS media total at most 1.5 MB
@@ -68,7 +69,9 @@ async def send_message(request: Request) -> JSON:
     """Send a message from one of our numbers; 201 with the stored message.
 
     The message is recorded as ``queued`` before the provider is asked, so a failure is kept
-    in the thread with the provider's words.
+    in the thread with the provider's words. When the exchange broke after the provider may
+    have taken the message, it stays one message in state ``unknown`` (504 when the provider
+    did not answer in time, else 502) until the provider's callbacks settle it.
     """
     body = await json_object(request)
     from_ = phone_field(request, body, "from")
@@ -100,10 +103,31 @@ async def send_message(request: Request) -> JSON:
     try:
         provider_id = await client.send_message(outbound)
     except CatapultError as error:
+        if error.outcome_unknown:
+            raise await _unknown_outcome(kept, message.id, error) from error
         failed = await kept.outbound_failed(message.id, error.code or error.category, error.message)
         problem = provider_failure(error, "the provider refused the message")
         raise ApiError(problem.status, problem.reason, message=failed, **problem.extra) from error
     return JSON(await kept.outbound_accepted(message.id, provider_id), status_code=201)
+
+
+async def _unknown_outcome(kept: Store, message_id: str, error: CatapultError) -> ApiError:
+    # v1 has no idempotency key: sending again could deliver the text twice. Say so, and
+    # keep the one record the provider's callbacks will find.
+    unknown = await kept.outbound_unknown(message_id)
+    problem = provider_failure(error, "sending the message")
+    reason = (
+        "the outcome is unknown: the provider may or may not have sent the message "
+        f"({error.message.split('. ', 1)[0]}). It is kept as 'unknown' and its callbacks will "
+        "settle it; sending it again could deliver it twice"
+    )
+    return ApiError(
+        504 if problem.status == 504 else 502,
+        reason,
+        message=unknown,
+        outcome="unknown",
+        **problem.extra,
+    )
 
 
 async def _require_our_number(request: Request, number: str) -> None:

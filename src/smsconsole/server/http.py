@@ -10,7 +10,7 @@ from typing import Any, Final, TypeVar
 from starlette.requests import Request
 
 from smsconsole.catapult.client import CatapultClient
-from smsconsole.catapult.errors import CatapultError
+from smsconsole.catapult.errors import DEADLINE_EXCEEDED, CatapultError
 from smsconsole.config import Settings
 from smsconsole.phone import InvalidPhoneNumber, parse_e164
 from smsconsole.records import Page
@@ -125,9 +125,12 @@ def provider_failure(error: CatapultError, doing: str) -> ApiError:
     """The answer for a provider error: its words, and whether to retry.
 
     The provider refusing a request (4xx) is the client's to fix: 422, or 404 for an
-    unknown resource. A provider outage or a network failure is 502.
+    unknown resource. A provider that did not answer within the deadline is 504; any other
+    outage or network failure is 502.
     """
-    if error.status == 404:
+    if error.code == DEADLINE_EXCEEDED:
+        status = 504
+    elif error.status == 404:
         status = 404
     elif error.status is not None and 400 <= error.status < 500:
         status = 422

@@ -106,6 +106,13 @@ class Store(Protocol):
     async def outbound_failed(self, message_id: str, code: str, text: str) -> Message:
         """Record that the provider refused a message, in its words."""
 
+    async def outbound_unknown(self, message_id: str) -> Message:
+        """Record that a send may or may not have reached the provider (state ``unknown``).
+
+        Its callbacks, when they come, settle the same message (matched by from, to and
+        text while its provider id is unknown).
+        """
+
     async def reconcile(self, events: Sequence[MessageEvent]) -> list[StoredEvent]:
         """Apply message events read from the provider's records (catching up)."""
 

@@ -56,7 +56,7 @@ from smsconsole.threads import Message, now_utc, thread_cursor
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 BUSY_TIMEOUT_MS: Final = 5000
 CHECKPOINT_EVERY: Final = 1.0  # seconds
 READY_WITHIN: Final = 2.0  # seconds /readyz waits for the writer before saying "not ready"
@@ -251,6 +251,13 @@ class SqliteStore:
         """Record that the provider refused a message, in its words."""
         message, _ = await self._writer.write(
             lambda c: writes.outbound_result(c, message_id, now_utc(), error=(code, text))
+        )
+        return message
+
+    async def outbound_unknown(self, message_id: str) -> Message:
+        """Record that a send may or may not have reached the provider."""
+        message, _ = await self._writer.write(
+            lambda c: writes.outbound_result(c, message_id, now_utc(), unknown=True)
         )
         return message
 
@@ -540,15 +547,17 @@ def _check_version(connection: sqlite3.Connection, path: Path) -> None:
 
 
 def _migrate(connection: sqlite3.Connection) -> None:
-    version = connection.execute("PRAGMA user_version").fetchone()[0]
-    if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"the store was written by a newer smsconsole (schema {version}, "
-            f"this one knows {SCHEMA_VERSION}); upgrade smsconsole"
-        )
+    version = connection.execute("PRAGMA user_version").fetchone()[0]  # checked: not newer
     if version < 1:
         schema = resources.files("smsconsole.store").joinpath("schema.sql").read_text("utf-8")
         connection.executescript(f"BEGIN;\n{schema}\nPRAGMA user_version = 1;\nCOMMIT;")
+    if version < 2:
+        # The provider's time of the event behind a message's status, which orders two
+        # outcomes (an error and a delivery receipt) whatever order they arrive in.
+        connection.executescript(
+            "BEGIN;\nALTER TABLE messages ADD COLUMN status_time TEXT;\n"
+            "PRAGMA user_version = 2;\nCOMMIT;"
+        )
 
 
 def _sync_numbers(

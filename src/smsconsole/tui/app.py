@@ -128,6 +128,8 @@ class SmsConsoleApp(App[None]):
         self.live = False
         self.loaded = asyncio.Event()
         self.notified: list[str] = []
+        # (from, to, text) of sends whose outcome the server could not learn.
+        self._unknown_sends: set[tuple[str, str, str]] = set()
         self._more_conversations: str | None = None  # cursor of the list's second page
 
     # -- start up ---------------------------------------------------------------------------
@@ -500,17 +502,38 @@ class SmsConsoleApp(App[None]):
                 timeout=8,
             )
             return
+        if not await self._resend_confirmed(from_, to, text):
+            self.notify("Not sent again: the earlier send may already have gone out.")
+            return
         composer.clear()
         try:
             message = await self.client.send(from_, to, text, media)
         except ConsoleError as error:
             if error.record is not None:
+                if error.record.state == "unknown":
+                    self._unknown_sends.add((from_, to, text))
                 await self.inbox_screen.show_message(error.record)
             else:
                 composer.set_text(text)
             self.notify(f"Not sent: {error.message}", severity="error", timeout=10)
             return
         await self.inbox_screen.show_message(message)
+
+    async def _resend_confirmed(self, from_: str, to: str, text: str) -> bool:
+        """Whether to send ``text``: asks first when the same text's send is in doubt.
+
+        A send the server answered with state ``unknown`` may have reached the provider (v1
+        has no idempotency key): sending it again could deliver it twice, so only the
+        operator decides.
+        """
+        if (from_, to, text) not in self._unknown_sends:
+            return True
+        question = (
+            "This text was sent before, and it is not known whether that send went out (the "
+            "provider did not answer). Sending again may deliver it twice.\nSend it again?"
+        )
+        again: bool = await self.push_screen_wait(Confirm(question, yes="Send again"))
+        return again
 
     def action_new_conversation(self) -> None:
         ours = sorted(self.inbox.numbers)

@@ -67,6 +67,8 @@ def delivery_words(message: Message) -> str:
         return "✓✓ delivered"
     if message.state == "sent":
         return "✓ sent"
+    if message.state == "unknown":
+        return "? unknown — not sure it was sent"
     return "… sending" if message.state == "sending" else "… queued"
 
 
