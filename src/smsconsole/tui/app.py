@@ -59,6 +59,7 @@ from smsconsole.tui.widgets.status_bar import StatusBar
 LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
 FIRST_PAGE = 200
 REFRESH_EVERY = 0.5
+TOAST_LIMIT = 500  # characters of a text a toast shows (the thread shows it whole)
 
 
 class SmsConsoleApp(App[None]):
@@ -293,6 +294,8 @@ class SmsConsoleApp(App[None]):
         would crash the console at its next repaint. So markup is off, and what a terminal
         would obey is cleaned out, for every toast of every screen.
         """
+        if len(message) > TOAST_LIMIT:
+            message = message[:TOAST_LIMIT] + "…"
         super().notify(
             clean(message, lines=True),
             title=clean(title),

@@ -172,7 +172,7 @@ class ApplicationsScreen(Screen[None]):
         """Say what happened."""
         self.noted = bool(text)
         label = self.query_one("#applications-note", Label)
-        label.update(plain(text))
+        label.update(plain(text, lines=True))
         label.set_class(error, "-error")
 
     def numbers_of(self, application_id: str) -> list[str]:

@@ -31,7 +31,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(plain(self.question), classes="dialog-title")
+            yield Label(plain(self.question, lines=True), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="primary")
                 yield Button(f"{self.no} (n)", id="no")
@@ -62,7 +62,7 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(plain(self.title_text), classes="dialog-title")
+            yield Label(plain(self.title_text, lines=True), classes="dialog-title")
             yield Input(value=self.value, placeholder=self.placeholder, id="prompt-input")
             yield Label("", id="prompt-error", classes="dialog-error")
             yield Label("enter: OK   escape: cancel", classes="dialog-hint")
@@ -71,7 +71,7 @@ class Prompt(ModalScreen[str | None]):
     def submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check else None
         if problem:
-            self.query_one("#prompt-error", Label).update(plain(problem))
+            self.query_one("#prompt-error", Label).update(plain(problem, lines=True))
             return
         self.dismiss(event.value)
 
@@ -119,7 +119,7 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
         try:
             to = parse_e164(event.value, self.phone_region)
         except InvalidPhoneNumber as problem:
-            error.update(plain(str(problem)))
+            error.update(plain(str(problem), lines=True))
             return
         if to in self.ours:
             error.update("That is one of your own numbers.")

@@ -247,7 +247,7 @@ class NumbersScreen(Screen[None]):
         """Say what happened, under our numbers."""
         self.noted = bool(text)
         label = self.query_one("#numbers-note", Label)
-        label.update(plain(text))
+        label.update(plain(text, lines=True))
         label.set_class(error, "-error")
 
     @work(exclusive=True, group="numbers-apps", exit_on_error=False)
@@ -332,13 +332,13 @@ class NumbersScreen(Screen[None]):
         self.query_one(f"#{field}", Input).add_class("-invalid")
         label = self.query_one(f"#row{ROW_OF[field]}-error", Label)
         caption = next(c for row in ROWS for name, c, *_ in row if name == field)
-        label.update(plain(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}"))
+        label.update(plain(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}", lines=True))
         label.display = True
 
     def form_error(self, text: str) -> None:
         """Show a problem with the whole search, above the form."""
         label = self.query_one("#form-error", Label)
-        label.update(plain(text))
+        label.update(plain(text, lines=True))
         label.display = True
 
     @on(Input.Submitted, "#search-form Input")

@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Label, TextArea
 
 from smsconsole.sms import count_segments
+from smsconsole.tui.plain import clean, plain
 
 MAX_TEXT = 2048  # what the provider accepts (reference §5.1)
 
@@ -57,6 +58,11 @@ class MessageInput(TextArea):
             return
         await super()._on_key(event)
 
+    async def _on_paste(self, event: events.Paste) -> None:
+        # A pasted text may be a stranger's: the box would write its controls to the terminal.
+        event.text = clean(event.text, lines=True)
+        await super()._on_paste(event)
+
 
 class Composer(Vertical):
     """Where the operator writes: the text, what it will cost, where it goes from."""
@@ -95,14 +101,14 @@ class Composer(Vertical):
 
     def set_text(self, text: str) -> None:
         """Replace what is written (after composing in $EDITOR)."""
-        self.input.load_text(text)
+        self.input.load_text(clean(text, lines=True))
         self.input.move_cursor(self.input.document.end)
         self._count()
 
     def set_from(self, words: str) -> None:
         """Say where the message goes from and to."""
         self.from_label = words
-        self.query_one("#composer-from", Label).update(words)
+        self.query_one("#composer-from", Label).update(plain(words))
 
     def attach(self, url: str) -> None:
         """Add an uploaded MMS attachment."""
