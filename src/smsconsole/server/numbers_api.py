@@ -16,6 +16,7 @@ from smsconsole.catapult.models import ApplicationSettings
 from smsconsole.records import NumberRecord
 from smsconsole.server.http import (
     authorized,
+    checked,
     json_object,
     on_provider,
     phone_field,
@@ -24,6 +25,7 @@ from smsconsole.server.http import (
     store,
     text_field,
 )
+from smsconsole.server.inputs import InvalidInput, whole_number
 from smsconsole.server.responses import JSON, ApiError, snake
 from smsconsole.server.sync import sync_numbers
 from smsconsole.server.urls import callback_url
@@ -45,20 +47,28 @@ async def list_numbers(request: Request) -> JSON:
 
 
 def _quantity(raw: object, maximum: int) -> int | None:
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return None
-    text = str(raw)
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise ApiError(400, f"'quantity' must be a whole number from 1 to {maximum}")
-    return int(text)
+    try:
+        return whole_number(raw, "quantity", low=1, high=maximum)
+    except InvalidInput as problem:
+        raise ApiError(400, str(problem)) from None
+
+
+def _criterion(value: object, name: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ApiError(400, f"'{name}' must be a string")
+    return checked(value, name)
 
 
 def _local_criteria(source: dict[str, Any]) -> dict[str, Any]:
     criteria: dict[str, Any] = {}
     for name in LOCAL_CRITERIA:
         value = source.get(name)
-        if value not in (None, ""):
-            criteria["zip_code" if name == "zip" else name] = str(value)
+        if value is not None and value != "":
+            criteria["zip_code" if name == "zip" else name] = _criterion(value, name)
     wide = source.get("in_local_calling_area")
     if wide not in (None, ""):
         criteria["in_local_calling_area"] = str(wide).lower() in ("1", "true", "yes")
@@ -69,14 +79,14 @@ def _local_criteria(source: dict[str, Any]) -> dict[str, Any]:
 async def search_available(request: Request) -> JSON:
     """Search numbers to buy: ``kind=local`` by state/city/zip/area code/pattern, or tollfree."""
     params = dict(request.query_params)
-    kind = params.get("kind", "local")
+    kind = checked(params.get("kind", "local"), "kind")
     quantity = _quantity(params.get("quantity"), 5000)
     client = provider(request)
     if kind == "tollfree":
         found = await on_provider(
             "searching toll-free numbers",
             client.search_toll_free_numbers(
-                quantity=quantity, pattern=params.get("pattern") or None
+                quantity=quantity, pattern=_local_criteria(params).get("pattern")
             ),
         )
     elif kind == "local":
