@@ -71,7 +71,7 @@ async def json_object(request: Request) -> dict[str, Any]:
     try:
         value = decode_json(body or b"{}")
     except InvalidInput as problem:
-        raise ApiError(400, str(problem)) from None
+        raise ApiError(400, f"the body is {problem}") from None
     if not isinstance(value, dict):
         raise ApiError(400, "the body must be a JSON object")
     return value

@@ -36,13 +36,15 @@ def decode_json(raw: bytes | str) -> Any:
     try:
         return json.loads(raw)
     except RecursionError:
-        raise InvalidInput("the JSON is nested too deeply") from None
+        raise InvalidInput("not valid JSON: nested too deeply") from None
     except ValueError:  # JSONDecodeError, UnicodeDecodeError, int digit limit
-        raise InvalidInput("the body is not valid JSON") from None
+        raise InvalidInput("not valid JSON") from None
 
 
-def whole_number(raw: object, name: str, *, low: int = 0, high: int = MAX_INT64) -> int:
-    """A whole number from ``low`` to ``high``, given as ASCII digits or a JSON integer.
+def whole_number(
+    raw: object, name: str, *, low: int = 0, high: int = MAX_INT64, digits: bool = True
+) -> int:
+    """A whole number from ``low`` to ``high``: a JSON integer, or ASCII digits if ``digits``.
 
     Raises:
         InvalidInput: anything else: signs, spaces, ``_``, other scripts' digits, floats,
@@ -53,7 +55,12 @@ def whole_number(raw: object, name: str, *, low: int = 0, high: int = MAX_INT64)
         raise problem
     if isinstance(raw, int):
         value = raw
-    elif isinstance(raw, str) and len(raw) <= len(str(high)) and _ASCII_DIGITS.fullmatch(raw):
+    elif (
+        digits
+        and isinstance(raw, str)
+        and len(raw) <= len(str(high))
+        and _ASCII_DIGITS.fullmatch(raw)
+    ):
         value = int(raw)
     else:
         raise problem
