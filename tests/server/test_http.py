@@ -281,3 +281,19 @@ async def test_search_query_parameters_are_checked(
 async def test_search_text_is_checked(both: tuple[Any, Any], q: str) -> None:
     server, _ = both
     refused(await server.api("GET", "/api/search", params={"q": q}), naming="'q'")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/api/nope", 404),
+        ("GET", "/api/contacts/a%2Fb", 404),  # a slash in an id leaves every route
+        ("PUT", "/api/contacts/", 404),  # not redirected to a route that only reads
+        ("DELETE", "/api/status", 405),
+        ("PUT", "/api/messages", 405),
+    ],
+)
+async def test_no_route_or_a_wrong_method_is_a_json_error(
+    server: Any, method: str, path: str, status: int
+) -> None:
+    refused(await server.api(method, path), status=status)
