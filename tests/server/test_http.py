@@ -297,3 +297,25 @@ async def test_no_route_or_a_wrong_method_is_a_json_error(
     server: Any, method: str, path: str, status: int
 ) -> None:
     refused(await server.api(method, path), status=status)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:99999/x", "http://éxample..com/", "http://[::1/x", "http://a b/"]
+)
+async def test_checking_a_callback_url_no_client_can_call_says_so(
+    both: tuple[Any, Any], url: str
+) -> None:
+    server, sandbox = both
+    # The provider keeps URLs it cannot call (set there, or by another tool).
+    made = await sandbox.post(
+        f"/v1/users/{USER}/applications", json={"name": "odd url", "incomingMessageUrl": url}
+    )
+    if made.status_code != 201:
+        pytest.skip(f"the sandbox refuses {url!r} itself")
+    application_id = made.headers["location"].rsplit("/", 1)[1]
+    checked = await server.api(
+        "POST", "/api/check-callbacks", json={"application_id": application_id}
+    )
+    assert checked.status_code == 200, checked.text
+    assert checked.json()["messages"]["ok"] is False
+    assert "not reachable" in checked.json()["messages"]["detail"]
