@@ -319,3 +319,31 @@ async def test_checking_a_callback_url_no_client_can_call_says_so(
     assert checked.status_code == 200, checked.text
     assert checked.json()["messages"]["ok"] is False
     assert "not reachable" in checked.json()["messages"]["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", "/api/check-callbacks", {"application_id": ""}),
+        ("POST", "/api/check-callbacks", {"application_id": ".."}),
+        ("POST", "/api/check-callbacks", {"application_id": "."}),
+        ("PATCH", "/api/applications/%2E%2E", {"name": "x"}),
+        ("DELETE", "/api/applications/%2E%2E", None),
+        ("DELETE", "/api/applications/%2E", None),
+        ("POST", "/api/media?name=..", None),
+        (
+            "POST",
+            "/api/numbers",
+            {"number": "+19195550100", "application_id": "..", "confirm": True},
+        ),
+    ],
+)
+async def test_an_id_that_would_climb_the_providers_path_is_400(
+    both: tuple[Any, Any], method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    # "/applications/.." would be "/users/{id}/" once the client resolves dot segments.
+    server, sandbox = both
+    before = await applications(sandbox)
+    response = await server.api(method, path, content=b"" if body is None else json.dumps(body))
+    refused(response)
+    assert await applications(sandbox) == before

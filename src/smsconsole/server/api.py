@@ -26,6 +26,7 @@ from smsconsole.server.http import (
     phone_field,
     provider,
     provider_failure,
+    provider_id,
     query_text,
     settings,
     store,
@@ -122,8 +123,9 @@ async def _require_our_number(request: Request, number: str) -> None:
 async def upload_media(request: Request) -> JSON:
     """Upload an MMS attachment to the provider's media store; answers its URL."""
     name = query_text(request, "name").strip()
-    if not name or "/" in name:
+    if "/" in name:
         raise ApiError(400, "'name' (a file name without '/') is required")
+    name = provider_id(name, "name")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
         raise ApiError(413, f"the file is over the MMS limit of {MAX_MEDIA_BYTES} bytes")

@@ -16,7 +16,7 @@ import httpx
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.server.http import authorized, json_object, on_provider, provider, text_field
+from smsconsole.server.http import authorized, id_field, json_object, on_provider, provider
 from smsconsole.server.responses import JSON, ApiError
 
 PROBE_TIMEOUT: Final = 5.0
@@ -70,7 +70,7 @@ async def probe(url: str | None, kind: str) -> dict[str, Any]:
 async def check_callbacks(request: Request) -> JSON:
     """Probe the callback URLs of an application (``{"application_id"}``)."""
     body = await json_object(request)
-    application_id = text_field(body, "application_id", required=True)
+    application_id = id_field(body, "application_id", required=True)
     assert application_id is not None  # required
     application = await on_provider(
         "reading the application", provider(request).get_application(application_id)

@@ -99,6 +99,26 @@ def text_field(
     return checked(value, name, multiline=multiline)
 
 
+def provider_id(value: str, name: str) -> str:
+    """An id the client names that goes into the provider's path as one segment.
+
+    Empty, ``.`` and ``..`` are refused: the client would resolve them as dot segments,
+    and ``/applications/..`` would be another resource of the account.
+    """
+    value = checked(value, name)
+    if value.strip(" .") == "":
+        raise ApiError(400, f"'{name}' is not an id")
+    return value
+
+
+def id_field(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """A body field holding a provider id (empty or absent: None, unless ``required``)."""
+    value = text_field(body, name, required=required)
+    if not value and not required:
+        return None
+    return provider_id(value or "", name)
+
+
 def text_list(body: dict[str, Any], name: str) -> list[str]:
     """A field holding a list of one-line strings (absent or null: empty)."""
     value = body.get(name) or []

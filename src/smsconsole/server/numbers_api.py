@@ -17,10 +17,12 @@ from smsconsole.records import NumberRecord
 from smsconsole.server.http import (
     authorized,
     checked,
+    id_field,
     json_object,
     on_provider,
     phone_field,
     provider,
+    provider_id,
     settings,
     store,
     text_field,
@@ -107,7 +109,7 @@ async def order_numbers(request: Request) -> JSON:
         raise ApiError(
             400, 'ordering numbers spends money: repeat the request with "confirm": true'
         )
-    application_id = text_field(body, "application_id") or None
+    application_id = id_field(body, "application_id")
     client = provider(request)
     ordered: list[str] = []
     if body.get("number") is not None:
@@ -163,7 +165,7 @@ async def update_number(request: Request) -> JSON:
     body = await json_object(request)
     if "application_id" not in body:
         raise ApiError(400, "'application_id' is required (empty or null detaches)")
-    application_id = text_field(body, "application_id") or ""
+    application_id = id_field(body, "application_id") or ""
     client = provider(request)
     if application_id:
         await on_provider(
@@ -241,7 +243,7 @@ async def update_application(request: Request) -> JSON:
     body = await json_object(request)
     changes = _application_settings(request, body, creating=False)
     client = provider(request)
-    application_id = request.path_params["application_id"]
+    application_id = provider_id(request.path_params["application_id"], "application_id")
     await on_provider(
         "updating the application", client.update_application(application_id, changes)
     )
@@ -254,7 +256,7 @@ async def update_application(request: Request) -> JSON:
 @authorized
 async def delete_application(request: Request) -> JSON:
     """Delete an application; answers the numbers that still pointed at it."""
-    application_id = request.path_params["application_id"]
+    application_id = provider_id(request.path_params["application_id"], "application_id")
     await on_provider(
         "deleting the application", provider(request).delete_application(application_id)
     )
