@@ -299,9 +299,7 @@ async def test_no_route_or_a_wrong_method_is_a_json_error(
     refused(await server.api(method, path), status=status)
 
 
-@pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:99999/x", "http://éxample..com/", "http://[::1/x", "http://a b/"]
-)
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/x", "http://éxample..com/", "http://a b/"])
 async def test_checking_a_callback_url_no_client_can_call_says_so(
     both: tuple[Any, Any], url: str
 ) -> None:
