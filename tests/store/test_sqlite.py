@@ -336,3 +336,29 @@ async def test_a_version_1_store_gains_the_status_time_and_keeps_its_messages(
         await store.close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(
+    "cursor", [str(2**63), "9" * 5000, "٣", "²", "-1", " 1", "1_0", "1e3", "0x10"]
+)
+async def test_an_int_cursor_out_of_range_or_not_ascii_digits_is_a_value_error(
+    store: SqliteStore, cursor: str
+) -> None:
+    for listing in (store.conversations, store.calls, store.callbacks):
+        with pytest.raises(ValueError, match="not a cursor of this list") as raised:
+            await listing(cursor, 10)
+        assert len(str(raised.value)) < 100  # a huge cursor is not echoed back
+    assert (await store.conversations(str(2**63 - 1), 10)).items == []
+
+
+async def test_a_thread_cursor_that_is_too_long_is_a_value_error(store: SqliteStore) -> None:
+    with pytest.raises(ValueError, match="not a cursor of this list"):
+        await store.messages("c-1", "2026|" + "x" * 5000, 10)
+
+
+async def test_events_since_a_seq_past_sqlite_integers_is_a_value_error(
+    store: SqliteStore,
+) -> None:
+    with pytest.raises(ValueError, match="beyond any seq"):
+        await store.events_since(2**63, 10)
+    assert await store.events_since(2**63 - 1, 10) == []

@@ -117,7 +117,7 @@ def parse_error_body(body: bytes) -> dict[str, object] | None:
         return None
     try:
         decoded = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return None
     if isinstance(decoded, dict) and ("category" in decoded or "code" in decoded):
         return decoded

@@ -299,7 +299,7 @@ def read_json(response: httpx.Response, path: str) -> Any:
         return None
     try:
         return json.loads(response.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise _invalid(response, path, f"Catapult sent a body that is not JSON ({exc})") from exc
 
 

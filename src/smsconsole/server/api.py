@@ -20,15 +20,20 @@ from smsconsole.server.http import (
     authorized,
     json_object,
     limit_param,
+    number_param,
     on_provider,
     paged,
     phone_field,
     provider,
     provider_failure,
+    provider_id,
+    query_text,
     settings,
     store,
     text_field,
+    text_list,
 )
+from smsconsole.server.inputs import MAX_INT64
 from smsconsole.server.responses import JSON, ApiError
 from smsconsole.server.sync import catch_up, sync_numbers
 from smsconsole.server.urls import callback_url
@@ -76,10 +81,8 @@ async def send_message(request: Request) -> JSON:
     body = await json_object(request)
     from_ = phone_field(request, body, "from")
     to = phone_field(request, body, "to")
-    text = text_field(body, "text") or ""
-    media = body.get("media") or []
-    if not isinstance(media, list) or not all(isinstance(url, str) for url in media):
-        raise ApiError(400, "'media' must be a list of URLs")
+    text = text_field(body, "text", multiline=True) or ""
+    media = text_list(body, "media")
     if not text.strip() and not media:
         raise ApiError(400, "'text' is required (or 'media' for an MMS)")
     if len(text) > MAX_TEXT:
@@ -143,9 +146,10 @@ async def _require_our_number(request: Request, number: str) -> None:
 @authorized
 async def upload_media(request: Request) -> JSON:
     """Upload an MMS attachment to the provider's media store; answers its URL."""
-    name = request.query_params.get("name", "").strip()
-    if not name or "/" in name:
+    name = query_text(request, "name").strip()
+    if "/" in name:
         raise ApiError(400, "'name' (a file name without '/') is required")
+    name = provider_id(name, "name")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
         raise ApiError(413, f"the file is over the MMS limit of {MAX_MEDIA_BYTES} bytes")
@@ -162,7 +166,7 @@ async def upload_media(request: Request) -> JSON:
 @authorized
 async def search(request: Request) -> JSON:
     """Full-text search over every message."""
-    query = request.query_params.get("q", "")
+    query = query_text(request, "q")
     if not query.strip():
         raise ApiError(400, "'q' is required")
     hits = await store(request).search(query, limit_param(request))
@@ -193,11 +197,9 @@ async def list_callbacks(request: Request) -> JSON:
 @authorized
 async def list_events(request: Request) -> JSON:
     """The event log after ``since``, as the feed replays it."""
-    raw = request.query_params.get("since", "0")
-    if not raw.isdigit():
-        raise ApiError(400, "'since' must be a whole number")
+    since = number_param(request, "since", 0, low=0, high=MAX_INT64)
     limit = limit_param(request)
-    events = await store(request).events_since(int(raw), limit)
+    events = await store(request).events_since(since, limit)
     items = [{"seq": event.seq, "event": event.body} for event in events]
     return JSON({"items": items, "next": str(events[-1].seq) if len(events) == limit else None})
 

@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from typing import cast
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
@@ -26,7 +27,7 @@ from smsconsole.server.callbacks import callback_endpoint
 from smsconsole.server.feed import feed_endpoint
 from smsconsole.server.hub import Hub
 from smsconsole.server.method_route import MethodRoute
-from smsconsole.server.responses import JSON, ApiError
+from smsconsole.server.responses import JSON, ApiError, error
 from smsconsole.server.sync import catch_up
 from smsconsole.store.base import Durability, Store
 from smsconsole.store.sqlite import SqliteStore
@@ -114,11 +115,15 @@ def create_app(
                 await client.aclose()
             await opened.close()
 
-    return Starlette(
+    app = Starlette(
         routes=routes(),
         lifespan=lifespan,
-        exception_handlers={ApiError: _api_error},
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
+    # A path with a trailing slash is a 404 like any other unknown path, not a redirect
+    # (a PUT to /api/contacts/ sent on to a route that only reads).
+    app.router.redirect_slashes = False
+    return app
 
 
 def sqlite_store(settings: Settings) -> SqliteStore:
@@ -129,6 +134,15 @@ def sqlite_store(settings: Settings) -> SqliteStore:
 async def _api_error(request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, ApiError)
     return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> JSON:
+    # Starlette's own refusals (no such route, a method the route does not take) in the
+    # API's shape, instead of a plain-text body.
+    assert isinstance(exc, HTTPException)
+    response = error(exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def _catch_up_logged(store: Store, client: CatapultClient, settings: Settings) -> None:

@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from smsconsole.catapult.errors import CatapultError
 from smsconsole.catapult.models import ApplicationSettings, AvailableNumber
-from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
+from smsconsole.phone import format_for_display
 from smsconsole.provisioning import (
     MAX_ORDER,
     NotAvailable,
@@ -32,15 +32,19 @@ from smsconsole.provisioning import (
 from smsconsole.records import NumberRecord
 from smsconsole.server.http import (
     authorized,
+    checked,
+    id_field,
     json_object,
     on_provider,
     phone_field,
     provider,
     provider_failure,
+    provider_id,
     settings,
     store,
     text_field,
 )
+from smsconsole.server.inputs import InvalidInput, whole_number
 from smsconsole.server.responses import JSON, ApiError, snake
 from smsconsole.server.sync import sync_numbers
 from smsconsole.server.urls import callback_url
@@ -62,20 +66,28 @@ async def list_numbers(request: Request) -> JSON:
 
 
 def _quantity(raw: object, maximum: int) -> int | None:
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return None
-    text = str(raw)
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise ApiError(400, f"'quantity' must be a whole number from 1 to {maximum}")
-    return int(text)
+    try:
+        return whole_number(raw, "quantity", low=1, high=maximum)
+    except InvalidInput as problem:
+        raise ApiError(400, str(problem)) from None
+
+
+def _criterion(value: object, name: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ApiError(400, f"'{name}' must be a string")
+    return checked(value, name)
 
 
 def _local_criteria(source: dict[str, Any]) -> dict[str, Any]:
     criteria: dict[str, Any] = {}
     for name in LOCAL_CRITERIA:
         value = source.get(name)
-        if value not in (None, ""):
-            criteria["zip_code" if name == "zip" else name] = str(value)
+        if value is not None and value != "":
+            criteria["zip_code" if name == "zip" else name] = _criterion(value, name)
     wide = source.get("in_local_calling_area")
     if wide not in (None, ""):
         criteria["in_local_calling_area"] = str(wide).lower() in ("1", "true", "yes")
@@ -86,14 +98,14 @@ def _local_criteria(source: dict[str, Any]) -> dict[str, Any]:
 async def search_available(request: Request) -> JSON:
     """Search numbers to buy: ``kind=local`` by state/city/zip/area code/pattern, or tollfree."""
     params = dict(request.query_params)
-    kind = params.get("kind", "local")
+    kind = checked(params.get("kind", "local"), "kind")
     quantity = _quantity(params.get("quantity"), 5000)
     client = provider(request)
     if kind == "tollfree":
         found = await on_provider(
             "searching toll-free numbers",
             client.search_toll_free_numbers(
-                quantity=quantity, pattern=params.get("pattern") or None
+                quantity=quantity, pattern=_local_criteria(params).get("pattern")
             ),
         )
     elif kind == "local":
@@ -124,15 +136,10 @@ def _wanted_numbers(request: Request, body: dict[str, Any]) -> list[str]:
             f"'numbers' must list from 1 to {MAX_ORDER} phone numbers: the ones searched "
             "and confirmed",
         )
-    region = settings(request).phone.default_region
     wanted: list[str] = []
     for index, item in enumerate(raw):
-        if not isinstance(item, str):
-            raise ApiError(400, f"'numbers'[{index}] must be a string")
-        try:
-            number = parse_e164(item, region)
-        except InvalidPhoneNumber as problem:
-            raise ApiError(400, f"'numbers'[{index}]: {problem}") from None
+        field = f"numbers[{index}]"  # read as any phone field: checked text, then E.164
+        number = phone_field(request, {field: item}, field)
         if number in wanted:
             raise ApiError(400, f"'numbers' lists {number} twice")
         wanted.append(number)
@@ -216,7 +223,7 @@ async def order_numbers(request: Request) -> JSON:
         )
     wanted = _wanted_numbers(request, body)
     agreed = _agreed_total(body)
-    application_id = text_field(body, "application_id") or None
+    application_id = id_field(body, "application_id")
     name = text_field(body, "name")
     client = provider(request)
     region = settings(request).phone.default_region
@@ -271,7 +278,7 @@ async def update_number(request: Request) -> JSON:
     body = await json_object(request)
     if "application_id" not in body:
         raise ApiError(400, "'application_id' is required (empty or null detaches)")
-    application_id = text_field(body, "application_id") or ""
+    application_id = id_field(body, "application_id") or ""
     client = provider(request)
     if application_id:
         await on_provider(
@@ -349,7 +356,7 @@ async def update_application(request: Request) -> JSON:
     body = await json_object(request)
     changes = _application_settings(request, body, creating=False)
     client = provider(request)
-    application_id = request.path_params["application_id"]
+    application_id = provider_id(request.path_params["application_id"], "application_id")
     await on_provider(
         "updating the application", client.update_application(application_id, changes)
     )
@@ -362,7 +369,7 @@ async def update_application(request: Request) -> JSON:
 @authorized
 async def delete_application(request: Request) -> JSON:
     """Delete an application; answers the numbers that still pointed at it."""
-    application_id = request.path_params["application_id"]
+    application_id = provider_id(request.path_params["application_id"], "application_id")
     await on_provider(
         "deleting the application", provider(request).delete_application(application_id)
     )

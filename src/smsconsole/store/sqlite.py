@@ -61,6 +61,9 @@ BUSY_TIMEOUT_MS: Final = 5000
 CHECKPOINT_EVERY: Final = 1.0  # seconds
 READY_WITHIN: Final = 2.0  # seconds /readyz waits for the writer before saying "not ready"
 PROBE_EVERY: Final = 1.0  # seconds between probe writes while the store takes no writes
+MAX_INT64: Final = 2**63 - 1  # SQLite's largest integer
+MAX_INT_DIGITS: Final = len(str(MAX_INT64))
+MAX_CURSOR: Final = 200  # a thread cursor is a time and an id
 
 
 class SqliteStore:
@@ -400,6 +403,8 @@ class SqliteStore:
 
     async def events_since(self, seq: int, limit: int) -> list[StoredEvent]:
         """Events after ``seq``, oldest first."""
+        if seq > MAX_INT64:
+            raise ValueError(f"seq {_shown(str(seq))} is beyond any seq")
 
         def query(connection: sqlite3.Connection) -> list[StoredEvent]:
             rows = connection.execute(
@@ -489,20 +494,27 @@ def _events_of(result: Any) -> list[StoredEvent]:
 
 
 def _int_cursor(cursor: str | None) -> int:
+    """A cursor this store made from an id or activity: ASCII digits within SQLite's range.
+
+    ``int()`` alone would take other scripts' digits, signs and ``_``, and a value past 2^63
+    that sqlite3 then fails to bind (``OverflowError``, not a ``ValueError``).
+    """
     if not cursor:
         return 2**62
-    try:
-        return int(cursor)
-    except ValueError:
-        raise ValueError(f"bad cursor {cursor!r}") from None
+    if len(cursor) > MAX_INT_DIGITS or not (cursor.isascii() and cursor.isdigit()):
+        raise ValueError(f"not a cursor of this list: {_shown(cursor)}")
+    value = int(cursor)
+    if value > MAX_INT64:
+        raise ValueError(f"not a cursor of this list: {_shown(cursor)}")
+    return value
 
 
 def _time_cursor(cursor: str | None) -> tuple[str, str]:
     if not cursor:
         return ("9999", "")
     time, _, message_id = cursor.rpartition("|")
-    if not time or not message_id:
-        raise ValueError(f"bad cursor {cursor!r}")
+    if not time or not message_id or len(cursor) > MAX_CURSOR:
+        raise ValueError(f"not a cursor of this list: {_shown(cursor)}")
     return time, message_id
 
 
@@ -533,6 +545,11 @@ def _checkpoint(connection: sqlite3.Connection, failing: bool) -> bool:
     if failing:
         log.info("WAL checkpoints work again")
     return False
+
+
+def _shown(cursor: str) -> str:
+    """A cursor as an error message quotes it: cut short, so a huge one is not echoed."""
+    return repr(cursor[:40] + ("…" if len(cursor) > 40 else ""))
 
 
 def _check_version(connection: sqlite3.Connection, path: Path) -> None:
