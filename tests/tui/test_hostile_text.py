@@ -97,7 +97,7 @@ async def push(http: httpx.AsyncClient, path: str, payload: dict[str, Any]) -> b
 
 
 @settings(
-    max_examples=6,
+    max_examples=4,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
