@@ -12,12 +12,26 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 import loopback
 
 Serve = Callable[[Any], contextlib.AbstractAsyncContextManager[str]]
 WaitFor = Callable[..., Any]
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Pay Hypothesis's one-time costs before any test's clock starts.
+
+    On its first draw in a fresh checkout (CI's), Hypothesis builds its Unicode tables and
+    scans every loaded module of the project for constants to try; that took over 2 s and
+    failed whichever property test drew first with the ``too_slow`` health check. One
+    throwaway draw here, after every test module is imported, fills both caches.
+    """
+    if session.items:
+        hypothesis.find(st.text(min_size=1), bool)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from hypothesis import strategies as st
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -61,35 +60,3 @@ async def provision(server_url: str) -> str:
         ordered = await api.post("/api/numbers", json=body)
         assert ordered.status_code == 201, ordered.text
         return str(number)
-
-
-# -- hostile text: what a stranger can put in a text, a name or an error -----------------------
-
-HOSTILE_PIECES = (
-    "[bold red]",
-    "[/]",
-    "[@click=app.quit]x[/]",
-    "[link=file:///etc/passwd]",
-    "[/foo]",
-    "[b]hi[/b]",
-    "\\[",
-    "[$x]",
-    "\x1b[2J",
-    "\x1b]0;title\x07",
-    "\x1b]8;;http://evil/\x1b\\",
-    "\x9b31m",
-    "\x07",
-    "\r\n",
-    "\t",
-    "\u202e\u2066\u200f\u061c",
-    "\ud800",
-    "👍🏽",
-    "w" * 10_000,
-)
-
-
-def hostile_text() -> st.SearchStrategy[str]:
-    """Markup, escape sequences, bidi controls, lone surrogates and 10,000-character words."""
-    characters = st.characters(categories=("Cc", "Cf", "Cs", "Ll", "Lo", "Ps", "Pe", "Zs", "So"))
-    piece = st.sampled_from(HOSTILE_PIECES) | st.text(characters, max_size=8)
-    return st.lists(piece, min_size=1, max_size=5).map("".join)

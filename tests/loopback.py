@@ -1,6 +1,7 @@
 """Loopback helpers the test directories share (importable: ``tests`` is on the path).
 
-``serve`` runs any ASGI app under a real uvicorn on 127.0.0.1; ``bound_socket`` gives a
+``serve`` runs any ASGI app under a real uvicorn on 127.0.0.1 (``serve_config`` runs a
+given uvicorn config, such as the server's own ``uvicorn_config``); ``bound_socket`` gives a
 socket whose port is known before the server starts (for callback URLs, or to bring a
 server back on the same port); ``wait_for`` polls a condition with a deadline.
 """
@@ -35,6 +36,15 @@ async def serve(app: Any, sock: socket.socket | None = None) -> AsyncIterator[st
         log_level="warning",
         timeout_graceful_shutdown=5,
     )
+    async with serve_config(config, sock) as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def serve_config(
+    config: uvicorn.Config, sock: socket.socket | None = None
+) -> AsyncIterator[str]:
+    """Run uvicorn with ``config`` (its host and port, or ``sock``); yield its base URL."""
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock] if sock else None))
     try:

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner, Result
 
@@ -172,6 +173,63 @@ def test_order_confirmed_at_a_terminal_shows_the_total_and_orders_what_it_showed
     assert {n["nationalNumber"] for n in bought.values()} == set(shown)
     assert {n["applicationId"] for n in bought.values()} == {app["id"]}
     assert result.stderr.count("ordering (919) 554-") == 2  # a progress line per step
+
+
+class AnsweredAfter(Terminal):
+    """A person who answers only after ``meanwhile`` happened (while they read the question)."""
+
+    def __init__(self, answer: bytes, meanwhile: Callable[[], None]) -> None:
+        super().__init__(answer)
+        self.meanwhile: Callable[[], None] | None = meanwhile
+
+    def _first(self) -> None:
+        if self.meanwhile is not None:
+            happen, self.meanwhile = self.meanwhile, None
+            happen()
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size != 0:  # click probes the stream with read(0) before the command runs
+            self._first()
+        return super().read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        self._first()
+        return super().read1(size)
+
+    def readinto(self, buffer: Any) -> int:
+        self._first()
+        return super().readinto(buffer)
+
+
+def take(sandbox: str, number: str) -> None:
+    """Another account buys ``number``."""
+    taken = httpx.post(f"{sandbox}/sandbox/numbers/taken", json={"number": number}, timeout=10)
+    assert taken.status_code == 200, taken.text
+
+
+def test_order_says_which_number_went_while_asking_and_orders_nothing_else(
+    run: Run, sandbox: str
+) -> None:
+    criteria = ["--area-code", "910", "--quantity", "3"]
+    shown = ok_json(run("numbers", "search", *criteria, "--json"))["items"]
+    gone = shown[1]
+    answer = AnsweredAfter(b"y\n", lambda: take(sandbox, gone["number"]))
+    result = run("numbers", "order", *criteria, input=answer)
+    assert answer.meanwhile is None  # the number went while the question was up
+    assert result.exit_code == 1, result.output
+    assert "Total monthly cost: $1.05 for 3 numbers" in result.stdout
+    assert f"{gone['number']} is not available" in result.stderr
+    assert "nothing was ordered" in result.stderr
+    assert owned(sandbox) == {}
+
+
+def test_order_of_given_numbers_orders_exactly_them(run: Run, sandbox: str) -> None:
+    shown = ok_json(run("numbers", "search", "--state", "TX", "--quantity", "4", "--json"))
+    wanted = [shown["items"][3]["number"], shown["items"][0]["number"]]
+    ordered = ok_json(run("numbers", "order", *wanted, "--yes", "--json"))
+    assert [item["number"] for item in ordered["ordered"]] == wanted
+    assert ordered["total_monthly_cost"] == "0.70"
+    assert sorted(owned(sandbox)) == sorted(wanted)
 
 
 def test_order_declined_at_a_terminal_orders_nothing(run: Run, sandbox: str) -> None:

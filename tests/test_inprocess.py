@@ -1,11 +1,13 @@
-"""A console that fails in the all-in-one modes leaves the server in its process running."""
-
 from __future__ import annotations
 
+import asyncio
 import io
+import json
+import logging
 from pathlib import Path
 
 import httpx
+from websockets.asyncio.client import connect
 
 from smsconsole.config import load_settings
 from smsconsole.inprocess import bound_socket, run_console, serving
@@ -14,7 +16,57 @@ from smsconsole.tui import app as console_module
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 
-TOKEN = "console-token"
+TOKEN = "SECRET-inprocess-token-77c1"
+
+
+class Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+async def test_the_demo_and_all_in_one_servers_log_no_token(tmp_path: Path) -> None:
+    # demo and the all-in-one mode log to a file through the root logger (log_config=None);
+    # listen on uvicorn's loggers too, and at info, whatever servers started by earlier tests
+    # left them set to.
+    recorder = Recorder()
+    root = logging.getLogger()
+    listened = [root, logging.getLogger("uvicorn.error"), logging.getLogger("uvicorn.access")]
+    levels = [logger.level for logger in listened]
+    for logger in listened:
+        logger.addHandler(recorder)
+        logger.setLevel(logging.INFO)
+    settings = load_settings(
+        environ={
+            "SMSCONSOLE_SERVER_TOKEN": TOKEN,
+            "SMSCONSOLE_STORE_PATH": str(tmp_path / "store.db"),
+        }
+    )
+    sock = bound_socket(0)
+    port = sock.getsockname()[1]
+    try:
+        async with serving(create_app(settings, catch_up_on_start=False), sock):
+            async with connect(f"ws://127.0.0.1:{port}/ws?token={TOKEN}") as console:
+                await console.send(json.dumps({"type": "subscribe", "since": 0}))
+                async with asyncio.timeout(5):
+                    assert json.loads(await console.recv())["type"] == "live"
+            async with httpx.AsyncClient() as http:
+                await http.get(f"http://127.0.0.1:{port}/api/status?token={TOKEN}")
+    finally:
+        for logger, level in zip(listened, levels, strict=True):
+            logger.removeHandler(recorder)
+            logger.setLevel(level)
+    logged = "\n".join(recorder.lines)
+    assert "/ws?token=[redacted]" in logged
+    assert TOKEN not in logged
+
+
+# -- a console that fails beside its server ---------------------------------------------------
+
+CONSOLE_TOKEN = "console-token"
 CALLBACK_AUTH = ("bandwidth", "callback-secret")
 CSS = Path(console_module.__file__).with_name("smsconsole.tcss")  # subclasses live here
 
@@ -65,7 +117,7 @@ async def test_a_failed_console_leaves_the_server_acknowledging_callbacks(
     url = f"http://127.0.0.1:{port}"
     settings = load_settings(
         environ={
-            "SMSCONSOLE_SERVER_TOKEN": TOKEN,
+            "SMSCONSOLE_SERVER_TOKEN": CONSOLE_TOKEN,
             "SMSCONSOLE_SERVER_CALLBACK_USERNAME": CALLBACK_AUTH[0],
             "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": CALLBACK_AUTH[1],
             "SMSCONSOLE_SERVER_PORT": str(port),
@@ -78,7 +130,7 @@ async def test_a_failed_console_leaves_the_server_acknowledging_callbacks(
 
     def console() -> SmsConsoleApp:
         kind = FailingConsole if not started else QuittingConsole
-        app = kind(ConsoleClient(url, TOKEN, timeout=5), prefs_path=tmp_path / "prefs.json")
+        app = kind(ConsoleClient(url, CONSOLE_TOKEN, timeout=5), prefs_path=tmp_path / "prefs.json")
         started.append(app)
         return app
 
@@ -90,9 +142,11 @@ async def test_a_failed_console_leaves_the_server_acknowledging_callbacks(
                 answers.append(response.status_code)
         return True  # the operator pressed enter: a fresh console
 
-    async with serving(create_app(settings), sock):
-        await run_console(console, server_url=url, again=again, out=said, headless=True)
-    sock.close()
+    try:
+        async with serving(create_app(settings), sock):
+            await run_console(console, server_url=url, again=again, out=said, headless=True)
+    finally:
+        sock.close()
 
     assert started[0].return_code == 1  # it did fail
     assert len(answers) == 3, answers
@@ -112,7 +166,7 @@ async def test_a_console_quit_by_the_operator_is_not_restarted(tmp_path: Path) -
         return False
 
     def console() -> SmsConsoleApp:
-        client = ConsoleClient("http://127.0.0.1:9", TOKEN, timeout=1)
+        client = ConsoleClient("http://127.0.0.1:9", CONSOLE_TOKEN, timeout=1)
         return QuittingConsole(client, prefs_path=tmp_path / "prefs.json")
 
     said = io.StringIO()

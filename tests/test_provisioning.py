@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 
 from smsconsole.catapult.client import CatapultClient
-from smsconsole.catapult.models import Application, AvailableNumber
+from smsconsole.catapult.models import Application
 from smsconsole.provisioning import (
     ApplicationNotFound,
     NotAvailable,
     NumberSearch,
     OrderInterrupted,
+    PriceChanged,
     find_offer,
     monthly_total,
-    place_order,
+    order_exactly,
     plan_search_order,
     resolve_application,
 )
@@ -27,23 +28,72 @@ def client_for(url: str) -> CatapultClient:
     return CatapultClient(url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox")
 
 
-async def test_an_interrupted_order_says_what_was_bought_before_the_failure(serve: Any) -> None:
+class TakenBeforeItsTurn(CatapultClient):
+    """Another account buys ``victim`` after the availability check, just before our order."""
+
+    victim = ""
+    sandbox: Any = None
+
+    async def order_phone_number(self, number: str, **fields: Any) -> str:
+        if number == self.victim:
+            self.sandbox.take(number)
+        return await super().order_phone_number(number, **fields)
+
+
+async def test_a_number_gone_before_the_order_is_named_and_nothing_is_bought(serve: Any) -> None:
+    app = create_sandbox_app(seed=3, speed=0.01)
+    async with serve(app) as url, client_for(url) as client:
+        found = await client.search_local_numbers(area_code="512", quantity=3)
+        app.state.sandbox.take(found[2].number)
+        wanted = [found[0].number, "+15125550999", found[2].number]
+        with pytest.raises(NotAvailable) as refused:
+            await order_exactly(client, wanted, agreed_total=None, application_id=None)
+        assert refused.value.numbers == ("+15125550999", found[2].number)
+        assert "nothing was ordered" in str(refused.value)
+        assert [n async for n in client.iter_phone_numbers()] == []
+
+
+async def test_a_total_other_than_the_agreed_one_buys_nothing(serve: Any) -> None:
     async with serve(create_sandbox_app(seed=3, speed=0.01)) as url, client_for(url) as client:
-        (good,) = await client.search_local_numbers(area_code="512", quantity=1)
-        gone = AvailableNumber(number="+15125550999", price="0.35")
-        steps: list[str] = []
-        with pytest.raises(OrderInterrupted) as stopped:
-            await place_order(
-                client,
-                [good, gone],
-                application_id=None,
-                progress=lambda index, offer: steps.append(f"{index}:{offer.number}"),
-            )
-        assert [item.offer.number for item in stopped.value.ordered] == [good.number]
-        assert stopped.value.error.status == 404
-        assert steps == [f"1:{good.number}", "2:+15125550999"]
-        owned = [n.number async for n in client.iter_phone_numbers()]
-        assert owned == [good.number]
+        found = await client.search_toll_free_numbers(quantity=2)
+        numbers = [offer.number for offer in found]
+        with pytest.raises(PriceChanged) as refused:
+            await order_exactly(client, numbers, agreed_total=Decimal("0.70"), application_id=None)
+        assert refused.value.total == Decimal("1.50")
+        assert [n async for n in client.iter_phone_numbers()] == []
+        with pytest.raises(ValueError, match="twice"):
+            await order_exactly(client, numbers * 2, agreed_total=None, application_id=None)
+        with pytest.raises(ValueError, match="no numbers"):
+            await order_exactly(client, [], agreed_total=None, application_id=None)
+
+
+async def test_an_interrupted_order_says_what_was_bought_and_what_not(serve: Any) -> None:
+    app = create_sandbox_app(seed=3, speed=0.01)
+    async with serve(app) as url:
+        client = TakenBeforeItsTurn(
+            url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
+        )
+        async with client:
+            found = await client.search_local_numbers(area_code="512", quantity=3)
+            client.victim, client.sandbox = found[1].number, app.state.sandbox
+            steps: list[str] = []
+            with pytest.raises(OrderInterrupted) as stopped:
+                await order_exactly(
+                    client,
+                    [offer.number for offer in found],
+                    agreed_total=Decimal("1.05"),
+                    application_id=None,
+                    progress=lambda index, offer: steps.append(f"{index}:{offer.number}"),
+                )
+            assert [item.offer.number for item in stopped.value.ordered] == [found[0].number]
+            assert [offer.number for offer in stopped.value.not_ordered] == [
+                found[1].number,
+                found[2].number,
+            ]
+            assert stopped.value.error.status == 404
+            assert steps == [f"1:{found[0].number}", f"2:{found[1].number}"]
+            owned = [n.number async for n in client.iter_phone_numbers()]
+            assert owned == [found[0].number]  # the rest never tried, nothing in its place
 
 
 async def test_planning_finds_prices_and_refuses_what_is_not_there(serve: Any) -> None:

@@ -20,6 +20,8 @@ import pytest
 asyncssh = pytest.importorskip("asyncssh", reason="the SSH console needs asyncssh (extra: ssh)")
 
 TOKEN = "ssh-test-token"
+# Every secret the server holds; none may reach a process started for an SSH session.
+SECRETS = (TOKEN, "callback-secret", "t-sandbox", "s-sandbox")
 REMOTE = "+14155550123"
 ANSI = re.compile(
     rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()=>][0-9A-Za-z]?"
@@ -92,6 +94,7 @@ class Stack:
     number: str
     key: Any
     log: Path
+    serve_pid: int
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +115,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         "XDG_DATA_HOME": str(tmp_path / "data"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
         "SMSCONSOLE_SERVER_TOKEN": TOKEN,
-        "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": "callback-secret",
+        "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": SECRETS[1],
         "SMSCONSOLE_SERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "SMSCONSOLE_PROVIDER_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
         "SMSCONSOLE_PROVIDER_USER_ID": "u-sandbox",
@@ -135,6 +138,7 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             number,
             key,
             log,
+            serve.pid,
         )
     finally:
         stop(serve)
@@ -294,3 +298,236 @@ def test_connections_beyond_the_limit_are_told_so(running: Stack) -> None:
                 )
 
     asyncio.run(crowd())
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (children, their children...), from /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            # The command name, in parentheses, may hold spaces: the parent pid follows it.
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def proc_file(pid: int, name: str) -> bytes:
+    return Path(f"/proc/{pid}/{name}").read_bytes()
+
+
+def environment(pid: int) -> dict[str, str]:
+    raw = proc_file(pid, "environ")
+    pairs = (item.partition(b"=") for item in raw.split(b"\0") if item)
+    return {name.decode(): value.decode("utf-8", "replace") for name, _, value in pairs}
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc")
+def test_session_console_holds_no_secret_and_runs_no_editor(running: Stack) -> None:
+    asyncio.run(inspect_session(running))
+
+
+async def inspect_session(stack: Stack) -> None:
+    async with (
+        httpx.AsyncClient(timeout=10) as http,
+        ssh_console(stack, stack.key) as (process, screen),
+    ):
+        await screen.until(lambda text: "connected" in text)
+
+        async def one_console() -> bool:  # an earlier test's console may still be ending
+            return len(descendants(stack.serve_pid)) == 1
+
+        await eventually(one_console, 10)
+        consoles = descendants(stack.serve_pid)
+        for pid in consoles:
+            raw = proc_file(pid, "environ") + proc_file(pid, "cmdline")
+            for secret in SECRETS:
+                assert secret.encode() not in raw, f"pid {pid} holds {secret!r}"
+            assert b"--config" not in proc_file(pid, "cmdline")
+            names = set(environment(pid))
+            kept = ("SMSCONSOLE_PROVIDER_", "SMSCONSOLE_STORE_", "SMSCONSOLE_SERVER_CALLBACK")
+            assert not {name for name in names if name.startswith(kept)}
+        (console,) = consoles
+        session_token = environment(console)["SMSCONSOLE_SERVER_TOKEN"]
+        status = f"{stack.server}/api/status"
+        bearer = {"Authorization": f"Bearer {session_token}"}
+        assert (await http.get(status, headers=bearer)).status_code == 200
+
+        # ctrl+g in a conversation: refused on screen, and no program started under the console.
+        inbound = {"from": REMOTE, "to": stack.number, "text": "Can you call me?"}
+        await http.post(f"{stack.sandbox}/sandbox/inbound/messages", json=inbound)
+        await screen.until(lambda text: "Can you call me?" in text)
+        process.stdin.write(b"\r")
+        await asyncio.sleep(0.5)
+        process.stdin.write(b"draft\x07")  # ctrl+g
+        await screen.until(lambda text: "Not available over SSH" in text)
+        assert descendants(console) == []
+
+    async def revoked() -> bool:
+        return (await http.get(status, headers=bearer)).status_code == 401
+
+    async with httpx.AsyncClient(timeout=10) as http:
+        await eventually(revoked, 10)
+
+
+@dataclass
+class Gatekeeper:
+    """An SSH console in this process (no server behind it): only logins are tried."""
+
+    console: Any
+    key: Any
+    idle: list[asyncio.StreamWriter]
+
+
+@contextlib.asynccontextmanager
+async def gatekeeper(tmp_path: Path, **limits: Any) -> AsyncIterator[Gatekeeper]:
+    from smsconsole.server.auth import SessionTokens
+    from smsconsole.ssh import SshOptions, start
+
+    key = asyncssh.generate_private_key("ssh-ed25519")
+    (tmp_path / "authorized_keys").write_bytes(key.export_public_key())
+    options = SshOptions(
+        host="127.0.0.1",
+        port=0,
+        server_url="http://127.0.0.1:9",
+        tokens=SessionTokens(),
+        authorized_keys=tmp_path / "authorized_keys",
+        host_key=tmp_path / "host_key",
+        **limits,
+    )
+    gate = Gatekeeper(await start(options), key, [])
+    try:
+        yield gate
+    finally:
+        for writer in gate.idle:
+            writer.close()
+        await gate.console.close()
+
+
+async def idle(gate: Gatekeeper, source: str) -> asyncio.StreamReader:
+    """A TCP connection from ``source`` that never says anything; its reader."""
+    reader, writer = await asyncio.open_connection(
+        "127.0.0.1", gate.console.port, local_addr=(source, 0)
+    )
+    gate.idle.append(writer)
+    return reader
+
+
+async def closed(reader: asyncio.StreamReader) -> None:
+    """Wait until the server has closed the connection (whatever it sent before)."""
+    while await reader.read(4096):
+        pass
+
+
+async def login(gate: Gatekeeper) -> None:
+    async with asyncssh.connect(
+        "127.0.0.1",
+        gate.console.port,
+        username="operator",
+        client_keys=[gate.key],
+        known_hosts=None,
+        agent_path=None,
+    ):
+        pass
+
+
+def test_idle_connections_lock_no_key_out(tmp_path: Path) -> None:
+    async def crowd() -> None:
+        async with gatekeeper(tmp_path, max_connections=2, login_grace_seconds=60) as gate:
+            sources = [f"127.0.0.{n}" for n in range(2, 12)]
+            crowd = [await idle(gate, source) for source in sources for _ in range(3)]
+            async with asyncio.timeout(5):
+                await login(gate)
+                await login(gate)
+            assert len(crowd) == 30
+
+    asyncio.run(crowd())
+
+
+def test_connections_that_never_log_in_are_dropped_after_the_grace_time(tmp_path: Path) -> None:
+    async def linger() -> None:
+        async with gatekeeper(tmp_path, login_grace_seconds=1) as gate:
+            readers = [await idle(gate, "127.0.0.2") for _ in range(2)]
+            async with asyncio.timeout(8):
+                await asyncio.gather(*(closed(reader) for reader in readers))
+
+    asyncio.run(linger())
+
+
+def test_one_address_holds_at_most_its_share_of_unauthenticated_connections(
+    tmp_path: Path,
+) -> None:
+    async def hog() -> None:
+        async with gatekeeper(
+            tmp_path, login_grace_seconds=60, max_unauthenticated_per_address=3
+        ) as gate:
+            readers = [await idle(gate, "127.0.0.2") for _ in range(5)]
+            async with asyncio.timeout(5):
+                await asyncio.gather(*(closed(reader) for reader in readers[3:]))
+            assert not any(reader.at_eof() for reader in readers[:3])
+            async with asyncio.timeout(5):
+                await login(gate)  # another address is not held back
+
+    asyncio.run(hog())
+
+
+def test_when_every_unauthenticated_slot_is_taken_the_oldest_makes_room(tmp_path: Path) -> None:
+    async def flood() -> None:
+        async with gatekeeper(
+            tmp_path,
+            login_grace_seconds=60,
+            max_unauthenticated=4,
+            max_unauthenticated_per_address=2,
+        ) as gate:
+            oldest = await idle(gate, "127.0.0.2")
+            rest = [await idle(gate, source) for source in ("127.0.0.2", "127.0.0.3", "127.0.0.3")]
+            newest = await idle(gate, "127.0.0.4")
+            async with asyncio.timeout(5):
+                await closed(oldest)
+                await login(gate)
+            assert not newest.at_eof()
+            assert len(rest) == 3
+
+    asyncio.run(flood())
+
+
+def test_session_environment_passes_only_the_allow_list() -> None:
+    from smsconsole.ssh import session_environment
+
+    server = {
+        "PATH": "/usr/bin",
+        "HOME": "/home/op",
+        "LANG": "en_GB.UTF-8",
+        "LC_TIME": "C",
+        "SMSCONSOLE_PROVIDER_API_SECRET": "s",
+        "SMSCONSOLE_SERVER_TOKEN": "server-token",
+        "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": "p",
+        "SMSCONSOLE_STORE_PATH": "/var/store.db",
+        "SMSCONSOLE_CONFIG": "/etc/smsconsole.toml",
+        "SSH_AUTH_SOCK": "/tmp/agent",
+        "EDITOR": "vi",
+        "TEXTUAL": "devtools",
+        "AWS_SECRET_ACCESS_KEY": "k",
+    }
+    client = {"COLORTERM": "truecolor", "LD_PRELOAD": "/tmp/x.so", "PATH": "/tmp"}
+    env = session_environment(server, client, term="xterm-kitty", token="session", region="GB")
+    assert env == {
+        "PATH": "/usr/bin",
+        "HOME": "/home/op",
+        "LANG": "en_GB.UTF-8",
+        "LC_TIME": "C",
+        "TERM": "xterm-kitty",
+        "COLORTERM": "truecolor",
+        "SMSCONSOLE_SERVER_TOKEN": "session",
+        "SMSCONSOLE_PHONE_DEFAULT_REGION": "GB",
+    }
+    odd = session_environment({}, {"COLORTERM": "x\x1b"}, term="a\x1b]0;b", token="t", region="US")
+    assert odd["TERM"] == "xterm-256color"
+    assert "COLORTERM" not in odd

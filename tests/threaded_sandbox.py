@@ -1,4 +1,4 @@
-"""The real sandbox on loopback in a background thread, for synchronous callers (CliRunner).
+"""The real sandbox (or any app) on loopback in a background thread, for synchronous callers.
 
 ``CliRunner.invoke`` runs a command to completion on the test's thread, and the command runs
 its own event loop; the sandbox therefore needs a loop of its own, in another thread.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,8 +27,17 @@ AUTH = ("t-sandbox", "s-sandbox")
 @contextlib.contextmanager
 def sandbox_in_thread(**options: Any) -> Iterator[str]:
     """Serve a fresh sandbox (seeded, fast) on 127.0.0.1; yield its base URL."""
-    app = create_sandbox_app(seed=7, speed=0.01, **options)
-    sock = bound_socket()
+    with app_in_thread(create_sandbox_app(seed=7, speed=0.01, **options)) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def app_in_thread(app: Any, sock: socket.socket | None = None) -> Iterator[str]:
+    """Serve any ASGI app under uvicorn on 127.0.0.1, on a loop of its own; yield its URL.
+
+    ``sock`` (from ``bound_socket``) when the app must know its port before it starts.
+    """
+    sock = sock or bound_socket()
     config = uvicorn.Config(app, lifespan="on", log_level="warning", timeout_graceful_shutdown=5)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -35,7 +45,7 @@ def sandbox_in_thread(**options: Any) -> Iterator[str]:
     deadline = time.monotonic() + 10
     while not server.started:
         if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the sandbox did not start")
+            raise RuntimeError("the server did not start")
         time.sleep(0.01)
     try:
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -39,6 +40,17 @@ def fail(message: str, code: int = 1) -> NoReturn:
     """Print one line to stderr and exit with ``code``."""
     click.echo(f"smsconsole: {message}", err=True)
     sys.exit(code)
+
+
+@contextlib.contextmanager
+def store_refusal_exits() -> Iterator[None]:
+    """Turn a store that cannot be used into its one line and exit 2 (bad configuration)."""
+    from smsconsole.store.base import StoreUnusable
+
+    try:
+        yield
+    except StoreUnusable as error:
+        fail(str(error), EXIT_CONFIG)
 
 
 def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
@@ -73,7 +85,8 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     if missing:
         click.echo(guidance(settings, missing), err=True)
         sys.exit(EXIT_CONFIG)
-    with contextlib.suppress(KeyboardInterrupt):  # ctrl+c after a console failure: stop
+    # ctrl+c after a console failure (the server kept running): stop, without a traceback.
+    with store_refusal_exits(), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_local(settings))
 
 
@@ -114,7 +127,8 @@ def serve(
             fail("--ssh-port needs asyncssh: install smsconsole[ssh]", EXIT_CONFIG)
     from smsconsole.server.run import serve_forever
 
-    serve_forever(settings, ssh_port=ssh_port)
+    with store_refusal_exits():
+        serve_forever(settings, ssh_port=ssh_port)
 
 
 @main.command()
@@ -184,7 +198,8 @@ def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool) -> 
     from smsconsole.demo import DemoOptions, run_demo
 
     options = DemoOptions(port, sandbox_port, data, contacts=not no_contacts)
-    with contextlib.suppress(KeyboardInterrupt):  # ctrl+c after a console failure: stop
+    # ctrl+c after a console failure (the server kept running): stop, without a traceback.
+    with store_refusal_exits(), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(options))
 
 
@@ -195,17 +210,39 @@ def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool) -> 
 )
 @config_option
 @click.option("--no-notify", is_flag=True, help="No bell or desktop notifications.")
-def attach(url: str | None, token: str | None, config_file: Path | None, no_notify: bool) -> None:
+@click.option(
+    "--restricted",
+    is_flag=True,
+    help="For a remote user (the SSH console starts it so): run no editor, opener or other "
+    "program, touch no file of this machine, and read no config file (URL required; token "
+    "and region from SMSCONSOLE_SERVER_TOKEN and SMSCONSOLE_PHONE_DEFAULT_REGION).",
+)
+def attach(
+    url: str | None,
+    token: str | None,
+    config_file: Path | None,
+    no_notify: bool,
+    restricted: bool,
+) -> None:
     """Open the console on a running server (default: the one in the config).
 
     The token is best given as SMSCONSOLE_SERVER_TOKEN rather than --token, which other
     users of this machine can see in the process list.
     """
-    settings = settings_or_exit(config_file)
-    address = (url or f"http://{settings.server.host}:{settings.server.port}").rstrip("/")
+    if restricted:
+        # The config file may hold the server's secrets: a remote user's console never reads it.
+        if url is None or config_file is not None:
+            fail("--restricted takes the server's URL and no --config", EXIT_CONFIG)
+        server_token = os.environ.get("SMSCONSOLE_SERVER_TOKEN", "")
+        region = os.environ.get("SMSCONSOLE_PHONE_DEFAULT_REGION", "US")
+    else:
+        settings = settings_or_exit(config_file)
+        url = url or f"http://{settings.server.host}:{settings.server.port}"
+        server_token, region = settings.server.token, settings.phone.default_region
+    address = url.rstrip("/")
     if "://" not in address:
         address = f"http://{address}"
-    secret = token or settings.server.token
+    secret = token or server_token
     if not secret:
         fail("no token: pass --token or set SMSCONSOLE_SERVER_TOKEN", EXIT_CONFIG)
     from smsconsole import paths
@@ -215,10 +252,11 @@ def attach(url: str | None, token: str | None, config_file: Path | None, no_noti
     client = ConsoleClient(address, secret)
     SmsConsoleApp(
         client,
-        region=settings.phone.default_region,
+        region=region,
         prefs_path=paths.data_dir() / "console.json",
         server_label=address,
         notifications=not no_notify,
+        restricted=restricted,
     ).run()
 
 

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import phonenumbers
 
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.catapult.models import Application, AvailableNumber, PhoneNumber
@@ -41,9 +40,10 @@ from smsconsole.provisioning import (
     all_applications,
     all_numbers,
     application_id_of,
-    find_offer,
+    available_offers,
+    is_toll_free,
     monthly_total,
-    place_order,
+    order_exactly,
     plan_search_order,
     price_of,
     reassign,
@@ -99,7 +99,7 @@ def _app_label(app_id: str | None, names: dict[str, str], *, quoted: bool = True
 
 
 def _location(e164: str, city: str | None, state: str | None) -> str:
-    return place(city, state) or ("toll-free" if _is_toll_free(e164) else "-")
+    return place(city, state) or ("toll-free" if is_toll_free(e164) else "-")
 
 
 def _offers_table(offers: Sequence[AvailableNumber], region: str) -> str:
@@ -246,14 +246,6 @@ def numbers_search(
 # -- order ----------------------------------------------------------------------------------
 
 
-def _is_toll_free(e164: str) -> bool:
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
-
-
 def _ordered_json(done: Sequence[Ordered], application_id: str | None) -> dict[str, Any]:
     total, _ = monthly_total([item.offer.price for item in done])
     return {
@@ -334,9 +326,7 @@ def numbers_order(
     async def plan(client: CatapultClient) -> tuple[Application | None, list[AvailableNumber]]:
         app = application_ref(await all_applications(client), application) if application else None
         if chosen:
-            offers = [
-                await find_offer(client, e164, toll_free=_is_toll_free(e164)) for e164 in chosen
-            ]
+            offers = await available_offers(client, chosen)
         else:
             offers = await plan_search_order(client, criteria, count)
         return app, offers
@@ -361,16 +351,34 @@ def numbers_order(
         progress(f"ordering {shown} ({index}/{len(offers)})")
 
     async def order(client: CatapultClient) -> list[Ordered]:
-        return await place_order(client, offers, application_id=app_id, progress=step)
+        numbers = [offer.number for offer in offers]
+        return await order_exactly(
+            client, numbers, agreed_total=total, application_id=app_id, progress=step
+        )
 
     try:
         done = on_provider(settings, order)
     except OrderInterrupted as stopped:
         _show_ordered(stopped.ordered, region, as_json, app_id)
-        if stopped.error.outcome_unknown:
-            progress("the last order may have gone through: check `smsconsole numbers list`")
+        _show_not_ordered(stopped, region)
         provider_failed(stopped.error, settings)
     _show_ordered(done, region, as_json, app_id)
+
+
+def _show_not_ordered(stopped: OrderInterrupted, region: str) -> None:
+    """Say on stderr which numbers were not bought, with their cost; no replacement was."""
+    if not stopped.not_ordered:
+        return
+    failed, *untried = stopped.not_ordered
+    shown = format_for_display(failed.number, region)
+    if stopped.error.outcome_unknown:
+        progress(f"{shown} may have been bought: check `smsconsole numbers list`")
+    else:
+        progress(f"{shown} was not bought ({money(price_of(failed.price))} a month)")
+    if untried:
+        total, _ = monthly_total([offer.price for offer in untried])
+        numbers = ", ".join(format_for_display(offer.number, region) for offer in untried)
+        progress(f"not tried, so not bought: {numbers} ({money(total)} a month)")
 
 
 # -- assign, release ------------------------------------------------------------------------

@@ -192,6 +192,14 @@ KEYS: tuple[Key, ...] = (
         "SSH console sessions open at once",
         check=_positive,
     ),
+    Key(
+        "ssh",
+        "login_grace_seconds",
+        int,
+        15,
+        "seconds an SSH connection may take to log in before it is dropped",
+        check=_positive,
+    ),
 )
 KEYS_BY_DOTTED = {key.dotted: key for key in KEYS}
 SECTIONS = frozenset(key.section for key in KEYS)
@@ -252,6 +260,7 @@ class SshSettings:
     authorized_keys: str = ""
     host_key: str = ""
     max_connections: int = 8
+    login_grace_seconds: int = 15
 
     @property
     def authorized_keys_file(self) -> Path:
@@ -360,6 +369,7 @@ def load_settings(
             authorized_keys=values["ssh.authorized_keys"],
             host_key=values["ssh.host_key"],
             max_connections=values["ssh.max_connections"],
+            login_grace_seconds=values["ssh.login_grace_seconds"],
         ),
         config_file=read_from,
         sources=sources,

@@ -25,9 +25,10 @@ from smsconsole.catapult.models import ApplicationSettings
 from smsconsole.config import Settings, load_settings
 from smsconsole.inprocess import bound_socket, run_console, serving
 from smsconsole.phone import format_national
+from smsconsole.provisioning import order_exactly, price_of
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.sandbox.contacts import CONTACTS
-from smsconsole.server.app import create_app
+from smsconsole.server.app import create_app, sqlite_store
 from smsconsole.server.urls import callback_url
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
@@ -95,12 +96,18 @@ async def provider_setup(settings: Settings, say: Callable[[str], None]) -> str:
         found = await client.search_local_numbers(city="Cary", state="NC", quantity=3)
         if not found:
             raise RuntimeError("the sandbox offered no numbers in Cary, NC")
-        number = found[0].number
-        say(f"ordering {format_national(number)}")
-        number_id = await client.order_phone_number(number, name="smsconsole demo")
-        say(f"assigning {format_national(number)} to the application")
-        await client.assign_application(number_id, application)
-        return number
+        offer = found[0]
+        say(f"ordering {format_national(offer.number)}")
+        [ordered] = await order_exactly(
+            client,
+            [offer.number],
+            agreed_total=price_of(offer.price),
+            application_id=None,
+            name="smsconsole demo",
+        )
+        say(f"assigning {format_national(offer.number)} to the application")
+        await client.assign_application(ordered.number_id, application)
+        return offer.number
 
 
 async def name_contacts(client: ConsoleClient) -> None:
@@ -144,9 +151,14 @@ async def run_demo(options: DemoOptions) -> None:
     sandbox = create_sandbox_app(
         contacts=options.contacts, state_file=data / "sandbox.json", contact_interval=25.0
     )
+    store = sqlite_store(settings)
+    await store.open()  # a store that cannot be used is refused here, in one line
     print(f"smsconsole demo — data in {data}", flush=True)
     try:
-        async with serving(sandbox, sandbox_sock), serving(create_app(settings), server_sock):
+        async with (
+            serving(sandbox, sandbox_sock),
+            serving(create_app(settings, store=store), server_sock),
+        ):
             say(f"sandbox at {sandbox_url}, server at http://127.0.0.1:{port}")
             number = await provider_setup(settings, say)
             server_url = f"http://127.0.0.1:{port}"

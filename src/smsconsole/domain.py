@@ -20,6 +20,13 @@ Time: TypeAlias = Annotated[datetime, msgspec.Meta(tz=True)]
 
 Direction: TypeAlias = Literal["in", "out"]
 MessageState: TypeAlias = Literal["received", "queued", "sending", "sent", "error"]
+# What a stored message can be in: the provider's states, and one of ours. ``unknown`` is a
+# send whose exchange broke after the request may have reached the provider (v1 has no
+# idempotency key, so asking again could send it twice) until the provider's callbacks say
+# what became of it. No provider event carries it.
+RecordedMessageState: TypeAlias = Literal[
+    "received", "queued", "unknown", "sending", "sent", "error"
+]
 DeliveryState: TypeAlias = Literal["waiting", "delivered", "not-delivered"]
 CallState: TypeAlias = Literal[
     "started", "active", "rejected", "completed", "transferring", "error"
@@ -38,6 +45,7 @@ MemberState: TypeAlias = Literal["active", "completed"]
 
 DIRECTIONS: Final[tuple[Direction, ...]] = get_args(Direction)
 MESSAGE_STATES: Final[tuple[MessageState, ...]] = get_args(MessageState)
+RECORDED_MESSAGE_STATES: Final[tuple[RecordedMessageState, ...]] = get_args(RecordedMessageState)
 DELIVERY_STATES: Final[tuple[DeliveryState, ...]] = get_args(DeliveryState)
 CALL_STATES: Final[tuple[CallState, ...]] = get_args(CallState)
 MESSAGE_KINDS: Final[tuple[MessageKind, ...]] = get_args(MessageKind)

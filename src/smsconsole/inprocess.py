@@ -2,9 +2,10 @@
 ``smsconsole`` against a real account.
 
 The console owns the terminal, so these uvicorn servers log to a file, install no signal
-handlers, and are stopped when the operator quits the console. A console that fails does not
-take the server down with it (:func:`run_console`): the provider keeps getting its callbacks
-acknowledged, and the operator is told what failed and how to go on.
+handlers, and are stopped when the operator quits the console. They run with the HTTP limits
+of ``smsconsole serve`` and the same redaction of secrets from their log lines. A console that
+fails does not take the server down with it (:func:`run_console`): the provider keeps getting
+its callbacks acknowledged, and the operator is told what failed and how to go on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import TextIO
 
 import uvicorn
 from textual.app import App
+
+from smsconsole.server import log_redaction
+from smsconsole.server.limits import uvicorn_options
 
 
 def bound_socket(port: int, host: str = "127.0.0.1") -> socket.socket:
@@ -55,7 +59,9 @@ async def serving(app: object, sock: socket.socket) -> AsyncIterator[None]:
         lifespan="on",
         timeout_graceful_shutdown=3,
         ws_ping_interval=20.0,
+        **uvicorn_options(),  # type: ignore[arg-type]
     )
+    log_redaction.install()
     server = _QuietServer(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -15,7 +15,7 @@ import secrets
 from smsconsole import paths
 from smsconsole.config import KEYS_BY_DOTTED, Settings
 from smsconsole.inprocess import bound_socket, run_console, serving
-from smsconsole.server.app import create_app
+from smsconsole.server.app import create_app, sqlite_store
 from smsconsole.server.urls import public_base
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
@@ -60,6 +60,8 @@ async def run_local(settings: Settings) -> None:
     )
     sock = bound_socket(settings.server.port, settings.server.host)
     port = sock.getsockname()[1]
+    store = sqlite_store(settings)
+    await store.open()  # a store that cannot be used is refused here, in one line
     print(f"smsconsole: callbacks at {public_base(settings.server)}/callbacks/…; log in {log_file}")
     server_url = f"http://127.0.0.1:{port}"
 
@@ -71,5 +73,5 @@ async def run_local(settings: Settings) -> None:
             server_label=settings.provider.user_id,
         )
 
-    async with serving(create_app(settings), sock):
+    async with serving(create_app(settings, store=store), sock):
         await run_console(console, server_url=server_url)

@@ -10,6 +10,12 @@ Why orders go number by number: the provider's search-and-order (§3.3) picks th
 itself, so a confirmation shown beforehand could name other numbers (and prices) than the ones
 bought. Instead a search-and-order is planned as a search (§3.1, §3.2) and the numbers found
 are ordered one by one with ``POST /phoneNumbers`` (§4), each carrying the application id.
+
+:func:`order_exactly` is the one order rule, for the command line, the server (so the console
+and its wizard) and the demo: the numbers confirmed, all still offered at the total confirmed,
+or nothing; then one by one, stopping at the first failure with what was bought and what not.
+v1 has no multi-number order of given numbers, so a number taken between the check and its own
+order can still stop an order part way; it is then reported, never replaced.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+
+import phonenumbers
 
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.catapult.errors import CatapultError
@@ -64,11 +72,24 @@ class Ordered:
 
 
 class OrderInterrupted(Exception):
-    """An order of several numbers stopped part way; ``ordered`` were bought before ``error``."""
+    """An order of several numbers stopped part way.
 
-    def __init__(self, ordered: Sequence[Ordered], error: CatapultError) -> None:
+    Attributes:
+        ordered: The numbers bought before ``error``.
+        not_ordered: The numbers not bought: the one whose order failed (its outcome unknown
+            when ``error.outcome_unknown``), then those never tried.
+        error: The provider's answer to the order that failed.
+    """
+
+    def __init__(
+        self,
+        ordered: Sequence[Ordered],
+        error: CatapultError,
+        not_ordered: Sequence[AvailableNumber] = (),
+    ) -> None:
         super().__init__(str(error))
         self.ordered = tuple(ordered)
+        self.not_ordered = tuple(not_ordered)
         self.error = error
 
 
@@ -79,9 +100,29 @@ class Refused(Exception):
 
 
 class NotAvailable(Refused):
-    """A number asked for cannot be ordered (not among the available numbers)."""
+    """Numbers asked for cannot be ordered (not among the available numbers).
+
+    Attributes:
+        numbers: The numbers not offered (E.164), when known; empty for a search short of
+            numbers.
+    """
 
     code = "not-available"
+
+    def __init__(self, message: str, numbers: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.numbers = tuple(numbers)
+
+
+class PriceChanged(Refused):
+    """The numbers cost another monthly total than the one confirmed; ``offers`` as they are."""
+
+    code = "price-changed"
+
+    def __init__(self, message: str, offers: Sequence[AvailableNumber], total: Decimal) -> None:
+        super().__init__(message)
+        self.offers = tuple(offers)
+        self.total = total
 
 
 class ApplicationNotFound(Refused):
@@ -178,6 +219,15 @@ async def plan_search_order(
     return found[:quantity]
 
 
+def is_toll_free(e164: str) -> bool:
+    """Whether a number is toll-free (searched under §3.2 rather than §3.1)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
+
+
 async def find_offer(client: CatapultClient, e164: str, *, toll_free: bool) -> AvailableNumber:
     """The available-number entry of one specific number (for its location and price).
 
@@ -194,28 +244,80 @@ async def find_offer(client: CatapultClient, e164: str, *, toll_free: bool) -> A
     for offer in found:
         if offer.number == e164:
             return offer
-    raise NotAvailable(f"{e164} is not available to order (already taken, or no such number)")
+    raise NotAvailable(
+        f"{e164} is not available to order (already taken, or no such number)", [e164]
+    )
 
 
-async def place_order(
-    client: CatapultClient,
-    offers: Sequence[AvailableNumber],
-    *,
-    application_id: str | None,
-    progress: Callable[[int, AvailableNumber], None],
-) -> list[Ordered]:
-    """Order each offered number, pointing it at ``application_id`` when given.
+async def available_offers(client: CatapultClient, numbers: Sequence[str]) -> list[AvailableNumber]:
+    """Each number's offer as the provider shows it now, in the order given.
+
+    Every number is looked up, so a refusal names all those missing, not just the first.
 
     Raises:
-        OrderInterrupted: one order failed; the numbers bought before it are attached.
+        NotAvailable: some numbers are not offered (any more); ``numbers`` lists them.
     """
+    offers: list[AvailableNumber] = []
+    gone: list[str] = []
+    for e164 in numbers:
+        try:
+            offers.append(await find_offer(client, e164, toll_free=is_toll_free(e164)))
+        except NotAvailable:
+            gone.append(e164)
+    if gone:
+        verb = "is" if len(gone) == 1 else "are"
+        raise NotAvailable(
+            f"{', '.join(gone)} {verb} not available (taken since the search, or never "
+            "offered); nothing was ordered",
+            gone,
+        )
+    return offers
+
+
+async def order_exactly(
+    client: CatapultClient,
+    numbers: Sequence[str],
+    *,
+    agreed_total: Decimal | None,
+    application_id: str | None,
+    name: str | None = None,
+    progress: Callable[[int, AvailableNumber], None] | None = None,
+) -> list[Ordered]:
+    """Order exactly ``numbers`` (E.164, each once), pointing them at ``application_id``.
+
+    First every number is checked to be still offered and, when ``agreed_total`` is given, the
+    monthly total to be the one confirmed; only then are they ordered, one by one.
+
+    Raises:
+        ValueError: no numbers, or a number given twice.
+        NotAvailable: some numbers are not offered any more; nothing was ordered.
+        PriceChanged: the monthly total is not ``agreed_total``; nothing was ordered.
+        OrderInterrupted: one order failed; nothing after it was tried.
+        CatapultError: the check itself failed; nothing was ordered.
+    """
+    if not numbers:
+        raise ValueError("no numbers to order")
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("a number is given twice")
+    offers = await available_offers(client, numbers)
+    total, _ = monthly_total([offer.price for offer in offers])
+    if agreed_total is not None and total != agreed_total:
+        raise PriceChanged(
+            f"these numbers cost ${total:.2f} a month now, not the ${agreed_total:.2f} "
+            "confirmed; nothing was ordered",
+            offers,
+            total,
+        )
     done: list[Ordered] = []
     for index, offer in enumerate(offers, start=1):
-        progress(index, offer)
+        if progress is not None:
+            progress(index, offer)
         try:
-            number_id = await client.order_phone_number(offer.number, application_id=application_id)
+            number_id = await client.order_phone_number(
+                offer.number, application_id=application_id, name=name
+            )
         except CatapultError as error:
-            raise OrderInterrupted(done, error) from error
+            raise OrderInterrupted(done, error, offers[index - 1 :]) from error
         done.append(Ordered(offer, number_id))
     return done
 

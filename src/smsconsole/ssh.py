@@ -5,6 +5,11 @@ attached to this server over loopback: one Textual app per process, never severa
 (textual-starlette-notes §2(c), option 2). Window-size changes are forwarded by hand, since
 asyncssh's ``redirect()`` does not forward them.
 
+The session's console is a remote user's, so it holds no secret and runs no program of theirs:
+it starts ``attach --restricted`` (no $EDITOR, opener, file access or config file) with an
+environment built from an allow-list, and a token minted for the session, revoked at logout,
+instead of the server's.
+
 asyncssh is imported only when the SSH console starts, so the rest of smsconsole runs without it.
 """
 
@@ -20,18 +25,45 @@ import struct
 import sys
 import termios
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from smsconsole.ssh_admission import Admission
+
 if TYPE_CHECKING:
     import asyncssh
+
+    from smsconsole.server.auth import SessionTokens
 
 log = logging.getLogger("smsconsole.ssh")
 
 READ_CHUNK: Final = 65536
 KILL_GRACE_SECONDS: Final = 3.0
+# What a session's console may inherit from the server's environment: nothing secret, only
+# what finding Python, the locale and the user's data directory (the console's prefs) needs.
+PASSED_ENVIRONMENT: Final = frozenset(
+    {
+        "PATH",
+        "HOME",
+        "USER",
+        "LOGNAME",
+        "LANG",
+        "LANGUAGE",
+        "TZ",
+        "TMPDIR",
+        "PYTHONPATH",
+        "XDG_CONFIG_HOME",
+        "XDG_DATA_HOME",
+        "XDG_STATE_HOME",
+        "XDG_CACHE_HOME",
+    }
+)
+PASSED_PREFIXES: Final = ("LC_",)
+# COLORTERM is taken from the client only when it says what Rich looks for.
+CLIENT_COLORTERMS: Final = frozenset({"truecolor", "24bit"})
+MAX_TERM_LENGTH: Final = 64
 
 
 @dataclass(frozen=True)
@@ -42,21 +74,27 @@ class SshOptions:
         host: Address to bind.
         port: Port to listen on (0 picks a free one).
         server_url: The HTTP server the consoles attach to (loopback).
-        token: The server's bearer token, handed to each console in its environment.
+        tokens: Where each session's token is minted (and revoked); the server accepts them.
         authorized_keys: OpenSSH ``authorized_keys`` file, re-read at each login.
         host_key: The host key file; generated (ed25519, mode 600) when missing.
-        max_connections: Connections allowed at once; more are disconnected with a reason.
-        config_file: The config file ``serve`` read, passed on to each console.
+        max_connections: Logged-in sessions at once; a login beyond is told so and dropped.
+        login_grace_seconds: How long a connection may take to log in before it is dropped.
+        max_unauthenticated: Connections not logged in yet, at once; the oldest gives way.
+        max_unauthenticated_per_address: Of those, from one address (IPv6: one /64).
+        region: The phone region the consoles read numbers in.
     """
 
     host: str
     port: int
     server_url: str
-    token: str
+    tokens: SessionTokens
     authorized_keys: Path
     host_key: Path
     max_connections: int = 8
-    config_file: Path | None = None
+    login_grace_seconds: float = 15.0
+    max_unauthenticated: int = 32
+    max_unauthenticated_per_address: int = 4
+    region: str = "US"
 
 
 def ensure_host_key(path: Path) -> None:
@@ -80,6 +118,11 @@ class SshConsole:
         self.options = options
         self.port = options.port
         self.connections: set[asyncssh.SSHServerConnection] = set()
+        self.admission: Admission[asyncssh.SSHServerConnection] = Admission(
+            max_sessions=options.max_connections,
+            max_unauthenticated=options.max_unauthenticated,
+            max_per_address=options.max_unauthenticated_per_address,
+        )
         self.sessions: set[asyncio.Task[None]] = set()
         self._acceptor: asyncssh.SSHAcceptor | None = None
 
@@ -92,12 +135,13 @@ class SshConsole:
         import asyncssh
 
         ensure_host_key(self.options.host_key)
-        gate = _gate_factory(self.options, self.connections)
+        gate = _gate_factory(self.options, self.connections, self.admission)
         self._acceptor = await asyncssh.create_server(
             gate,
             self.options.host,
             self.options.port,
             server_host_keys=[str(self.options.host_key)],
+            login_timeout=self.options.login_grace_seconds,
             process_factory=self._session,
             encoding=None,
             password_auth=False,
@@ -115,6 +159,15 @@ class SshConsole:
         )
 
     async def _session(self, process: asyncssh.SSHServerProcess[bytes]) -> None:
+        # One connection may open many session channels: each is a console, so they are
+        # bounded as well, by the same limit as logins.
+        if len(self.sessions) >= self.options.max_connections:
+            limit = self.options.max_connections
+            process.stderr.write(
+                f"smsconsole: too many SSH consoles (at most {limit}); try again later\r\n".encode()
+            )
+            process.exit(1)
+            return
         task = asyncio.current_task()
         if task is not None:
             self.sessions.add(task)
@@ -140,28 +193,34 @@ async def start(options: SshOptions) -> SshConsole:
 
 
 def _gate_factory(
-    options: SshOptions, connections: set[asyncssh.SSHServerConnection]
+    options: SshOptions,
+    connections: set[asyncssh.SSHServerConnection],
+    admission: Admission[asyncssh.SSHServerConnection],
 ) -> Callable[[], asyncssh.SSHServer]:
-    """The per-connection policy: public keys from the file only, a connection limit, logging."""
+    """The per-connection policy: public keys from the file only, admission limits, logging."""
     import asyncssh
 
     class Gate(asyncssh.SSHServer):
-        def __init__(
-            self, options: SshOptions, open_connections: set[asyncssh.SSHServerConnection]
-        ) -> None:
+        def __init__(self) -> None:
             self._options = options
-            self._open = open_connections
             self._conn: asyncssh.SSHServerConnection | None = None
             self._fingerprint = ""
             self._since = 0.0
 
         def connection_made(self, conn: asyncssh.SSHServerConnection) -> None:
             self._conn = conn
-            self._open.add(conn)
+            connections.add(conn)
+            arrival = admission.arrive(conn, self._peer()[0])
+            for older in arrival.evict:
+                older.abort()
+            if not arrival.admitted:
+                # Before the key exchange there is no channel for a reason: just close.
+                conn.abort()
 
         def connection_lost(self, exc: Exception | None) -> None:
             if self._conn is not None:
-                self._open.discard(self._conn)
+                connections.discard(self._conn)
+                admission.leave(self._conn)
             if self._since:
                 log.info(
                     "SSH logout: %s key %s after %.0fs",
@@ -171,12 +230,6 @@ def _gate_factory(
                 )
 
         def begin_auth(self, username: str) -> bool:
-            if len(self._open) > self._options.max_connections and self._conn is not None:
-                limit = self._options.max_connections
-                self._conn.disconnect(
-                    asyncssh.DISC_TOO_MANY_CONNECTIONS,
-                    f"smsconsole: too many SSH connections (at most {limit}); try again later",
-                )
             return True
 
         def password_auth_supported(self) -> bool:
@@ -197,13 +250,27 @@ def _gate_factory(
             host, _port = self._peer()
             if allowed.validate(key, host, host) is None:
                 return False
+            if not admission.has_room():
+                self._too_many()
+                return False
             self._fingerprint = key.get_fingerprint()
             return True
 
         def auth_completed(self) -> None:
+            if self._conn is None or not admission.log_in(self._conn):
+                self._too_many()  # another login took the last slot meanwhile
+                return
             self._since = time.monotonic()
             host, port = self._peer()
             log.info("SSH login: %s key %s from %s:%s", self._user(), self._fingerprint, host, port)
+
+        def _too_many(self) -> None:
+            if self._conn is not None:
+                limit = self._options.max_connections
+                self._conn.disconnect(
+                    asyncssh.DISC_TOO_MANY_CONNECTIONS,
+                    f"smsconsole: too many SSH connections (at most {limit}); try again later",
+                )
 
         def _user(self) -> str:
             return str(self._conn.get_extra_info("username")) if self._conn else "?"
@@ -212,14 +279,52 @@ def _gate_factory(
             peer = self._conn.get_extra_info("peername") if self._conn else None
             return (str(peer[0]), int(peer[1])) if peer else ("", 0)
 
-    return lambda: Gate(options, connections)
+    return Gate
 
 
-def _console_command(options: SshOptions) -> list[str]:
-    command = [sys.executable, "-m", "smsconsole", "attach", options.server_url]
-    if options.config_file is not None:
-        command[4:4] = ["--config", str(options.config_file)]
-    return command
+def console_command(options: SshOptions) -> list[str]:
+    """The session's console: restricted, and told only the server's address."""
+    return [sys.executable, "-m", "smsconsole", "attach", "--restricted", options.server_url]
+
+
+def session_environment(
+    server: Mapping[str, str],
+    client: Mapping[str, str],
+    *,
+    term: str,
+    token: str,
+    region: str,
+) -> dict[str, str]:
+    """The session console's whole environment.
+
+    Args:
+        server: The server's environment; only names in the allow-list pass.
+        client: What the SSH client sent; only a COLORTERM Rich understands is taken.
+        term: The client's terminal type.
+        token: The session's own token.
+        region: The phone region.
+    """
+    env = {
+        name: value
+        for name, value in server.items()
+        if name in PASSED_ENVIRONMENT or name.startswith(PASSED_PREFIXES)
+    }
+    env["TERM"] = _safe_term(term)
+    if client.get("COLORTERM") in CLIENT_COLORTERMS:
+        env["COLORTERM"] = client["COLORTERM"]
+    env["SMSCONSOLE_SERVER_TOKEN"] = token
+    env["SMSCONSOLE_PHONE_DEFAULT_REGION"] = region
+    return env
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def _safe_term(term: str) -> str:
+    # terminfo names are short and plain; anything else is not a terminal type.
+    plain = term.isascii() and all(ch.isalnum() or ch in "-_.+" for ch in term)
+    return term if plain and 0 < len(term) <= MAX_TERM_LENGTH else "xterm-256color"
 
 
 def _set_size(fd: int, columns: int, lines: int) -> None:
@@ -233,13 +338,26 @@ async def _session(process: asyncssh.SSHServerProcess[bytes], options: SshOption
         process.stderr.write(b"smsconsole: the console needs a terminal; connect with ssh -t\r\n")
         process.exit(1)
         return
+    token = options.tokens.mint()
+    try:
+        await _run_console(process, options, term_type, token)
+    finally:
+        options.tokens.revoke(token)
+
+
+async def _run_console(
+    process: asyncssh.SSHServerProcess[bytes], options: SshOptions, term_type: str, token: str
+) -> None:
     columns, lines, _, _ = process.get_terminal_size()
     master, slave = os.openpty()
     _set_size(master, columns or 80, lines or 24)
-    env = dict(os.environ, TERM=term_type, SMSCONSOLE_SERVER_TOKEN=options.token)
+    client_env = {_text(name): _text(value) for name, value in process.env.items()}
+    env = session_environment(
+        os.environ, client_env, term=term_type, token=token, region=options.region
+    )
     try:
         child = await asyncio.create_subprocess_exec(
-            *_console_command(options),
+            *console_command(options),
             stdin=slave,
             stdout=slave,
             stderr=slave,

@@ -3,7 +3,7 @@
 A conversation is the pair (one of our numbers, one remote number). Messages are recorded
 as the records below; the provider's events only ever move a message forward: callbacks
 can arrive late or out of order (a delivery receipt before "sent", reference §9), so a
-state never goes back to an earlier one and delivery details, once known, are kept.
+state never goes back down the ladder, and between outcomes the provider's time decides.
 Pure: no I/O.
 """
 
@@ -14,16 +14,21 @@ from typing import Final
 
 import msgspec
 
-from smsconsole.domain import DeliveryState, Direction, MessageEvent, MessageState
+from smsconsole.domain import DeliveryState, Direction, MessageEvent, RecordedMessageState
 
-# How far along each state is; an update never moves to a lower rank.
+# The ladder a message climbs. Callbacks arrive late, twice, or out of order (a receipt
+# before "sent", reference §9), so a status is ordered by its rank here and then by the
+# time the provider gives it, never by when it reached us. "waiting" is a receipt saying
+# the carrier has it but has not delivered it yet. The top rank is an outcome: delivered,
+# not delivered, error, or received; between two outcomes the later event wins.
 _STATE_RANK: Final[dict[str, int]] = {
     "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "error": 3,
-    "received": 3,
+    "unknown": 1,
+    "sending": 2,
+    "sent": 3,
 }
+WAITING_RANK: Final = 4
+OUTCOME_RANK: Final = 5
 PREVIEW_LENGTH: Final = 80
 
 
@@ -37,6 +42,8 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
         time: When it was created, ISO-8601 UTC.
         error_code: For a send the provider refused: its error code.
         error_message: For a send the provider refused: its words.
+        status_time: The provider's time of the event that set ``state`` and the delivery
+            fields (ISO-8601 UTC), when it gave one; orders events of equal rank.
     """
 
     id: str
@@ -46,7 +53,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     to: str
     text: str = ""
     media: tuple[str, ...] = ()
-    state: MessageState
+    state: RecordedMessageState
     delivery_state: DeliveryState | None = None
     delivery_code: str | None = None
     delivery_description: str | None = None
@@ -54,6 +61,7 @@ class Message(msgspec.Struct, frozen=True, kw_only=True):
     time: str
     error_code: str | None = None
     error_message: str | None = None
+    status_time: str | None = None
 
 
 def parties(direction: Direction, from_: str, to: str) -> tuple[str, str]:
@@ -95,35 +103,81 @@ def message_from_event(message_id: str, event: MessageEvent, received_at: str) -
         delivery_description=event.delivery_description,
         provider_id=event.message_id,
         time=time,
+        status_time=iso_utc(event.time) if event.time else None,
     )
 
 
-def advance_message(current: Message, event: MessageEvent) -> Message:
-    """Return ``current`` moved forward by ``event``; never backward, nothing forgotten.
+def status_rank(state: str, delivery_state: str | None) -> int:
+    """How far along the ladder a status is (state and delivery state together)."""
+    if state in ("error", "received") or delivery_state in ("delivered", "not-delivered"):
+        return OUTCOME_RANK
+    if delivery_state == "waiting":
+        return WAITING_RANK
+    return _STATE_RANK.get(state, -1)
 
-    The result equals ``current`` when the event brings nothing new (a late or repeated
-    event), so callers can compare to decide whether to record a change.
+
+class Settled(msgspec.Struct, frozen=True):
+    """What one event made of a message.
+
+    Attributes:
+        message: The message after the event (equal to the one before when it brought
+            nothing new).
+        contradicted: The event lost to what the message already had and said something
+            else about its outcome (an error older than the delivery receipt, say): it is
+            kept in the history, not applied.
     """
-    state = current.state
-    if _STATE_RANK.get(event.state, -1) > _STATE_RANK.get(state, -1):
-        state = event.state
-    delivery_state = current.delivery_state
-    code, description = current.delivery_code, current.delivery_description
-    # A final receipt (delivered / not-delivered) is never replaced by a later one.
-    if event.delivery_state is not None and delivery_state in (None, "waiting"):
-        delivery_state = event.delivery_state
-        code = event.delivery_code or code
-        description = event.delivery_description or description
-    return msgspec.structs.replace(
+
+    message: Message
+    contradicted: bool = False
+
+
+def settle_message(current: Message, event: MessageEvent) -> Settled:
+    """Apply ``event`` to ``current`` by the ladder and the event's time, never by arrival.
+
+    The status (state and delivery fields) of the higher rank wins; at equal rank the later
+    event time wins (an event with a time beats one without); on a tie what is there stays.
+    Ids, text and media, once known, are kept.
+    """
+    event_time = iso_utc(event.time) if event.time else None
+    ours = status_rank(current.state, current.delivery_state)
+    theirs = status_rank(event.state, event.delivery_state)
+    wins = theirs > ours or (
+        theirs == ours
+        and event_time is not None
+        and (current.status_time is None or event_time > current.status_time)
+    )
+    settled = msgspec.structs.replace(
         current,
-        state=state,
-        delivery_state=delivery_state,
-        delivery_code=code,
-        delivery_description=description,
         provider_id=current.provider_id or event.message_id,
         text=current.text or event.text,
         media=current.media or event.media,
     )
+    if not wins:
+        contradicted = theirs == OUTCOME_RANK and (
+            (event.state, event.delivery_state) != (current.state, current.delivery_state)
+        )
+        return Settled(settled, contradicted)
+    # The winner's status is taken whole: mixing fields of two events is how a message
+    # came to say "error" and "delivered" at once.
+    return Settled(
+        msgspec.structs.replace(
+            settled,
+            state=event.state,
+            delivery_state=event.delivery_state,
+            delivery_code=event.delivery_code,
+            delivery_description=event.delivery_description,
+            status_time=event_time,
+        )
+    )
+
+
+def advance_message(current: Message, event: MessageEvent) -> Message:
+    """Return ``current`` moved by ``event`` (see :func:`settle_message`).
+
+    The result equals ``current`` when the event brings nothing new (a late or repeated
+    event), so callers can compare to decide whether to record a change.
+    """
+    return settle_message(current, event).message
 
 
 def thread_cursor(message: Message) -> str:

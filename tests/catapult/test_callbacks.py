@@ -31,8 +31,14 @@ TR = "tr-4pwofmsp5q632mettriqg7n"
 ListStyle = Literal["repeat", "bracket", "json"]
 
 
+# Read once: the property tests' strategies draw fixtures thousands of times, and a file read
+# per draw made Hypothesis's too_slow health check fail on a loaded machine.
+FIXTURE_TEXTS = {path.stem: path.read_text() for path in FIXTURES.glob("*.json")}
+
+
 def load(name: str) -> dict[str, Any]:
-    payload: dict[str, Any] = json.loads((FIXTURES / f"{name}.json").read_text())
+    """A fresh copy of one fixture's payload (callers change it)."""
+    payload: dict[str, Any] = json.loads(FIXTURE_TEXTS[name])
     return payload
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from smsconsole.catapult.errors import CatapultError
 from smsconsole.catapult.models import ApplicationSettings, Audio, OutboundMessage
 from smsconsole.catapult.retry import NO_RETRY, RetryPolicy
 from smsconsole.sandbox.app import create_sandbox_app
+from smsconsole.sandbox.ratelimit import RateLimiter
 
 USER = "u-sandbox"
 TOKEN, SECRET = "t-sandbox", "s-sandbox"
@@ -30,14 +30,24 @@ REMOTE = "+12025550100"  # a far-end number the account does not own
 
 
 def make_client(
-    base: str, retry: RetryPolicy | None = None, waits: list[float] | None = None
+    base: str,
+    retry: RetryPolicy | None = None,
+    waits: list[float] | None = None,
+    clock: ManualClock | None = None,
 ) -> CatapultClient:
-    """A client for the sandbox's account; its real waits are noted in ``waits`` if given."""
+    """A client for the sandbox's account; its waits are noted in ``waits`` if given.
+
+    With ``clock``, waiting moves that clock instead of taking real time.
+    """
 
     async def sleep(seconds: float) -> None:
         if waits is not None:
             waits.append(seconds)
-        await asyncio.sleep(seconds)
+        if clock is None:
+            await asyncio.sleep(seconds)
+        else:
+            clock.now += seconds
+            await asyncio.sleep(0)
 
     return CatapultClient(
         base,
@@ -864,39 +874,55 @@ async def limited(serve: Callable[[Any], Any]) -> AsyncIterator[str]:
         yield base
 
 
-async def test_message_rate_limit_surfaces_without_retry_and_is_waited_out(
-    limited: str,
-) -> None:
-    async with make_client(limited, NO_RETRY) as strict:
-        [ordered] = await strict.order_local_numbers(state="NC")
-        outcomes: list[str | CatapultError] = []
-        started = time.monotonic()
-        for i in range(11):
-            message = OutboundMessage(from_=ordered.number, to=REMOTE, text=str(i))
-            try:
-                outcomes.append(await strict.send_message(message))
-            except CatapultError as error:
-                outcomes.append(error)
-    # §1.10: 1 message/s per number averaged over 10 s -> the 11th within 10 s is refused.
-    assert time.monotonic() - started < 10
-    assert all(isinstance(o, str) for o in outcomes[:10])
-    refused = outcomes[10]
-    assert isinstance(refused, CatapultError)
-    assert_error(refused, 403, "limit", "message-rate-limit")
-    assert refused.attempts == 1
-    assert not refused.outcome_unknown
+@dataclass
+class ManualClock:
+    """Monotonic seconds that move only when a test's client waits."""
 
-    # A client allowed to wait long enough gets the next two through once the window moves.
-    # No X-RateLimit-Reset on a 403 limit (§1.10), so the client backs off and retries.
-    patient = RetryPolicy(max_attempts=30, max_total_wait=14, backoff_base=0.5, backoff_max=1)
-    waits: list[float] = []
-    async with make_client(limited, patient, waits) as waiting:
-        sent = [
-            await waiting.send_message(OutboundMessage(from_=ordered.number, to=REMOTE, text=t))
-            for t in ("11", "12")
-        ]
-        messages = [m.id async for m in waiting.iter_messages(from_=ordered.number, size=5)]
-    assert waits
+    now: float = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_message_rate_limit_surfaces_without_retry_and_is_waited_out(
+    serve: Callable[[Any], Any],
+) -> None:
+    # The 10 s window runs on a clock that only the patient client's waits move, so the test
+    # checks the same rule without spending 10 s of real time.
+    clock = ManualClock()
+    app = create_sandbox_app(seed=3, speed=0.01, rate_limits=True)
+    app.state.sandbox.limiter = RateLimiter(clock=clock)
+    async with serve(app) as limited:
+        async with make_client(limited, NO_RETRY) as strict:
+            [ordered] = await strict.order_local_numbers(state="NC")
+            outcomes: list[str | CatapultError] = []
+            for i in range(11):
+                message = OutboundMessage(from_=ordered.number, to=REMOTE, text=str(i))
+                try:
+                    outcomes.append(await strict.send_message(message))
+                except CatapultError as error:
+                    outcomes.append(error)
+        # §1.10: 1 message/s per number averaged over 10 s -> the 11th within 10 s is refused.
+        assert all(isinstance(o, str) for o in outcomes[:10])
+        refused = outcomes[10]
+        assert isinstance(refused, CatapultError)
+        assert_error(refused, 403, "limit", "message-rate-limit")
+        assert refused.attempts == 1
+        assert not refused.outcome_unknown
+
+        # A client allowed to wait long enough gets the next two through once the window
+        # moves. No X-RateLimit-Reset on a 403 limit (§1.10), so the client backs off and
+        # retries.
+        patient = RetryPolicy(max_attempts=30, max_total_wait=14, backoff_base=0.5, backoff_max=1)
+        waits: list[float] = []
+        async with make_client(limited, patient, waits, clock) as waiting:
+            sent = [
+                await waiting.send_message(OutboundMessage(from_=ordered.number, to=REMOTE, text=t))
+                for t in ("11", "12")
+            ]
+            messages = [m.id async for m in waiting.iter_messages(from_=ordered.number, size=5)]
+    # The window had to move past the first send (10 s) before "11" got through.
+    assert sum(waits) > 10 - 1
     assert sum(waits) <= 14
     assert all(isinstance(message_id, str) for message_id in sent)
     assert len(messages) == 12

@@ -205,6 +205,39 @@ async def test_ordering_removes_from_inventory_and_release_is_final(sandbox: Any
     assert [n["numberState"] for n in listed.json()] == ["released"]
 
 
+async def test_sandbox_numbers_lists_what_the_account_owns(sandbox: Any) -> None:
+    assert (await sandbox.client.get("/sandbox/numbers")).json() == []
+    first, second = await sandbox.order(None), await sandbox.order(None)
+    listed = await sandbox.client.get("/sandbox/numbers")
+    assert listed.status_code == 200
+    assert listed.json() == [first["number"], second["number"]]
+    await sandbox.client.delete(sandbox.user(f"phoneNumbers/{first['id']}"))
+    assert (await sandbox.client.get("/sandbox/numbers")).json() == [second["number"]]
+
+
+async def test_a_number_taken_by_someone_else_leaves_the_inventory_not_for_us(
+    sandbox: Any,
+) -> None:
+    params = {"areaCode": "212", "quantity": 2}
+    first, second = (await sandbox.client.get("/v1/availableNumbers/local", params=params)).json()
+    taken = await sandbox.client.post("/sandbox/numbers/taken", json={"number": first["number"]})
+    assert taken.status_code == 200, taken.text
+    assert taken.json() == {"taken": first["number"]}
+    after = (await sandbox.client.get("/v1/availableNumbers/local", params=params)).json()
+    assert first["number"] not in {item["number"] for item in after}
+    assert second["number"] in {item["number"] for item in after}
+    assert (await sandbox.client.get(sandbox.user("phoneNumbers"))).json() == []  # not ours
+    order = await sandbox.client.post(
+        sandbox.user("phoneNumbers"), json={"number": first["number"]}
+    )
+    assert order.status_code == 404
+    again = await sandbox.client.post("/sandbox/numbers/taken", json={"number": first["number"]})
+    assert again.status_code == 404
+    assert "error" in again.json()
+    bad = await sandbox.client.post("/sandbox/numbers/taken", json={"number": "nope"})
+    assert bad.status_code == 400
+
+
 async def test_order_by_number_then_get(sandbox: Any) -> None:
     search = await sandbox.client.get("/v1/availableNumbers/tollFree", params={"quantity": 1})
     wanted = search.json()[0]["number"]

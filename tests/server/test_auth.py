@@ -6,7 +6,12 @@ from typing import Any
 from starlette.datastructures import Headers, QueryParams
 
 from smsconsole.server.app import routes
-from smsconsole.server.auth import basic_credentials, bearer_allowed, callback_allowed
+from smsconsole.server.auth import (
+    SessionTokens,
+    basic_credentials,
+    bearer_allowed,
+    callback_allowed,
+)
 
 API_ROUTES = sorted(
     {
@@ -65,3 +70,37 @@ def test_bearer_from_header_or_query() -> None:
     assert bearer_allowed(Headers({}), QueryParams("token=t"), "t")
     assert not bearer_allowed(Headers({}), QueryParams("token=t"), "")
     assert not bearer_allowed(Headers({"authorization": "Bearer t"}), None, "")
+
+
+def test_session_tokens_work_from_mint_to_revoke_only() -> None:
+    sessions = SessionTokens()
+    token = sessions.mint()
+
+    def allowed(given: str, server_token: str = "server-token") -> bool:
+        headers = Headers({"authorization": f"Bearer {given}"})
+        return bearer_allowed(headers, None, server_token, sessions)
+
+    assert allowed(token)
+    assert bearer_allowed(Headers({}), QueryParams(f"token={token}"), "server-token", sessions)
+    assert allowed(token, server_token="")  # a server without a token of its own
+    assert allowed("server-token")
+    assert not allowed(token[:-1])
+    assert not allowed("")
+    sessions.revoke(token)
+    assert not allowed(token)
+    assert allowed("server-token")
+    assert sessions.mint() != token
+
+
+def test_stored_headers_are_bounded_and_marked_where_cut() -> None:
+    from smsconsole.server.auth import MAX_HEADER_VALUE, MAX_HEADERS_TOTAL, redacted_headers
+
+    huge = "x" * 1_000_000
+    many = [(f"x-h{i}".encode(), b"v" * 500) for i in range(200)]
+    headers = Headers(raw=[(b"user-agent", b"BandwidthAPI/v1"), (b"x-big", huge.encode()), *many])
+    stored = redacted_headers(headers)
+    assert stored["user-agent"] == "BandwidthAPI/v1"
+    assert len(stored["x-big"]) <= MAX_HEADER_VALUE + 40
+    assert stored["x-big"] == "x" * MAX_HEADER_VALUE + "…[truncated 998976 characters]"
+    assert sum(len(name) + len(value) for name, value in stored.items()) <= MAX_HEADERS_TOTAL + 80
+    assert stored["[truncated]"].endswith(" more headers")

@@ -167,3 +167,24 @@ async def test_out_of_order_receipt_does_not_move_state_back(server: Any) -> Non
         await server.api("GET", f"/api/conversations/{conversation['id']}/messages")
     ).json()["items"]
     assert (message["state"], message["delivery_state"]) == ("sent", "delivered")
+
+
+async def test_only_post_and_get_reach_the_callback_handler(
+    server: Any, seed_sms: dict[str, Any]
+) -> None:
+    # Starlette adds HEAD to every GET route; a HEAD with a body must not ingest a message.
+    body = json.dumps(seed_sms)
+    headers = {"Content-Type": "application/json"}
+    for method in ("HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"):
+        for path in ("/callbacks/messages", "/callbacks/calls"):
+            response = await server.http.request(
+                method, path, content=body, headers=headers, auth=CALLBACK_AUTH
+            )
+            assert response.status_code == 405, (method, path)
+            assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
+            if method != "HEAD":
+                assert response.json() == {
+                    "error": f"{method} is not allowed here; use GET or POST"
+                }
+    assert (await server.api("GET", "/api/callbacks")).json()["items"] == []
+    assert (await server.api("GET", "/api/conversations")).json()["items"] == []

@@ -202,12 +202,12 @@ async def test_catch_up_records_what_arrived_while_down(
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox:
         async with server_for(start_server, free_socket, serve, store, sandbox_url) as server:
             app = (await server.api("POST", "/api/applications", json={"name": "c"})).json()
+            found = await server.api("GET", "/api/available-numbers", params={"area_code": "910"})
             ordered = await server.api(
                 "POST",
                 "/api/numbers",
                 json={
-                    "search": {"area_code": "910"},
-                    "quantity": 1,
+                    "numbers": [found.json()["items"][0]["number"]],
                     "application_id": app["id"],
                     "confirm": True,
                 },

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -127,3 +129,87 @@ async def test_a_slow_subscriber_is_dropped_not_waited_for() -> None:
     assert fast.queue.qsize() == 2
     hub.unsubscribe(slow)
     assert hub.subscribers == 1
+
+
+DEEP = "[" * 200_000 + "]" * 200_000
+
+
+@pytest.fixture
+def app_errors() -> Iterator[list[logging.LogRecord]]:
+    """Errors uvicorn logs (an exception raised in the app), collected."""
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger = logging.getLogger("uvicorn.error")
+    logger.addHandler(handler)
+    yield records
+    logger.removeHandler(handler)
+
+
+async def closed_by_server(socket: Any) -> tuple[int, str]:
+    """Read until the server closes; its close code and reason (fails on a dropped socket)."""
+
+    async def drain() -> None:
+        while True:
+            await socket.recv()
+
+    with pytest.raises(ConnectionClosed) as closed:
+        await asyncio.wait_for(drain(), 5)
+    assert closed.value.rcvd is not None, "the server dropped the socket without a close frame"
+    return closed.value.rcvd.code, closed.value.rcvd.reason
+
+
+async def still_serving(server: Any, receive_frame: Any) -> None:
+    async with server.feed(since=0) as other:
+        assert (await receive_frame(other))["type"] in ("event", "live")
+    assert (await server.http.get("/healthz")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        pytest.param(DEEP, id="nested-200000"),
+        pytest.param('{"type": "subscribe", "since": ' + DEEP + "}", id="since-nested"),
+        pytest.param(b'{"type": "subscribe", "since": 0}', id="binary"),
+        pytest.param(json.dumps({"type": "subscribe", "since": 2**63}), id="since-2^63"),
+        pytest.param('{"type": "subscribe", "since": ' + "9" * 5000 + "}", id="since-5000-digits"),
+        pytest.param('{"type": "subscribe", "since": 1.5}', id="since-float"),
+        pytest.param('{"type": "subscribe", "since": true}', id="since-bool"),
+        pytest.param('{"type": "subscribe", "since": "0"}', id="since-string"),
+        pytest.param('"\\ud800"', id="lone-surrogate"),
+        pytest.param(b"\xff\xfe", id="binary-not-utf8"),
+    ],
+)
+async def test_a_bad_subscribe_frame_is_closed_with_1008_and_a_reason(
+    server: Any, receive_frame: Any, app_errors: list[logging.LogRecord], first: str | bytes
+) -> None:
+    url = server.url.replace("http://", "ws://") + "/ws?token=console-token"
+    async with connect(url, open_timeout=5) as socket:
+        await socket.send(first)
+        code, reason = await closed_by_server(socket)
+    assert code == 1008
+    assert reason
+    await still_serving(server, receive_frame)
+    assert [record.getMessage() for record in app_errors] == []
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        pytest.param(b'{"type": "ping"}', id="binary"),
+        pytest.param(DEEP, id="nested-200000"),
+        pytest.param("not json", id="not-json"),
+        pytest.param("9" * 5000, id="5000-digits"),
+    ],
+)
+async def test_a_bad_frame_after_live_is_closed_with_1008_and_a_reason(
+    server: Any, receive_frame: Any, app_errors: list[logging.LogRecord], later: str | bytes
+) -> None:
+    async with server.feed(since=0) as socket:
+        assert (await receive_frame(socket))["type"] == "live"
+        await socket.send(later)
+        code, reason = await closed_by_server(socket)
+    assert code == 1008
+    assert reason
+    await still_serving(server, receive_frame)
+    assert [record.getMessage() for record in app_errors] == []

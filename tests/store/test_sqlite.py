@@ -11,8 +11,10 @@ import pytest
 
 from smsconsole import domain
 from smsconsole.records import NumberRecord
-from smsconsole.store.base import CallbackRecord, StoredEvent
-from smsconsole.store.sqlite import SqliteStore, fts_query
+from smsconsole.store import sqlite as sqlite_module
+from smsconsole.store.base import CallbackRecord, StoredEvent, StoreUnusable
+from smsconsole.store.sqlite import SCHEMA_VERSION, SqliteStore, fts_query
+from smsconsole.threads import iso_utc
 
 OURS = "+19195550187"
 THEIRS = "+14155550123"
@@ -297,7 +299,7 @@ async def test_reopen_keeps_everything(tmp_path: Path) -> None:
     await second.close()
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 async def test_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -305,5 +307,58 @@ async def test_newer_schema_is_refused(tmp_path: Path) -> None:
     with sqlite3.connect(path) as connection:
         connection.execute("PRAGMA user_version = 99")
     store = SqliteStore(path)
-    with pytest.raises(RuntimeError, match="newer smsconsole"):
+    with pytest.raises(StoreUnusable, match="newer smsconsole"):
         await store.open()
+
+
+async def test_a_version_1_store_gains_the_status_time_and_keeps_its_messages(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v1.db"
+    schema = (Path(sqlite_module.__file__).parent / "schema.sql").read_text("utf-8")
+    with sqlite3.connect(path) as connection:
+        connection.executescript(f"BEGIN;\n{schema}\nPRAGMA user_version = 1;\nCOMMIT;")
+        connection.execute(
+            "INSERT INTO messages (id, conversation_id, direction, from_number, to_number,"
+            " state, provider_id, time) VALUES ('msg-1', 'c', 'out', ?, ?, 'sent', 'm-1', ?)",
+            (OURS, THEIRS, "2016-05-03T14:05:40.112Z"),
+        )
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        await store.ingest(
+            record(), outbound("m-1", "", delivery_state="delivered", delivery_code="0"), "k"
+        )
+        message = await store.message("msg-1")
+        assert message is not None
+        assert (message.delivery_state, message.status_time) == ("delivered", iso_utc(T0))
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(
+    "cursor", [str(2**63), "9" * 5000, "٣", "²", "-1", " 1", "1_0", "1e3", "0x10"]
+)
+async def test_an_int_cursor_out_of_range_or_not_ascii_digits_is_a_value_error(
+    store: SqliteStore, cursor: str
+) -> None:
+    for listing in (store.conversations, store.calls, store.callbacks):
+        with pytest.raises(ValueError, match="not a cursor of this list") as raised:
+            await listing(cursor, 10)
+        assert len(str(raised.value)) < 100  # a huge cursor is not echoed back
+    assert (await store.conversations(str(2**63 - 1), 10)).items == []
+
+
+async def test_a_thread_cursor_that_is_too_long_is_a_value_error(store: SqliteStore) -> None:
+    with pytest.raises(ValueError, match="not a cursor of this list"):
+        await store.messages("c-1", "2026|" + "x" * 5000, 10)
+
+
+async def test_events_since_a_seq_past_sqlite_integers_is_a_value_error(
+    store: SqliteStore,
+) -> None:
+    with pytest.raises(ValueError, match="beyond any seq"):
+        await store.events_since(2**63, 10)
+    assert await store.events_since(2**63 - 1, 10) == []

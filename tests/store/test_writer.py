@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from smsconsole.store.writer import Writer
+from smsconsole.store.writer import Writer, WriterStopped
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -55,3 +56,143 @@ async def test_in_a_batch_one_failure_does_not_undo_the_others(tmp_path: Path) -
     assert count(path) == 3
     assert sum(len(batch) for batch in committed) == 3
     assert writer.writes == 3
+
+
+def connect_with_parents(path: Path) -> sqlite3.Connection:
+    """A connection whose ``child`` rows need a ``parent``, checked only at COMMIT."""
+    connection = connect(path)
+    connection.execute("PRAGMA foreign_keys = ON")
+    connection.execute("CREATE TABLE IF NOT EXISTS parent (id INTEGER PRIMARY KEY)")
+    connection.execute(
+        "CREATE TABLE IF NOT EXISTS child"
+        " (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)"
+    )
+    return connection
+
+
+def orphan(connection: sqlite3.Connection) -> None:
+    connection.execute("INSERT INTO child (p) VALUES (7)")  # fine until COMMIT
+
+
+def hold(started: threading.Event, gate: threading.Event) -> Callable[[sqlite3.Connection], None]:
+    """A write that keeps the writer busy until ``gate`` is set."""
+
+    def work(connection: sqlite3.Connection) -> None:
+        started.set()
+        gate.wait(5)
+
+    return work
+
+
+async def test_a_lone_write_whose_commit_fails_gets_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    writer = Writer(lambda: connect_with_parents(path))
+    writer.start()
+    try:
+        with pytest.raises(sqlite3.IntegrityError):
+            await asyncio.wait_for(writer.write(orphan), 2)
+        assert writer.failure is None  # a constraint says nothing about the disk
+        await asyncio.wait_for(writer.write(insert(1)), 2)  # the writer goes on
+    finally:
+        writer.stop()
+    assert count(path) == 1
+
+
+async def test_when_a_batch_commit_fails_every_write_of_it_gets_the_error(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    started, gate = threading.Event(), threading.Event()
+    writer = Writer(lambda: connect_with_parents(path))
+    writer.start()
+    try:
+        first = asyncio.ensure_future(writer.write(hold(started, gate)))
+        assert await asyncio.to_thread(started.wait, 2)
+        batch = [asyncio.ensure_future(writer.write(w)) for w in (insert(1), orphan, insert(2))]
+        await asyncio.sleep(0)  # each task runs to its await: all three queued, one batch
+        gate.set()
+        await asyncio.wait_for(first, 2)
+        results = await asyncio.wait_for(asyncio.gather(*batch, return_exceptions=True), 2)
+    finally:
+        writer.stop()
+    assert [type(result) for result in results] == [sqlite3.IntegrityError] * 3
+    assert count(path) == 0
+
+
+async def test_a_write_the_caller_gave_up_on_is_skipped_and_the_writer_goes_on(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "w.db"
+    started, gate = threading.Event(), threading.Event()
+    writer = Writer(lambda: connect(path))
+    writer.start()
+    try:
+        busy = asyncio.ensure_future(writer.write(hold(started, gate)))
+        assert await asyncio.to_thread(started.wait, 2)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(writer.write(insert(1)), 0.05)
+        gate.set()
+        await asyncio.wait_for(busy, 2)
+        await asyncio.wait_for(writer.write(insert(2)), 2)
+    finally:
+        writer.stop()
+    assert count(path) == 1
+
+
+class Escaped(BaseException):
+    """Not an Exception: escapes a write's own handling, as a bug in the writer would."""
+
+
+def escape(connection: sqlite3.Connection) -> None:
+    raise Escaped
+
+
+async def test_if_the_writer_thread_dies_its_writes_and_every_later_one_fail_at_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "w.db"
+    writer = Writer(lambda: connect(path))
+    writer.start()
+    try:
+        with pytest.raises(WriterStopped):
+            await asyncio.wait_for(writer.write(escape), 2)
+        with pytest.raises(WriterStopped):
+            await asyncio.wait_for(writer.write(insert(1)), 0.5)
+        assert isinstance(writer.failure, WriterStopped)
+    finally:
+        writer.stop()
+
+
+async def test_a_write_after_stop_fails_at_once(tmp_path: Path) -> None:
+    writer = Writer(lambda: connect(tmp_path / "w.db"))
+    writer.start()
+    writer.stop()
+    with pytest.raises(WriterStopped):
+        await asyncio.wait_for(writer.write(insert(1)), 0.5)
+
+
+async def test_a_full_database_fails_the_write_and_only_a_real_commit_clears_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "w.db"
+    connections: list[sqlite3.Connection] = []
+
+    def capped() -> sqlite3.Connection:
+        connection = connect(path)
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+        connections.append(connection)
+        return connection
+
+    writer = Writer(capped)
+    writer.start()
+    big = lambda c: c.execute("INSERT INTO t (x) VALUES (zeroblob(100000))")  # noqa: E731
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="full"):
+            await asyncio.wait_for(writer.write(big), 2)
+        assert isinstance(writer.failure, sqlite3.OperationalError)
+        await asyncio.wait_for(writer.write(lambda c: None), 2)  # commits nothing
+        assert writer.failure is not None
+        connections[0].execute("PRAGMA max_page_count = 100000")
+        await asyncio.wait_for(writer.write(big), 2)
+        assert writer.failure is None
+    finally:
+        writer.stop()

@@ -215,14 +215,18 @@ async def test_setup_flow_sending_and_media(
     assert found
     assert found[0]["city"].lower() == "cary"
     with pytest.raises(ConsoleError, match="confirm") as unconfirmed:
-        await client.order_numbers(number=found[0]["number"])
+        await client.order_numbers(numbers=[found[0]["number"]])
     assert unconfirmed.value.status == 400
     [ordered] = await client.order_numbers(
-        number=found[0]["number"], application_id=application["id"], confirm=True
+        numbers=[found[0]["number"]],
+        total_monthly_cost="0.35",
+        application_id=application["id"],
+        confirm=True,
     )
     assert isinstance(ordered, NumberRecord)
     assert ordered.application_id == application["id"]
-    [extra] = await client.order_numbers(search={"area_code": "910"}, confirm=True)
+    [offer] = await client.available_numbers(area_code="910", quantity=1)
+    [extra] = await client.order_numbers(numbers=[offer["number"]], confirm=True)
     assert {n.number for n in await client.numbers(refresh=True)} == {
         ordered.number,
         extra.number,
@@ -269,8 +273,9 @@ async def test_calls_are_answered_spoken_to_transferred_and_hung_up(
 ) -> None:
     client = console(provider_server.url)
     application = await client.create_application("calls", auto_answer=False)
+    [offer] = await client.available_numbers(area_code="910", quantity=1)
     [number] = await client.order_numbers(
-        search={"area_code": "910"}, application_id=application["id"], confirm=True
+        numbers=[offer["number"]], application_id=application["id"], confirm=True
     )
     async with httpx.AsyncClient(base_url=sandbox_url, timeout=5) as sandbox:
 

@@ -1,214 +1,194 @@
-"""Text from strangers, pushed through every place the console shows a text or a name.
+"""Text from strangers is shown as plain text everywhere in the console, never obeyed.
 
-Each hostile string arrives as an inbound text (the list preview, the toast, the bubble), as
-the contact's name (the list, the thread's title, the call dialog, the call bar, search hits)
-and inside the provider's error words (a send the provider refuses: the toast, the failed
-bubble, the attachment's name). The console must keep running, show the text as plain text
-(brackets as brackets) and write no control character to the terminal.
+Message texts, contact names and the provider's words come from the network: markup in them
+must not style, crash or click anything, and terminal escape and bidi control sequences and
+lone surrogates must never reach the terminal. The property test drives the console against
+a real server, through its real callback and ``/api`` routes, and renders every screen.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-import unicodedata
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
-from hypothesis import HealthCheck, Phase, example, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from textual.command import CommandPalette
-from textual.widgets import Label, OptionList, Static
-from textual.widgets._toast import Toast
+from textual.command import CommandList
+from textual.widgets import Input
 
-from console_helpers import console_app, hostile_text, provision, until
+from console_helpers import TOKEN, bubbles, console_app, until
 from smsconsole.tui.app import SmsConsoleApp
-from smsconsole.tui.inbox import conversation_for
-from smsconsole.tui.plain import clean
+from smsconsole.tui.commands import highlighted
+from smsconsole.tui.notify import notification_sequences
+from smsconsole.tui.plain import BIDI_CONTROLS, clean
 from smsconsole.tui.screens.dialogs import IncomingCall
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.thread_view import ThreadView, lay_out
 
-TOKEN = "console-token"
-BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-SERIAL = itertools.count(100)
+OURS = "+19195550187"
+SERIAL = itertools.count(1)
+
+MARKUP = ["[/]", "[/foo]", "[b]", "[bold red]x", "[@click=app.quit]win[/]", "[link=file:///x]"]
+ESCAPES = ["\x1b[2J", "\x1b]0;owned\x07", "\x9b31m", "\x1bP+q\x1b\\", "\r", "\x00", "\x7f"]
+BIDI = sorted(BIDI_CONTROLS)
+hostile = st.lists(
+    st.sampled_from(MARKUP + ESCAPES + BIDI + ["\ud800", "x" * 10_000, "[", "]", "\n"])
+    | st.text(max_size=12),
+    min_size=1,
+    max_size=6,
+).map("".join)
 
 
-@dataclass
-class World:
-    sandbox: httpx.AsyncClient
-    api: httpx.AsyncClient
-    number: str
-    tmp_path: Path
+JSON_TYPE = {"Content-Type": "application/json"}
 
 
-@pytest.fixture
-async def world(provider_server: Any, sandbox_url: str, tmp_path: Path) -> AsyncIterator[World]:
-    number = await provision(provider_server.url)
-    headers = {"Authorization": f"Bearer {TOKEN}"}
-    async with (
-        httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
-        httpx.AsyncClient(base_url=provider_server.url, headers=headers, timeout=10) as api,
-    ):
-        yield World(sandbox, api, number, tmp_path)
+def as_json(value: object) -> str:
+    """JSON as a stranger may send it: a lone surrogate as its escape, ``\\ud800``."""
+    return json.dumps(value)
 
 
-def screen_text(app: SmsConsoleApp) -> str:
-    """Everything on the screen as it would be written to the terminal (text, no styles)."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join(strip.text for strip in strips)
+def sms(n: int, text: str, remote: str) -> dict[str, Any]:
+    return {
+        "eventType": "sms",
+        "direction": "in",
+        "messageId": f"m-hostile-{n}",
+        "from": remote,
+        "to": OURS,
+        "text": text,
+        "time": f"2026-11-27T10:{n // 60 % 60:02d}:{n % 60:02d}Z",
+        "state": "received",
+    }
 
 
-def assert_terminal_safe(app: SmsConsoleApp) -> str:
-    assert app.is_running, "the console stopped"
-    shown = screen_text(app)
-    shown.encode("utf-8")  # a lone surrogate would make the terminal write raise
-    bad = [ch for ch in shown if ch in BIDI or unicodedata.category(ch) in ("Cc", "Cs")]
-    assert set(bad) <= {"\n"}, f"control characters reached the screen: {bad[:5]!r}"
-    return shown
+def incoming_call(n: int, remote: str) -> dict[str, Any]:
+    return {
+        "eventType": "incomingcall",
+        "callId": f"c-hostile{n:017d}",
+        "from": remote,
+        "to": OURS,
+        "callState": "active",
+        "time": f"2026-11-27T11:{n // 60 % 60:02d}:{n % 60:02d}Z",
+    }
 
 
-def toasts(app: SmsConsoleApp) -> list[str]:
-    return [toast.render().plain for toast in app.screen.query(Toast)]
+def obeyable(screen_text: str) -> set[str]:
+    """What a terminal would obey, found in rendered output."""
+    found = {ch for ch in screen_text if ch in BIDI_CONTROLS or "\ud800" <= ch <= "\udfff"}
+    found |= {ch for ch in screen_text if ord(ch) < 0x20 and ch not in "\n"}
+    found |= {ch for ch in screen_text if 0x7F <= ord(ch) < 0xA0}
+    return found
 
 
-async def send_json(
-    client: httpx.AsyncClient, method: str, url: str, body: dict[str, Any]
-) -> httpx.Response:
-    # json.dumps escapes a lone surrogate as the wire allows ("\\ud800"); httpx would raise.
-    content = json.dumps(body)
-    headers = {"Content-Type": "application/json"}
-    return await client.request(method, url, content=content, headers=headers)
+def rendered(app: SmsConsoleApp) -> str:
+    """Render the whole screen, toasts and dialogs included (what a repaint would do)."""
+    return app.export_screenshot()
 
 
-def squeeze(text: str) -> str:
-    return "".join(text.split())
-
-
-async def push(pilot: Any, app: SmsConsoleApp, world: World, hostile: str) -> None:
-    n = next(SERIAL)
-    remote = f"+1415555{n:04d}"
-    tag = f"zq{n}"
-    name = f"{tag} {hostile}"
-    # The server refuses a callback with a lone surrogate (it could not store it), so only a
-    # name can carry one this far; the text and the send carry the rest of the hostile text.
-    wire = "".join("\ufffd" if 0xD800 <= ord(ch) < 0xE000 else ch for ch in hostile)
-    text = f"{tag} {wire}"
-    conversation_id = conversation_for(world.number, remote)
-
-    # The contact's name, set by someone else (another console, a script).
-    named = await send_json(world.api, "PUT", f"/api/contacts/{remote}", {"name": name})
-    if not named.is_success:
-        name = ""  # refused by the server (a lone surrogate): nothing to show
-    else:
-        name = name.strip()  # as the server keeps it
-        await until(pilot, lambda: app.inbox.name_of(remote) == name)
-
-    # An inbound text: the list preview, the toast.
-    arrived = await send_json(
-        world.sandbox,
-        "POST",
-        "/sandbox/inbound/messages",
-        {"from": remote, "to": world.number, "text": text},
+async def push(http: httpx.AsyncClient, path: str, payload: dict[str, Any]) -> bool:
+    """POST a callback; True if stored. A refusal must be a 4xx, never a 500."""
+    response = await http.post(
+        path, content=as_json(payload), headers=JSON_TYPE, auth=("bandwidth", "callback-secret")
     )
-    if not arrived.is_success:
-        assert_terminal_safe(app)
-        return
-    await until(pilot, lambda: conversation_id in app.inbox.conversations)
-    await pilot.pause()
-    assert_terminal_safe(app)
-    listing = app.inbox_screen.query_one(ConversationList)
-    row = listing.row_text(conversation_id)
-    assert tag in row
-    assert clean(name or "", lines=False)[:20] in row
-    toast_words = squeeze(clean(text, limit=200))[:30]
-    await until(pilot, lambda: any(toast_words in squeeze(toast) for toast in toasts(app)))
-    assert_terminal_safe(app)
-
-    # The bubble and the thread's title.
-    app.inbox_screen.open(conversation_id)
-    view = app.inbox_screen.query_one(ThreadView)
-    await until(pilot, lambda: view.conversation_id == conversation_id and view.message_ids)
-    await pilot.pause()
-    assert_terminal_safe(app)
-    [message] = [m for m in view._messages if m.text == text]
-    body = "".join(row.text for row in lay_out(message, 60).rows if row.kind == "body")
-    assert squeeze(body) == squeeze(clean(text))
-    if name:
-        title = app.inbox_screen.query_one("#thread-title", Label).render().plain
-        assert clean(name, lines=False) in title
-
-    # The provider's error words: a send it refuses echoes the "media URL" back.
-    conversation = app.inbox.conversations[conversation_id]
-    app.send(conversation.our_number, remote, text, (f"not-a-url {wire}",))
-    # (A text over the length limit is refused before it is stored: a toast, no bubble.)
-    await until(pilot, lambda: any("Not sent" in toast for toast in toasts(app)))
-    await pilot.pause()
-    assert_terminal_safe(app)
-
-    # A call from the named contact: the dialog, the call bar, the toast.
-    rang = await world.sandbox.post(
-        "/sandbox/inbound/calls", json={"from": remote, "to": world.number}
-    )
-    assert rang.status_code == 201, rang.text
-    await until(pilot, lambda: isinstance(app.screen, IncomingCall))
-    await pilot.pause()
-    assert_terminal_safe(app)
-    if name:
-        caller = app.screen.query_one("#caller", Label).render().plain
-        assert caller == clean(name, lines=False)
-    await pilot.press("escape")
-    await until(pilot, lambda: not isinstance(app.screen, IncomingCall))
-    bar = app.inbox_screen.query_one("#call-bar", Static)
-    await until(pilot, lambda: bool(bar.display))
-    await pilot.pause()
-    assert_terminal_safe(app)
-    if name:
-        assert clean(name, lines=False)[:20] in bar.render().plain
-    app.action_reject()  # so the next call rings afresh (the composer has the keys)
-    await until(pilot, lambda: app.active_call is None)
-
-    # Search hits in the command palette.
-    app.action_command_palette()
-    await until(pilot, lambda: isinstance(app.screen, CommandPalette))
-    await pilot.press(*tag)
-    options = app.screen.query_one(OptionList)
-
-    def hit_shown() -> bool:
-        prompts = [options.get_option_at_index(i).prompt for i in range(options.option_count)]
-        return any(tag in getattr(p, "plain", str(p)) for p in prompts)
-
-    await until(pilot, hit_shown)
-    await pilot.pause()
-    assert_terminal_safe(app)
-    if name:
-        prompts = [options.get_option_at_index(i).prompt for i in range(options.option_count)]
-        assert any(clean(name, lines=False) in getattr(p, "plain", "") for p in prompts)
-    await pilot.press("escape")
-    await until(pilot, lambda: not isinstance(app.screen, CommandPalette))
-    assert_terminal_safe(app)
+    assert response.status_code < 500, response.text
+    return response.is_success
 
 
 @settings(
-    max_examples=3,
+    max_examples=4,
     deadline=None,
-    # An example takes seconds (a console session, a call, a search): shrinking one would
-    # take minutes, and the failing texts are printed whole anyway.
-    phases=[Phase.explicit, Phase.reuse, Phase.generate],
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(texts=st.lists(hostile_text(), min_size=3, max_size=4))
-@example(
-    texts=["[/]", "[link=file:///etc/passwd]x \x1b]0;title\x07", "\u202e\ud800" + "w" * 10_000]
-)
-async def test_hostile_text_is_shown_plain_everywhere(world: World, texts: list[str]) -> None:
-    app = console_app(world.api.base_url.__str__().rstrip("/"), world.tmp_path)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+@example(texts=["[/]", "[@click=app.quit]x[/] \x1b[2J\x1b]0;t\x07 \u202eevil\u202c", "y" * 10_000])
+@given(texts=st.lists(hostile, min_size=2, max_size=3))
+async def test_hostile_text_is_shown_plain_everywhere(
+    server: Any, tmp_path: Path, texts: list[str]
+) -> None:
+    app = console_app(server.url, tmp_path / f"run{next(SERIAL)}")
+    api = httpx.AsyncClient(
+        base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
+    async with api, app.run_test(size=(100, 30), notifications=True) as pilot:
         await until(pilot, lambda: app.status.state == "connected" and app.live)
-        for hostile in texts:
-            await push(pilot, app, world, hostile)
+        for text in texts:
+            n = next(SERIAL)
+            remote = f"+1415555{n:04d}"
+            # The stranger's words as a name, a text (list row, toast, bubble) and a caller.
+            named = await api.put(
+                f"/api/contacts/{remote}", content=as_json({"name": text[:200]}), headers=JSON_TYPE
+            )
+            assert named.status_code < 500, named.text
+            stored = await push(
+                server.http, "/callbacks/messages", sms(n, f"needle{n} {text}", remote)
+            )
+            conversation = f"{OURS[1:]}-{remote[1:]}"
+            if stored:
+                await until(pilot, lambda c=conversation: c in app.inbox.conversations)
+                row = app.inbox_screen.query_one(ConversationList).row_text(conversation)
+                assert clean(named.json().get("name", "") if named.is_success else "")[:20] in row
+            if await push(server.http, "/callbacks/calls", incoming_call(n, remote)):
+                await until(pilot, lambda: isinstance(app.screen, IncomingCall))
+                assert obeyable(rendered(app)) == set()
+                await pilot.press("escape")
+                await until(pilot, lambda: not isinstance(app.screen, IncomingCall))
+            assert app.is_running
+            if not stored:
+                continue
+            # Open it: the thread's title and bubble show the words as they are.
+            app.inbox_screen.open(conversation)
+            await until(pilot, lambda m=f"needle{n} ": any(m in b for b in bubbles(app)))
+            assert obeyable(rendered(app)) == set()
+            view = app.inbox_screen.query_one(ThreadView)
+            [message] = [m for m in view.messages if m.text and f"needle{n} " in m.text]
+            laid = lay_out(message, 60)
+            body = "".join(row.text for row in laid.rows if row.kind == "body")
+            # Every character is there (brackets and all), only what a terminal obeys is not.
+            assert "".join(body.split()) == "".join(clean(message.text, lines=True).split())
+            # Search from the palette: the hit shows the text, the matched word highlighted.
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: app.screen.query(Input).first().has_focus)
+            await pilot.press(*f"needle{n}")
+            await until(pilot, lambda: app.screen.query_one(CommandList).option_count > 0)
+            assert obeyable(rendered(app)) == set()
+            await pilot.press("escape")
         assert app.is_running
+        assert app.return_code is None
+
+
+def test_highlighted_snippet_marks_the_match_and_shows_the_rest_as_is() -> None:
+    content = highlighted("Can we talk about the [invoice]? [@click=app.quit]x [/]", "Invoice")
+    assert content.plain == "Can we talk about the invoice? [@click=app.quit]x [/]"
+    [span] = content.spans
+    assert content.plain[span.start : span.end] == "invoice"
+    # FTS matches by prefix: "inv" finds "[invoices]".
+    assert highlighted("two [invoices] [due]", "inv due").plain == "two invoices due"
+
+
+def test_clean_leaves_nothing_a_terminal_obeys() -> None:
+    assert clean("plain words") == "plain words"
+    assert clean("a\x1b[2Jb") == "a\ufffd[2Jb"
+    assert clean("\u202eevil\u202c") == "evil"
+    assert clean("\ud800x") == "\ufffdx"
+    assert clean("one\r\ntwo") == "one  two"
+    assert clean("one\r\ntwo\u2028three", lines=True) == "one\ntwo\nthree"
+    assert clean("\x9b31m") == "\ufffd31m"
+    assert clean("tab\there") == "tab here"
+    assert clean("[b]kept[/b]") == "[b]kept[/b]"  # markup is not escaped: it is never parsed
+
+
+@given(st.text())
+def test_clean_output_is_always_obeyable_free(text: str) -> None:
+    assert obeyable(clean(text)) == set()
+    assert obeyable(clean(text, lines=True)) == set()
+    clean(text).encode("utf-8")  # writable to a terminal
+
+
+@given(st.text(), st.text())
+def test_notification_sequences_carry_no_control_of_their_own(title: str, body: str) -> None:
+    sequences = notification_sequences(title, body)
+    # Only the framing: BEL, then OSC 9 and OSC 777, each ended by BEL.
+    assert sequences.count("\x1b") == 2
+    assert sequences.count("\x07") == 3
+    sequences.encode("utf-8")

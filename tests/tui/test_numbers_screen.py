@@ -155,28 +155,95 @@ async def test_nothing_is_ordered_without_the_confirmation(account: Any, tmp_pat
         assert {row[3] for row in rows(screen, "#our-numbers")} == {"$0.35"}
 
 
-async def test_buying_by_quantity_asks_with_the_total_first(account: Any, tmp_path: Path) -> None:
+async def take(account: Any, number: str) -> None:
+    """Another account buys ``number`` (it leaves the sandbox's inventory, not for us)."""
+    taken = await account.sandbox.post("/sandbox/numbers/taken", json={"number": number})
+    assert taken.status_code == 200, taken.text
+
+
+def note_of(screen: NumbersScreen) -> str:
+    return visible_text(screen.query_one("#numbers-note", Label))
+
+
+async def test_a_chosen_number_gone_before_the_order_is_named_and_nothing_is_bought(
+    account: Any, tmp_path: Path
+) -> None:
     app = console_app(account.server.url, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_numbers(pilot)
-        await search(pilot, screen, state="CA", pattern="*3")
-        await until(pilot, lambda: rows(screen))
-        await pilot.press("b")  # a pattern cannot be used to order by quantity (§3.3)
-        assert "cannot use a pattern" in visible_text(screen.query_one("#row1-error", Label))
-        assert not isinstance(app.screen, Confirm)
+        await search(pilot, screen, area_code="919", quantity="3")
+        await until(pilot, lambda: len(rows(screen)) == 3)
+        await pilot.press("space", "space", "space")
+        gone = screen.results[1]
+        await take(account, gone["number"])  # someone else buys it after our search
+        await pilot.press("o")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await until(pilot, lambda: "nothing was ordered" in note_of(screen))
+        assert note_of(screen).startswith(f"{gone['national_number']} is no longer available")
+        assert await account.owned() == []
+        assert rows(screen, "#our-numbers") == []
 
-        screen.query_one("#pattern", Input).value = ""
+
+async def test_buying_n_confirms_the_numbers_it_will_order_and_orders_exactly_them(
+    account: Any, tmp_path: Path
+) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
         screen.query_one("#state", Input).value = "TX"
         screen.query_one("#quantity", Input).value = "2"
+        screen.query_one("#results", DataTable).focus()  # b in a search field is a letter
         await pilot.press("b")
         await until(pilot, lambda: isinstance(app.screen, Confirm))
         question = app.screen.question  # type: ignore[attr-defined]
-        assert question.startswith("Order 2 local numbers (state TX)?")
+        assert question.startswith("Order 2 numbers?")
         assert question.endswith("Total: $0.70 a month.")
+        shown = [row[1] for row in rows(screen)]  # the results are the numbers asked about
+        assert len(shown) == 2
+        assert all(number in question for number in shown)
+        assert [row[0] for row in rows(screen)] == ["✓", "✓"]
         await pilot.press("y")
         await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 2)
-        assert {n["state"] for n in await account.owned()} == {"TX"}
+        assert sorted(n["nationalNumber"] for n in await account.owned()) == sorted(shown)
         assert all(row[1].endswith(", TX") for row in rows(screen, "#our-numbers"))
+
+
+async def test_buying_n_never_buys_a_replacement_for_a_number_gone_meanwhile(
+    account: Any, tmp_path: Path
+) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        screen.query_one("#area_code", Input).value = "910"
+        screen.query_one("#quantity", Input).value = "2"
+        screen.query_one("#results", DataTable).focus()  # b in a search field is a letter
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        gone = screen.results[0]
+        await take(account, gone["number"])  # while the operator reads the question
+        await pilot.press("y")
+        await until(pilot, lambda: "nothing was ordered" in note_of(screen))
+        assert note_of(screen).startswith(f"{gone['national_number']} is no longer available")
+        assert await account.owned() == []
+
+
+async def test_buying_n_may_use_a_pattern_now_that_it_orders_what_it_shows(
+    account: Any, tmp_path: Path
+) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        screen.query_one("#state", Input).value = "CA"
+        screen.query_one("#pattern", Input).value = "*3"
+        screen.query_one("#quantity", Input).value = "1"
+        screen.query_one("#results", DataTable).focus()  # b in a search field is a letter
+        await pilot.press("b")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 1)
+        [owned] = await account.owned()
+        assert owned["number"].endswith("3")
 
 
 async def test_reassigning_shows_what_the_number_pointed_at_before(

@@ -94,9 +94,10 @@ def test_wrap_counts_wide_characters_as_two_cells() -> None:
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
 
 
-def test_wrap_keeps_line_breaks_and_blanks_control_characters() -> None:
+def test_wrap_keeps_line_breaks_and_marks_control_characters() -> None:
     assert wrap("one\ntwo", 20) == ["one", "two"]
-    assert wrap("a\x1b]0;evil\x07b", 20) == ["a ]0;evil b"]
+    # Shown as U+FFFD, so the reader sees something was there; never sent to the terminal.
+    assert wrap("a\x1b]0;evil\x07b", 20) == ["a\ufffd]0;evil\ufffdb"]
 
 
 def test_layout_rows_are_text_media_then_meta() -> None:

@@ -96,6 +96,38 @@ async def test_a_retry_does_not_repeat_what_succeeded(account: Any, tmp_path: Pa
         assert number["state"] == "TX"
 
 
+async def test_a_number_gone_while_asking_is_named_and_never_replaced(
+    account: Any, tmp_path: Path
+) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await first_run_wizard(pilot)
+        await pilot.press(*"212", "enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        asked = app.screen.question  # type: ignore[attr-defined]
+        found = await account.api.get("/api/available-numbers", params={"area_code": "212"})
+        offer = found.json()["items"][0]
+        assert asked.startswith(f"Order {offer['national_number']} ")
+        taken = await account.sandbox.post(
+            "/sandbox/numbers/taken", json={"number": offer["number"]}
+        )
+        assert taken.status_code == 200, taken.text  # someone else bought it meanwhile
+        await pilot.press("y")
+        await until(pilot, lambda: marks(wizard) == "dfww")
+        assert f"{offer['national_number']} is no longer available" in step(wizard, 2)
+        assert "nothing was ordered" in step(wizard, 2)
+        assert await account.owned() == []
+
+        await pilot.press("ctrl+r")  # a retry asks again, about another number
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        again = app.screen.question  # type: ignore[attr-defined]
+        assert offer["national_number"] not in again
+        await pilot.press("y")
+        await until(pilot, lambda: wizard.done)
+        [number] = await account.owned()
+        assert number["nationalNumber"] in again
+
+
 async def test_reusing_an_application_that_calls_back_elsewhere_fails_the_check(
     account: Any, tmp_path: Path
 ) -> None:
@@ -128,3 +160,27 @@ def test_where_a_number_is_wanted() -> None:
     assert callback_problem("http://u:p@h:1/callbacks/calls", "calls") is None
     assert "no callback credentials" in str(callback_problem("http://h/callbacks/calls", "calls"))
     assert callback_problem(None, "messages") == "it has no incoming message URL"
+
+
+async def test_an_application_named_like_markup_is_offered_as_it_is(
+    account: Any, tmp_path: Path
+) -> None:
+    # A name set at the provider by anyone with the account: shown, never parsed as markup.
+    name = "[/] [link=file:///etc/passwd]x \x1b]0;title\x07"
+    made = await account.sandbox.post(
+        "/v1/users/u-sandbox/applications",
+        json={"name": name, "incomingMessageUrl": "https://example.com/m"},
+    )
+    assert made.status_code == 201, made.text
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        wizard = await first_run_wizard(pilot)
+        select = wizard.query_one("#wizard-application", Select)
+        await until(pilot, lambda: len(select._options) > 1)
+        await pilot.pause()
+        select.expanded = True
+        await pilot.pause()
+        prompts = [str(getattr(p, "plain", p)) for p, _ in select._options]
+        assert any(p.startswith("Reuse [/] [link=file:///etc/passwd]x") for p in prompts)
+        assert all("\x1b" not in p and "\x07" not in p for p in prompts)
+        assert app.is_running

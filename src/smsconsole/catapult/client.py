@@ -61,6 +61,8 @@ from smsconsole.catapult.retry import RetryPolicy
 from smsconsole.catapult.session import Session, decode, query, quote_segment, read_json
 
 DEFAULT_BASE_URL = "https://api.catapult.inetwork.com"
+# A few seconds: v1 answers in well under one; longer means stalled, and the operator waits.
+DEFAULT_DEADLINE = 8.0
 MAX_BATCH = 50  # §5.1: more than 50 messages in one request → 403 multi-message-limit.
 
 
@@ -77,6 +79,8 @@ class CatapultClient(CallControl, NumberManagement):
         sleep: awaited to wait between attempts (inject a recorder in tests).
         clock: the current time, epoch seconds (compared with ``X-RateLimit-Reset``).
         timeout: seconds allowed for each network phase of one request.
+        deadline: seconds allowed for one request in all: a read with its retries, a write's
+            attempt (see :class:`~smsconsole.catapult.session.Session`).
     """
 
     def __init__(
@@ -91,6 +95,7 @@ class CatapultClient(CallControl, NumberManagement):
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
     ) -> None:
         self.user_id = user_id
         self._session = Session(
@@ -103,6 +108,7 @@ class CatapultClient(CallControl, NumberManagement):
             sleep=sleep,
             clock=clock,
             timeout=timeout,
+            deadline=deadline,
         )
         self._user = self._session.user_path
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 
+# The code of the error raised when a request's total deadline passed (a stalled or
+# trickling server); the API answers it 504.
+DEADLINE_EXCEEDED = "deadline-exceeded"
+
 # Reference §1.9: the category each status carries when the body does not say.
 _CATEGORY_BY_STATUS = {
     400: "bad-request",
@@ -113,7 +117,7 @@ def parse_error_body(body: bytes) -> dict[str, object] | None:
         return None
     try:
         decoded = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):
         return None
     if isinstance(decoded, dict) and ("category" in decoded or "code" in decoded):
         return decoded

@@ -7,6 +7,7 @@ failure into :class:`~smsconsole.catapult.errors.CatapultError`, retrying only w
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -18,7 +19,12 @@ import httpx
 import msgspec
 
 from smsconsole import __version__
-from smsconsole.catapult.errors import CatapultError, error_from_response, parse_error_body
+from smsconsole.catapult.errors import (
+    DEADLINE_EXCEEDED,
+    CatapultError,
+    error_from_response,
+    parse_error_body,
+)
 from smsconsole.catapult.models import convert, convert_list, id_from_location
 from smsconsole.catapult.paging import Page, iterate_pages, next_page_url, parse_link_header
 from smsconsole.catapult.retry import RetryPolicy, wait_before_retrying_answer
@@ -55,6 +61,12 @@ class Session:
         sleep: awaited to wait between attempts.
         clock: the current time in epoch seconds (for ``X-RateLimit-Reset``).
         timeout: seconds for each network phase of a request.
+        deadline: seconds one request may take in all. httpx's ``timeout`` bounds each phase
+            (connect, each read…), so a server that trickles its answer, or stops answering
+            between reads, can exceed it many times over; the deadline cannot be. A read
+            (``GET``) gets it once for all its attempts and waits; a write, for each attempt
+            (a write is retried only when refused for rate, which is safe to wait out). A
+            media upload (a raw body) is bounded by ``timeout`` alone: its size sets its time.
     """
 
     def __init__(
@@ -69,12 +81,14 @@ class Session:
         sleep: Callable[[float], Awaitable[None]],
         clock: Callable[[], float],
         timeout: float,
+        deadline: float,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.user_path = f"/v1/users/{quote_segment(user_id)}"
         self._retry = retry
         self._sleep = sleep
         self._clock = clock
+        self._deadline = deadline
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             auth=httpx.BasicAuth(api_token, api_secret),
@@ -118,13 +132,21 @@ class Session:
         if body is not None:
             all_headers["Content-Type"] = "application/json"
         shown = httpx.URL(path).path
+        loop = asyncio.get_running_loop()
+        read = method == "GET"
+        ends = loop.time() + self._deadline
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
+            if not read:
+                ends = loop.time() + self._deadline
             try:
-                response = await self._http.request(
-                    method, path, params=params, content=body or content, headers=all_headers
-                )
+                async with asyncio.timeout_at(ends if content is None else None):
+                    response = await self._http.request(
+                        method, path, params=params, content=body or content, headers=all_headers
+                    )
+            except TimeoutError:
+                raise self._deadline_passed(method, shown, attempt, creates) from None
             except httpx.RequestError as exc:
                 error, wait = self._transport_failure(exc, method, shown, attempt, creates)
             else:
@@ -147,8 +169,27 @@ class Session:
             error.attempts = attempt
             if wait is None or not self._retry.allows(attempt, waited, wait):
                 raise error
+            if read and loop.time() + wait >= ends:
+                raise error
             waited += wait
             await self._sleep(wait)
+
+    def _deadline_passed(
+        self, method: str, path: str, attempt: int, creates: bool
+    ) -> CatapultError:
+        message = f"Catapult did not answer within {self._deadline:g} s"
+        unknown = method != "GET"
+        if unknown:
+            message += f". {_unknown_outcome_advice(creates)}"
+        return CatapultError(
+            message,
+            category="network",
+            code=DEADLINE_EXCEEDED,
+            method=method,
+            path=path,
+            outcome_unknown=unknown,
+            attempts=attempt,
+        )
 
     def _transport_failure(
         self, exc: httpx.RequestError, method: str, path: str, attempt: int, creates: bool
@@ -258,7 +299,7 @@ def read_json(response: httpx.Response, path: str) -> Any:
         return None
     try:
         return json.loads(response.content)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise _invalid(response, path, f"Catapult sent a body that is not JSON ({exc})") from exc
 
 

@@ -78,6 +78,8 @@ def _sim_routes() -> list[BaseRoute]:
         Route("/sandbox/inbound/messages", s.sim_endpoint(s.inbound_message), methods=["POST"]),
         Route("/sandbox/inbound/calls", s.sim_endpoint(s.inbound_call), methods=["POST"]),
         Route("/sandbox/calls/{call_id}/remote", s.sim_endpoint(s.remote_action), methods=["POST"]),
+        Route("/sandbox/numbers/taken", s.sim_endpoint(s.take_number), methods=["POST"]),
+        Route("/sandbox/numbers", s.sim_endpoint(s.owned_numbers), methods=["GET"]),
         Route("/sandbox/outbox", s.sim_endpoint(s.outbox), methods=["GET"]),
         Route("/sandbox/callbacks", s.sim_endpoint(s.callbacks_log), methods=["GET"]),
         Route("/sandbox/reset", s.sim_endpoint(s.reset), methods=["POST"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 
 from smsconsole.sandbox.errors import ApiError
 
@@ -24,18 +25,26 @@ class RateLimiter:
         per_number: Sends (or calls) per second per number, averaged over 10 s.
         burst: Requests a resource family may make at once.
         refill: Requests per second a resource family regains.
+        clock: Monotonic seconds the windows are measured on (a test can move it by hand).
     """
 
-    def __init__(self, per_number: float = 1.0, burst: int = 20, refill: float = 5.0) -> None:
+    def __init__(
+        self,
+        per_number: float = 1.0,
+        burst: int = 20,
+        refill: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.per_number = per_number
         self.burst = burst
         self.refill = refill
+        self._clock = clock
         self._sends: dict[tuple[str, str], deque[float]] = {}
         self._buckets: dict[str, tuple[float, float]] = {}
 
     def check_send(self, kind: str, number: str) -> None:
         """Count one message or call from ``number``; 403 ``limit`` beyond the average rate."""
-        clock = time.monotonic()
+        clock = self._clock()
         stamps = self._sends.setdefault((kind, number), deque())
         while stamps and clock - stamps[0] > WINDOW_SECONDS:
             stamps.popleft()
@@ -54,7 +63,7 @@ class RateLimiter:
 
     def check_resource(self, family: str) -> None:
         """Take a token for a resource family; 429 with ``X-RateLimit-Reset`` when empty."""
-        clock = time.monotonic()
+        clock = self._clock()
         tokens, last = self._buckets.get(family, (float(self.burst), clock))
         tokens = min(float(self.burst), tokens + (clock - last) * self.refill)
         if tokens < 1.0:

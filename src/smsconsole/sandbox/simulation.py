@@ -111,6 +111,26 @@ async def remote_action(request: Request) -> Response:
     return json_response({"id": call.id, "state": call.state})
 
 
+async def take_number(request: Request) -> Response:
+    """POST /sandbox/numbers/taken ``{"number"}``: another account buys an available number.
+
+    It leaves the inventory for good without becoming ours, as when someone else orders a
+    number between our search and our order.
+    """
+    sandbox = sandbox_of(request)
+    number = _e164(await _body(request), "number")
+    if number not in sandbox.inventory:
+        raise SimulationError(404, f"{number} is not available (never offered, or taken)")
+    sandbox.take(number)
+    return json_response({"taken": number})
+
+
+async def owned_numbers(request: Request) -> Response:
+    """GET /sandbox/numbers: the account's numbers (enabled), E.164, in the order bought."""
+    records = sandbox_of(request).world.numbers.values()
+    return json_response([r.number for r in records if r.number_state == "enabled"])
+
+
 async def outbox(request: Request) -> Response:
     """GET /sandbox/outbox: messages the account sent, newest last."""
     messages = [m for m in sandbox_of(request).world.messages.values() if m.direction == "out"]

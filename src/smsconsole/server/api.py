@@ -20,18 +20,24 @@ from smsconsole.server.http import (
     authorized,
     json_object,
     limit_param,
+    number_param,
     on_provider,
     paged,
     phone_field,
     provider,
     provider_failure,
+    provider_id,
+    query_text,
     settings,
     store,
     text_field,
+    text_list,
 )
+from smsconsole.server.inputs import MAX_INT64
 from smsconsole.server.responses import JSON, ApiError
 from smsconsole.server.sync import catch_up, sync_numbers
 from smsconsole.server.urls import callback_url
+from smsconsole.store.base import Store
 
 MAX_TEXT: Final = 2048  # reference §5.1
 MAX_MEDIA_BYTES: Final = 1_500_000  # reference §5.1: MMS media total at most 1.5 MB
@@ -68,15 +74,15 @@ async def send_message(request: Request) -> JSON:
     """Send a message from one of our numbers; 201 with the stored message.
 
     The message is recorded as ``queued`` before the provider is asked, so a failure is kept
-    in the thread with the provider's words.
+    in the thread with the provider's words. When the exchange broke after the provider may
+    have taken the message, it stays one message in state ``unknown`` (504 when the provider
+    did not answer in time, else 502) until the provider's callbacks settle it.
     """
     body = await json_object(request)
     from_ = phone_field(request, body, "from")
     to = phone_field(request, body, "to")
-    text = text_field(body, "text") or ""
-    media = body.get("media") or []
-    if not isinstance(media, list) or not all(isinstance(url, str) for url in media):
-        raise ApiError(400, "'media' must be a list of URLs")
+    text = text_field(body, "text", multiline=True) or ""
+    media = text_list(body, "media")
     if not text.strip() and not media:
         raise ApiError(400, "'text' is required (or 'media' for an MMS)")
     if len(text) > MAX_TEXT:
@@ -100,10 +106,31 @@ async def send_message(request: Request) -> JSON:
     try:
         provider_id = await client.send_message(outbound)
     except CatapultError as error:
+        if error.outcome_unknown:
+            raise await _unknown_outcome(kept, message.id, error) from error
         failed = await kept.outbound_failed(message.id, error.code or error.category, error.message)
         problem = provider_failure(error, "the provider refused the message")
         raise ApiError(problem.status, problem.reason, message=failed, **problem.extra) from error
     return JSON(await kept.outbound_accepted(message.id, provider_id), status_code=201)
+
+
+async def _unknown_outcome(kept: Store, message_id: str, error: CatapultError) -> ApiError:
+    # v1 has no idempotency key: sending again could deliver the text twice. Say so, and
+    # keep the one record the provider's callbacks will find.
+    unknown = await kept.outbound_unknown(message_id)
+    problem = provider_failure(error, "sending the message")
+    reason = (
+        "the outcome is unknown: the provider may or may not have sent the message "
+        f"({error.message.split('. ', 1)[0]}). It is kept as 'unknown' and its callbacks will "
+        "settle it; sending it again could deliver it twice"
+    )
+    return ApiError(
+        504 if problem.status == 504 else 502,
+        reason,
+        message=unknown,
+        outcome="unknown",
+        **problem.extra,
+    )
 
 
 async def _require_our_number(request: Request, number: str) -> None:
@@ -119,9 +146,10 @@ async def _require_our_number(request: Request, number: str) -> None:
 @authorized
 async def upload_media(request: Request) -> JSON:
     """Upload an MMS attachment to the provider's media store; answers its URL."""
-    name = request.query_params.get("name", "").strip()
-    if not name or "/" in name:
+    name = query_text(request, "name").strip()
+    if "/" in name:
         raise ApiError(400, "'name' (a file name without '/') is required")
+    name = provider_id(name, "name")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_MEDIA_BYTES:
         raise ApiError(413, f"the file is over the MMS limit of {MAX_MEDIA_BYTES} bytes")
@@ -138,7 +166,7 @@ async def upload_media(request: Request) -> JSON:
 @authorized
 async def search(request: Request) -> JSON:
     """Full-text search over every message."""
-    query = request.query_params.get("q", "")
+    query = query_text(request, "q")
     if not query.strip():
         raise ApiError(400, "'q' is required")
     hits = await store(request).search(query, limit_param(request))
@@ -169,11 +197,9 @@ async def list_callbacks(request: Request) -> JSON:
 @authorized
 async def list_events(request: Request) -> JSON:
     """The event log after ``since``, as the feed replays it."""
-    raw = request.query_params.get("since", "0")
-    if not raw.isdigit():
-        raise ApiError(400, "'since' must be a whole number")
+    since = number_param(request, "since", 0, low=0, high=MAX_INT64)
     limit = limit_param(request)
-    events = await store(request).events_since(int(raw), limit)
+    events = await store(request).events_since(since, limit)
     items = [{"seq": event.seq, "event": event.body} for event in events]
     return JSON({"items": items, "next": str(events[-1].seq) if len(events) == limit else None})
 

@@ -15,16 +15,19 @@ from contextlib import asynccontextmanager
 from typing import cast
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from smsconsole.catapult.client import CatapultClient
 from smsconsole.config import Settings
 from smsconsole.server import api
+from smsconsole.server.auth import SessionTokens
 from smsconsole.server.callbacks import callback_endpoint
 from smsconsole.server.feed import feed_endpoint
 from smsconsole.server.hub import Hub
-from smsconsole.server.responses import JSON, ApiError
+from smsconsole.server.method_route import MethodRoute
+from smsconsole.server.responses import JSON, ApiError, error
 from smsconsole.server.sync import catch_up
 from smsconsole.store.base import Durability, Store
 from smsconsole.store.sqlite import SqliteStore
@@ -38,7 +41,7 @@ async def healthz(request: Request) -> JSON:
 
 
 async def readyz(request: Request) -> JSON:
-    """Readiness: the store commits."""
+    """Readiness: the store commits (not since a commit failed, until one succeeds again)."""
     store: Store = request.app.state.store
     if await store.writable():
         return JSON({"status": "ready"})
@@ -50,8 +53,9 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
-        Route("/callbacks/messages", callback_endpoint, methods=["GET", "POST"]),
-        Route("/callbacks/calls", callback_endpoint, methods=["GET", "POST"]),
+        # Callbacks ingest on GET too, so no implied HEAD (it would store what it carries).
+        MethodRoute("/callbacks/messages", callback_endpoint, methods=["GET", "POST"]),
+        MethodRoute("/callbacks/calls", callback_endpoint, methods=["GET", "POST"]),
         WebSocketRoute("/ws", feed_endpoint),
         *api.routes(),
     ]
@@ -63,23 +67,24 @@ def create_app(
     store: Store | None = None,
     provider: CatapultClient | None = None,
     catch_up_on_start: bool = True,
+    session_tokens: SessionTokens | None = None,
 ) -> Starlette:
     """Build the server.
 
     Args:
         settings: The effective configuration.
-        store: The store to use; by default SQLite at ``settings.store.file``.
+        store: The store to use (by default :func:`sqlite_store`); the app opens it unless
+            it is open already, and closes it when the app stops.
         provider: The provider client; by default one built from ``settings.provider`` when
             it has credentials (the server then runs without provider actions otherwise).
         catch_up_on_start: Sync our numbers and record messages missed while down, at start.
+        session_tokens: Tokens accepted on /api and /ws besides the server's (SSH sessions').
     """
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         hub = Hub(asyncio.get_running_loop())
-        opened = store or SqliteStore(
-            settings.store.file, cast(Durability, settings.store.durability)
-        )
+        opened = store or sqlite_store(settings)
         opened.listen(hub.publish_threadsafe)
         await opened.open()
         client = provider
@@ -95,6 +100,7 @@ def create_app(
         app.state.store = opened
         app.state.hub = hub
         app.state.provider = client
+        app.state.session_tokens = session_tokens or SessionTokens()
         task = None
         if client is not None and catch_up_on_start:
             task = asyncio.create_task(_catch_up_logged(opened, client, settings))
@@ -109,16 +115,34 @@ def create_app(
                 await client.aclose()
             await opened.close()
 
-    return Starlette(
+    app = Starlette(
         routes=routes(),
         lifespan=lifespan,
-        exception_handlers={ApiError: _api_error},
+        exception_handlers={ApiError: _api_error, HTTPException: _http_error},
     )
+    # A path with a trailing slash is a 404 like any other unknown path, not a redirect
+    # (a PUT to /api/contacts/ sent on to a route that only reads).
+    app.router.redirect_slashes = False
+    return app
+
+
+def sqlite_store(settings: Settings) -> SqliteStore:
+    """The server's store as configured: SQLite at ``settings.store.file``, not yet open."""
+    return SqliteStore(settings.store.file, cast(Durability, settings.store.durability))
 
 
 async def _api_error(request: Request, exc: Exception) -> JSON:
     assert isinstance(exc, ApiError)
     return exc.response()
+
+
+async def _http_error(request: Request, exc: Exception) -> JSON:
+    # Starlette's own refusals (no such route, a method the route does not take) in the
+    # API's shape, instead of a plain-text body.
+    assert isinstance(exc, HTTPException)
+    response = error(exc.status_code, exc.detail)
+    response.headers.update(exc.headers or {})
+    return response
 
 
 async def _catch_up_logged(store: Store, client: CatapultClient, settings: Settings) -> None:

@@ -51,8 +51,10 @@ async def callback_endpoint(request: Request) -> JSON:
     store: Store = request.app.state.store
     try:
         result = await store.ingest(record, event, dedupe_key(event))
-    except sqlite3.Error:
-        log.exception("could not commit a callback")
+    except sqlite3.Error as problem:
+        # One line, not a traceback: on a full disk every callback lands here, and /readyz
+        # already says the store is not writable.
+        log.error("could not commit a callback on %s: %s", request.url.path, problem)
         return error(503, "the store could not commit this callback; try again")
     return JSON({"outcome": result.outcome})
 

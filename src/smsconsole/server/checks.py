@@ -16,7 +16,7 @@ import httpx
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.server.http import authorized, json_object, on_provider, provider, text_field
+from smsconsole.server.http import authorized, id_field, json_object, on_provider, provider
 from smsconsole.server.responses import JSON, ApiError
 
 PROBE_TIMEOUT: Final = 5.0
@@ -27,7 +27,14 @@ async def probe(url: str | None, kind: str) -> dict[str, Any]:
     """Call ``url`` as the provider would, with a body this server refuses unstored."""
     if not url:
         return {"url": None, "ok": False, "detail": f"the application has no {kind} URL"}
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+        # httpx leaves a port past 65535 to connect(), whose OverflowError escapes it.
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            raise httpx.InvalidURL(f"port {parsed.port} is out of range")
+    except httpx.InvalidURL as problem:
+        # The provider keeps URLs no client can call (a bad IDNA name, say).
+        return {"url": None, "ok": False, "detail": f"not reachable: not a usable URL ({problem})"}
     auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None
     target = parsed.copy_with(username=None, password=None)
     shown = str(target)
@@ -48,7 +55,7 @@ async def probe(url: str | None, kind: str) -> dict[str, Any]:
     except httpx.ConnectError:
         detail = "not reachable: could not connect (unknown host, or nothing listening)"
         return {"url": shown, "ok": False, "detail": detail}
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         return {"url": shown, "ok": False, "detail": f"not reachable: {type(error).__name__}"}
     result: dict[str, Any] = {"url": shown, "status": response.status_code}
     if response.status_code == 401:
@@ -63,7 +70,7 @@ async def probe(url: str | None, kind: str) -> dict[str, Any]:
 async def check_callbacks(request: Request) -> JSON:
     """Probe the callback URLs of an application (``{"application_id"}``)."""
     body = await json_object(request)
-    application_id = text_field(body, "application_id", required=True)
+    application_id = id_field(body, "application_id", required=True)
     assert application_id is not None  # required
     application = await on_provider(
         "reading the application", provider(request).get_application(application_id)

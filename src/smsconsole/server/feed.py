@@ -21,6 +21,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from smsconsole.server.auth import bearer_allowed
 from smsconsole.server.hub import Hub, Subscriber, event_frame
+from smsconsole.server.inputs import MAX_INT64, InvalidInput, decode_json, whole_number
 from smsconsole.server.responses import error
 from smsconsole.store.base import Store
 
@@ -32,12 +33,14 @@ SUBSCRIBE_TIMEOUT: Final = 10.0
 # fell behind (it resumes with its last seq).
 CLOSE_PROTOCOL: Final = 1008
 CLOSE_TOO_SLOW: Final = 1013
+EXPECTED_SUBSCRIBE: Final = 'expected {"type": "subscribe", "since": N}'
 
 
 async def feed_endpoint(websocket: WebSocket) -> None:
     """Serve one console's feed."""
     state = websocket.app.state
-    if not bearer_allowed(websocket.headers, websocket.query_params, state.settings.server.token):
+    token, sessions = state.settings.server.token, state.session_tokens
+    if not bearer_allowed(websocket.headers, websocket.query_params, token, sessions):
         # Refuse the handshake with HTTP 401, so clients know not to retry with this token.
         await websocket.send_denial_response(error(401, "missing or wrong bearer token"))
         return
@@ -58,22 +61,38 @@ async def feed_endpoint(websocket: WebSocket) -> None:
 
 async def _subscribe_message(websocket: WebSocket) -> int | None:
     try:
-        raw = await asyncio.wait_for(websocket.receive_text(), SUBSCRIBE_TIMEOUT)
-        message: Any = json.loads(raw)
-    except (TimeoutError, ValueError, KeyError, WebSocketDisconnect):
-        message = None
-    since = message.get("since") if isinstance(message, dict) else None
-    if (
-        not isinstance(message, dict)
-        or message.get("type") != "subscribe"
-        or not isinstance(since, int)
-        or isinstance(since, bool)
-        or since < 0
-    ):
-        with contextlib.suppress(RuntimeError):
-            await websocket.close(CLOSE_PROTOCOL, 'expected {"type": "subscribe", "since": N}')
-        return None
-    return since
+        message = await asyncio.wait_for(_receive_json(websocket), SUBSCRIBE_TIMEOUT)
+        if not isinstance(message, dict) or message.get("type") != "subscribe":
+            raise InvalidInput(EXPECTED_SUBSCRIBE)
+        return whole_number(message.get("since"), "since", high=MAX_INT64, digits=False)
+    except (TimeoutError, InvalidInput) as problem:
+        reason = EXPECTED_SUBSCRIBE if isinstance(problem, TimeoutError) else str(problem)
+        await _refuse(websocket, reason)
+    except WebSocketDisconnect:
+        pass
+    return None
+
+
+async def _receive_json(websocket: WebSocket) -> Any:
+    """The next frame, decoded; a binary frame or bad JSON is :class:`InvalidInput`.
+
+    Raises:
+        WebSocketDisconnect: the client went away.
+    """
+    message = await websocket.receive()
+    if message["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+    text = message.get("text")
+    if text is None:
+        raise InvalidInput("the feed takes JSON text frames, not binary")
+    return decode_json(text)
+
+
+async def _refuse(websocket: WebSocket, reason: str) -> None:
+    # A close reason is at most 123 bytes (RFC 6455 §5.5: control frames carry 125).
+    shown = reason.encode()[:120].decode(errors="ignore")
+    with contextlib.suppress(RuntimeError, WebSocketDisconnect):
+        await websocket.close(CLOSE_PROTOCOL, shown)
 
 
 async def _serve(websocket: WebSocket, store: Store, subscriber: Subscriber, since: int) -> None:
@@ -124,10 +143,16 @@ async def _live(websocket: WebSocket, subscriber: Subscriber, last: int) -> None
 
 
 async def _read_until_closed(websocket: WebSocket) -> None:
-    """Read what the client sends (pings) so a closed socket is noticed at once."""
+    """Read what the client sends (pings) so a closed socket is noticed at once.
+
+    A frame that is not JSON text closes the feed with 1008; a JSON frame of a type this
+    server does not know is ignored (a newer console may send more).
+    """
     while True:
-        raw = await websocket.receive_text()
-        with contextlib.suppress(ValueError):
-            message = json.loads(raw)
-            if isinstance(message, dict) and message.get("type") == "ping":
-                await websocket.send_text(json.dumps({"type": "pong"}))
+        try:
+            message = await _receive_json(websocket)
+        except InvalidInput as problem:
+            await _refuse(websocket, str(problem))
+            return
+        if isinstance(message, dict) and message.get("type") == "ping":
+            await websocket.send_text(json.dumps({"type": "pong"}))

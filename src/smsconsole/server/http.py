@@ -1,8 +1,12 @@
-"""What every ``/api`` route shares: authentication, reading input, and provider errors."""
+"""What every ``/api`` route shares: authentication, reading input, and provider errors.
+
+Every piece of client input (body, query parameter) is read through the helpers here, which
+check it with :mod:`smsconsole.server.inputs` and answer a refusal with a 400 naming the
+field, before anything is stored or the provider is asked.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, Final, TypeVar
@@ -10,11 +14,12 @@ from typing import Any, Final, TypeVar
 from starlette.requests import Request
 
 from smsconsole.catapult.client import CatapultClient
-from smsconsole.catapult.errors import CatapultError
+from smsconsole.catapult.errors import DEADLINE_EXCEEDED, CatapultError
 from smsconsole.config import Settings
 from smsconsole.phone import InvalidPhoneNumber, parse_e164
 from smsconsole.records import Page
 from smsconsole.server.auth import bearer_allowed
+from smsconsole.server.inputs import InvalidInput, checked_text, decode_json, whole_number
 from smsconsole.server.responses import JSON, ApiError
 from smsconsole.store.base import Store
 
@@ -31,7 +36,8 @@ def authorized(endpoint: Endpoint) -> Endpoint:
 
     @wraps(endpoint)
     async def guarded(request: Request) -> JSON:
-        if not bearer_allowed(request.headers, None, settings(request).server.token):
+        sessions = request.app.state.session_tokens
+        if not bearer_allowed(request.headers, None, settings(request).server.token, sessions):
             raise ApiError(401, "missing or wrong bearer token")
         return await endpoint(request)
 
@@ -64,16 +70,26 @@ async def json_object(request: Request) -> dict[str, Any]:
     if len(body) > MAX_JSON:
         raise ApiError(413, f"the body is over the {MAX_JSON}-byte limit")
     try:
-        value = json.loads(body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise ApiError(400, "the body is not valid JSON") from None
+        value = decode_json(body or b"{}")
+    except InvalidInput as problem:
+        raise ApiError(400, f"the body is {problem}") from None
     if not isinstance(value, dict):
         raise ApiError(400, "the body must be a JSON object")
     return value
 
 
-def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
-    """A string field of a JSON body."""
+def checked(value: str, name: str, *, multiline: bool = False) -> str:
+    """``value`` if it is text (see :func:`~smsconsole.server.inputs.checked_text`); else 400."""
+    try:
+        return checked_text(value, name, multiline=multiline)
+    except InvalidInput as problem:
+        raise ApiError(400, str(problem)) from None
+
+
+def text_field(
+    body: dict[str, Any], name: str, *, required: bool = False, multiline: bool = False
+) -> str | None:
+    """A string field of a JSON body: one line of text unless ``multiline``."""
     value = body.get(name)
     if value is None:
         if required:
@@ -81,7 +97,51 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = False) -> st
         return None
     if not isinstance(value, str):
         raise ApiError(400, f"'{name}' must be a string")
+    return checked(value, name, multiline=multiline)
+
+
+def provider_id(value: str, name: str) -> str:
+    """An id the client names that goes into the provider's path as one segment.
+
+    Empty, ``.`` and ``..`` are refused: the client would resolve them as dot segments,
+    and ``/applications/..`` would be another resource of the account.
+    """
+    value = checked(value, name)
+    if value.strip(" .") == "":
+        raise ApiError(400, f"'{name}' is not an id")
     return value
+
+
+def id_field(body: dict[str, Any], name: str, *, required: bool = False) -> str | None:
+    """A body field holding a provider id (empty or absent: None, unless ``required``)."""
+    value = text_field(body, name, required=required)
+    if not value and not required:
+        return None
+    return provider_id(value or "", name)
+
+
+def text_list(body: dict[str, Any], name: str) -> list[str]:
+    """A field holding a list of one-line strings (absent or null: empty)."""
+    value = body.get(name) or []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ApiError(400, f"'{name}' must be a list of strings")
+    return [checked(item, name) for item in value]
+
+
+def query_text(request: Request, name: str, default: str = "") -> str:
+    """A query parameter as one line of text."""
+    return checked(request.query_params.get(name, default), name)
+
+
+def number_param(request: Request, name: str, default: int, *, low: int, high: int) -> int:
+    """A query parameter holding a whole number from ``low`` to ``high``."""
+    raw = request.query_params.get(name, "")
+    if not raw:
+        return default
+    try:
+        return whole_number(raw, name, low=low, high=high)
+    except InvalidInput as problem:
+        raise ApiError(400, str(problem)) from None
 
 
 def phone_field(request: Request, body: dict[str, Any], name: str) -> str:
@@ -96,12 +156,7 @@ def phone_field(request: Request, body: dict[str, Any], name: str) -> str:
 
 def limit_param(request: Request) -> int:
     """The ``limit`` query parameter, bounded."""
-    raw = request.query_params.get("limit", "")
-    if not raw:
-        return DEFAULT_LIMIT
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise ApiError(400, f"'limit' must be a whole number from 1 to {MAX_LIMIT}")
-    return int(raw)
+    return number_param(request, "limit", DEFAULT_LIMIT, low=1, high=MAX_LIMIT)
 
 
 async def paged(
@@ -113,10 +168,12 @@ async def paged(
 
     A cursor the store cannot read (made up, or from another list) is a 400.
     """
+    cursor = request.query_params.get(cursor_param)
+    limit = limit_param(request)
     try:
-        result = await fetch(request.query_params.get(cursor_param), limit_param(request))
+        result = await fetch(cursor and checked(cursor, cursor_param), limit)
     except ValueError as problem:
-        raise ApiError(400, str(problem)) from None
+        raise ApiError(400, f"'{cursor_param}': {problem}") from None
     return JSON({"items": result.items, "next": result.next})
 
 
@@ -124,9 +181,12 @@ def provider_failure(error: CatapultError, doing: str) -> ApiError:
     """The answer for a provider error: its words, and whether to retry.
 
     The provider refusing a request (4xx) is the client's to fix: 422, or 404 for an
-    unknown resource. A provider outage or a network failure is 502.
+    unknown resource. A provider that did not answer within the deadline is 504; any other
+    outage or network failure is 502.
     """
-    if error.status == 404:
+    if error.code == DEADLINE_EXCEEDED:
+        status = 504
+    elif error.status == 404:
         status = 404
     elif error.status is not None and 400 <= error.status < 500:
         status = 422

@@ -2,34 +2,55 @@
 
 The provider's setup flow — create an application, order a number, assign it — through the
 server, which alone holds the credentials. Ordering spends money, so it requires
-``"confirm": true`` in the request; nothing is ordered without it.
+``"confirm": true`` in the request; nothing is ordered without it, and only the numbers named
+(those the caller searched and confirmed) are ever ordered (:func:`order_exactly`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any, Final
 
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.catapult.models import ApplicationSettings
+from smsconsole.catapult.errors import CatapultError
+from smsconsole.catapult.models import ApplicationSettings, AvailableNumber
+from smsconsole.phone import format_for_display
+from smsconsole.provisioning import (
+    MAX_ORDER,
+    NotAvailable,
+    Ordered,
+    OrderInterrupted,
+    PriceChanged,
+    monthly_total,
+    order_exactly,
+)
 from smsconsole.records import NumberRecord
 from smsconsole.server.http import (
     authorized,
+    checked,
+    id_field,
     json_object,
     on_provider,
     phone_field,
     provider,
+    provider_failure,
+    provider_id,
     settings,
     store,
     text_field,
 )
+from smsconsole.server.inputs import InvalidInput, whole_number
 from smsconsole.server.responses import JSON, ApiError, snake
 from smsconsole.server.sync import sync_numbers
 from smsconsole.server.urls import callback_url
 
 LOCAL_CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
-MAX_ORDER: Final = 10  # reference §3.3: search-and-order takes at most 10
+MONEY: Final = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
 
 
 @authorized
@@ -45,20 +66,28 @@ async def list_numbers(request: Request) -> JSON:
 
 
 def _quantity(raw: object, maximum: int) -> int | None:
-    if raw in (None, ""):
+    if raw is None or raw == "":
         return None
-    text = str(raw)
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise ApiError(400, f"'quantity' must be a whole number from 1 to {maximum}")
-    return int(text)
+    try:
+        return whole_number(raw, "quantity", low=1, high=maximum)
+    except InvalidInput as problem:
+        raise ApiError(400, str(problem)) from None
+
+
+def _criterion(value: object, name: str) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if not isinstance(value, str):
+        raise ApiError(400, f"'{name}' must be a string")
+    return checked(value, name)
 
 
 def _local_criteria(source: dict[str, Any]) -> dict[str, Any]:
     criteria: dict[str, Any] = {}
     for name in LOCAL_CRITERIA:
         value = source.get(name)
-        if value not in (None, ""):
-            criteria["zip_code" if name == "zip" else name] = str(value)
+        if value is not None and value != "":
+            criteria["zip_code" if name == "zip" else name] = _criterion(value, name)
     wide = source.get("in_local_calling_area")
     if wide not in (None, ""):
         criteria["in_local_calling_area"] = str(wide).lower() in ("1", "true", "yes")
@@ -69,14 +98,14 @@ def _local_criteria(source: dict[str, Any]) -> dict[str, Any]:
 async def search_available(request: Request) -> JSON:
     """Search numbers to buy: ``kind=local`` by state/city/zip/area code/pattern, or tollfree."""
     params = dict(request.query_params)
-    kind = params.get("kind", "local")
+    kind = checked(params.get("kind", "local"), "kind")
     quantity = _quantity(params.get("quantity"), 5000)
     client = provider(request)
     if kind == "tollfree":
         found = await on_provider(
             "searching toll-free numbers",
             client.search_toll_free_numbers(
-                quantity=quantity, pattern=params.get("pattern") or None
+                quantity=quantity, pattern=_local_criteria(params).get("pattern")
             ),
         )
     elif kind == "local":
@@ -89,52 +118,148 @@ async def search_available(request: Request) -> JSON:
     return JSON({"items": [snake(number) for number in found], "next": None})
 
 
+def _wanted_numbers(request: Request, body: dict[str, Any]) -> list[str]:
+    if body.get("search") is not None or body.get("quantity") is not None:
+        raise ApiError(
+            400,
+            "ordering by 'search' and 'quantity' would buy numbers nobody saw: search first "
+            "(GET /api/available-numbers) and order the numbers shown, as 'numbers'",
+        )
+    if body.get("number") is not None:
+        if body.get("numbers") is not None:
+            raise ApiError(400, "give 'number' or 'numbers', not both")
+        return [phone_field(request, body, "number")]
+    raw = body.get("numbers")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_ORDER:
+        raise ApiError(
+            400,
+            f"'numbers' must list from 1 to {MAX_ORDER} phone numbers: the ones searched "
+            "and confirmed",
+        )
+    wanted: list[str] = []
+    for index, item in enumerate(raw):
+        field = f"numbers[{index}]"  # read as any phone field: checked text, then E.164
+        number = phone_field(request, {field: item}, field)
+        if number in wanted:
+            raise ApiError(400, f"'numbers' lists {number} twice")
+        wanted.append(number)
+    return wanted
+
+
+def _agreed_total(body: dict[str, Any]) -> Decimal | None:
+    raw = body.get("total_monthly_cost")
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not MONEY.fullmatch(raw):
+        raise ApiError(
+            400, "'total_monthly_cost' must be the confirmed monthly total as a string: \"0.70\""
+        )
+    return Decimal(raw)
+
+
+def _offer_json(offer: AvailableNumber) -> dict[str, Any]:
+    return {"number": offer.number, "price": offer.price}
+
+
+def _cost(offers: Sequence[AvailableNumber], region: str) -> str:
+    total, _ = monthly_total([offer.price for offer in offers])
+    numbers = ", ".join(format_for_display(offer.number, region) for offer in offers)
+    return f"{numbers} (${total:.2f} a month)"
+
+
+async def _bought(request: Request, ordered: Sequence[Ordered]) -> list[Any]:
+    """The records of numbers just bought, as synced; the offer where the sync fell short."""
+    numbers = {record.id: record for record in await store(request).numbers()}
+    return [
+        numbers.get(item.number_id)
+        or {"id": item.number_id, "number": item.offer.number, "price": item.offer.price}
+        for item in ordered
+    ]
+
+
+async def _interrupted(request: Request, stopped: OrderInterrupted) -> ApiError:
+    """The answer for an order stopped part way: what was bought, what not, and why."""
+    region = settings(request).phone.default_region
+    failed = stopped.not_ordered[0]
+    shown = format_for_display(failed.number, region)
+    problem = provider_failure(stopped.error, f"ordering {shown}")
+    with contextlib.suppress(CatapultError):
+        await sync_numbers(store(request), provider(request))
+    words = [problem.reason]
+    words.append(
+        f"bought: {_cost([i.offer for i in stopped.ordered], region)}"
+        if stopped.ordered
+        else "nothing was bought"
+    )
+    if not stopped.error.outcome_unknown:
+        words.append(f"not bought: {_cost(stopped.not_ordered, region)}")
+    elif stopped.not_ordered[1:]:
+        words.append(f"not bought: {_cost(stopped.not_ordered[1:], region)}")
+    words.append("no other number was ordered in their place")
+    status = 409 if stopped.error.status in (404, 409) else problem.status
+    return ApiError(
+        status,
+        "; ".join(words),
+        provider=problem.extra["provider"],
+        ordered=await _bought(request, stopped.ordered),
+        not_ordered=[_offer_json(offer) for offer in stopped.not_ordered],
+        outcome_unknown=failed.number if stopped.error.outcome_unknown else None,
+    )
+
+
 @authorized
 async def order_numbers(request: Request) -> JSON:
-    """Order one number, or search-and-order by criteria; needs ``"confirm": true``."""
+    """Order exactly the numbers given (searched and confirmed); needs ``"confirm": true``.
+
+    ``{"numbers": [...], "total_monthly_cost"?, "application_id"?, "name"?, "confirm": true}``
+    (or ``"number"`` for one). All must still be offered, at the confirmed total if given,
+    or nothing is ordered (409); then they are ordered one by one, and a failure stops there
+    with what was bought and what not.
+    """
     body = await json_object(request)
     if body.get("confirm") is not True:
         raise ApiError(
             400, 'ordering numbers spends money: repeat the request with "confirm": true'
         )
-    application_id = text_field(body, "application_id") or None
+    wanted = _wanted_numbers(request, body)
+    agreed = _agreed_total(body)
+    application_id = id_field(body, "application_id")
+    name = text_field(body, "name")
     client = provider(request)
-    ordered: list[str] = []
-    if body.get("number") is not None:
-        number = phone_field(request, body, "number")
-        ordered.append(
-            await on_provider(
-                f"ordering {number}",
-                client.order_phone_number(
-                    number, application_id=application_id, name=text_field(body, "name")
-                ),
-            )
+    region = settings(request).phone.default_region
+    if application_id is not None:  # an unknown one would fail the first order, not the check
+        await on_provider("reading the application", client.get_application(application_id))
+    try:
+        done = await order_exactly(
+            client, wanted, agreed_total=agreed, application_id=application_id, name=name
         )
-    elif isinstance(body.get("search"), dict):
-        search: dict[str, Any] = body["search"]
-        quantity = _quantity(body.get("quantity", 1), MAX_ORDER)
-        if search.get("kind", "local") == "tollfree":
-            result = await on_provider(
-                "ordering toll-free numbers", client.order_toll_free_numbers(quantity=quantity)
-            )
-        else:
-            criteria = _local_criteria(search)
-            criteria.pop("pattern", None)
-            result = await on_provider(
-                "ordering local numbers", client.order_local_numbers(quantity=quantity, **criteria)
-            )
-        ordered.extend(number.id for number in result)
-        if application_id:
-            for number_id in ordered:
-                await on_provider(
-                    "assigning the new number", client.assign_application(number_id, application_id)
-                )
-    else:
-        raise ApiError(400, "give 'number', or 'search' (criteria) and 'quantity'")
+    except NotAvailable as gone:
+        numbers = ", ".join(format_for_display(n, region) for n in gone.numbers)
+        verb = "is" if len(gone.numbers) == 1 else "are"
+        raise ApiError(
+            409,
+            f"{numbers} {verb} no longer available (taken since the search, or never offered); "
+            "nothing was ordered",
+            unavailable=list(gone.numbers),
+            ordered=[],
+        ) from None
+    except PriceChanged as changed:
+        raise ApiError(
+            409,
+            f"these numbers cost ${changed.total:.2f} a month now, not the ${agreed:.2f} "
+            "confirmed; nothing was ordered",
+            offers=[_offer_json(offer) for offer in changed.offers],
+            ordered=[],
+        ) from None
+    except OrderInterrupted as stopped:
+        raise await _interrupted(request, stopped) from None
+    except CatapultError as error:
+        raise provider_failure(error, "checking the numbers are still available") from error
     await on_provider("listing our numbers", sync_numbers(store(request), client))
-    numbers = {record.id: record for record in await store(request).numbers()}
+    total, _ = monthly_total([item.offer.price for item in done])
     return JSON(
-        {"items": [numbers[i] for i in ordered if i in numbers], "next": None}, status_code=201
+        {"items": await _bought(request, done), "next": None, "total_monthly_cost": f"{total:f}"},
+        status_code=201,
     )
 
 
@@ -153,7 +278,7 @@ async def update_number(request: Request) -> JSON:
     body = await json_object(request)
     if "application_id" not in body:
         raise ApiError(400, "'application_id' is required (empty or null detaches)")
-    application_id = text_field(body, "application_id") or ""
+    application_id = id_field(body, "application_id") or ""
     client = provider(request)
     if application_id:
         await on_provider(
@@ -231,7 +356,7 @@ async def update_application(request: Request) -> JSON:
     body = await json_object(request)
     changes = _application_settings(request, body, creating=False)
     client = provider(request)
-    application_id = request.path_params["application_id"]
+    application_id = provider_id(request.path_params["application_id"], "application_id")
     await on_provider(
         "updating the application", client.update_application(application_id, changes)
     )
@@ -244,7 +369,7 @@ async def update_application(request: Request) -> JSON:
 @authorized
 async def delete_application(request: Request) -> JSON:
     """Delete an application; answers the numbers that still pointed at it."""
-    application_id = request.path_params["application_id"]
+    application_id = provider_id(request.path_params["application_id"], "application_id")
     await on_provider(
         "deleting the application", provider(request).delete_application(application_id)
     )

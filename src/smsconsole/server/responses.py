@@ -7,6 +7,8 @@ from typing import Any
 import msgspec
 from starlette.responses import Response
 
+from smsconsole.server.inputs import without_lone_surrogates
+
 
 class JSON(Response):
     """A JSON response encoded with msgspec (records are msgspec structs)."""
@@ -14,7 +16,12 @@ class JSON(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return msgspec.json.encode(content)
+        try:
+            return msgspec.json.encode(content)
+        except UnicodeEncodeError:
+            # A lone surrogate somewhere (an application name the provider holds, a value
+            # stored before input was checked): answer the rest, with U+FFFD in its place.
+            return msgspec.json.encode(without_lone_surrogates(msgspec.to_builtins(content)))
 
 
 def error(status: int, reason: str, **extra: Any) -> JSON:

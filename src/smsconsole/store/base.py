@@ -55,11 +55,27 @@ class Ingested(msgspec.Struct, frozen=True):
 Listener = Callable[[Sequence[StoredEvent]], None]
 
 
+class StoreUnusable(Exception):
+    """The store cannot be used as it is (damaged, unwritable, newer, not a store at all).
+
+    Raised by :meth:`Store.open`; the message is one line naming the file, what is wrong
+    and what to do.
+    """
+
+    def __init__(self, path: object, problem: str, remedy: str) -> None:
+        super().__init__(f"the store {path} {problem}; {remedy}")
+        self.path = path
+
+
 class Store(Protocol):
     """Persistence for the callback server: the event log and what is derived from it."""
 
     async def open(self) -> None:
-        """Create or migrate the database and start the writer."""
+        """Create or migrate the database and start the writer.
+
+        Raises:
+            StoreUnusable: The store cannot be used as it is; nothing was started.
+        """
 
     async def close(self) -> None:
         """Finish queued writes and release the database."""
@@ -71,7 +87,8 @@ class Store(Protocol):
         """
 
     async def writable(self) -> bool:
-        """Whether a write commits now (for ``/readyz``)."""
+        """Whether writes commit (for ``/readyz``): false from a failed commit until one
+        succeeds again."""
 
     async def ingest(
         self, record: CallbackRecord, event: CallbackEvent, dedupe_key: str
@@ -88,6 +105,13 @@ class Store(Protocol):
 
     async def outbound_failed(self, message_id: str, code: str, text: str) -> Message:
         """Record that the provider refused a message, in its words."""
+
+    async def outbound_unknown(self, message_id: str) -> Message:
+        """Record that a send may or may not have reached the provider (state ``unknown``).
+
+        Its callbacks, when they come, settle the same message (matched by from, to and
+        text while its provider id is unknown).
+        """
 
     async def reconcile(self, events: Sequence[MessageEvent]) -> list[StoredEvent]:
         """Apply message events read from the provider's records (catching up)."""

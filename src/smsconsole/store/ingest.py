@@ -27,17 +27,23 @@ from smsconsole.store.rows import (
 )
 from smsconsole.threads import (
     Message,
-    advance_message,
     conversation_id,
     message_from_event,
     parties,
     preview,
+    settle_message,
+    status_rank,
 )
 
 # An outbound message recorded before the provider answered can have its "sent" callback
-# arrive before we learn the provider's id; match it to the pending record instead of
+# arrive before we learn the provider's id, or never learn it (a send whose outcome is
+# unknown); match such callbacks to the pending record by from, to and text instead of
 # making a second copy. Only messages this recent are candidates.
 PENDING_MATCH_SECONDS = 600
+# The raw-log outcome of a callback that lost to what its message already had (an error
+# older than the delivery receipt): kept, with its body, as the message's history, and not
+# applied. It still counts for de-duplication.
+SUPERSEDED = "superseded"
 
 
 def new_id(prefix: str) -> str:
@@ -54,15 +60,18 @@ def ingest(
 ) -> Ingested:
     """Record a callback once per ``dedupe_key`` and apply its event."""
     seen = connection.execute(
-        "SELECT 1 FROM callbacks WHERE dedupe_key = ? AND outcome = 'stored'", (dedupe_key,)
+        "SELECT 1 FROM callbacks WHERE dedupe_key = ? AND outcome IN ('stored', 'superseded')",
+        (dedupe_key,),
     ).fetchone()
     events: list[StoredEvent] = []
+    outcome = "duplicate" if seen else "stored"
     if seen is None:
         if isinstance(event, domain.MessageEvent):
-            events = apply_message_event(connection, event, now)
+            events, contradicted = _settle_message_event(connection, event, now)
+            if contradicted:
+                outcome = SUPERSEDED
         elif isinstance(event, domain.CallEvent):
             events = apply_call_event(connection, event, now)
-    outcome = "duplicate" if seen else "stored"
     event_type = getattr(event, "event_type", None) or type(event).__name__
     connection.execute(
         "INSERT INTO callbacks (received, method, path, headers, body, event_type, dedupe_key,"
@@ -86,16 +95,22 @@ def apply_message_event(
     connection: sqlite3.Connection, event: domain.MessageEvent, now: str
 ) -> list[StoredEvent]:
     """Create or move forward the message ``event`` is about."""
+    return _settle_message_event(connection, event, now)[0]
+
+
+def _settle_message_event(
+    connection: sqlite3.Connection, event: domain.MessageEvent, now: str
+) -> tuple[list[StoredEvent], bool]:
     current = _message_by_provider_id(connection, event.message_id)
     if current is None and event.direction == "out":
         current = _pending_outbound(connection, event)
     if current is None:
         message = message_from_event(new_id("msg"), event, now)
-        return insert_message(connection, message, now)
-    advanced = advance_message(current, event)
-    if advanced == current:
-        return []
-    return [update_message(connection, advanced, now)]
+        return insert_message(connection, message, now), False
+    settled = settle_message(current, event)
+    if settled.message == current:
+        return [], settled.contradicted
+    return [update_message(connection, settled.message, now)], settled.contradicted
 
 
 def insert_message(connection: sqlite3.Connection, message: Message, now: str) -> list[StoredEvent]:
@@ -116,7 +131,7 @@ def update_message(connection: sqlite3.Connection, message: Message, now: str) -
     connection.execute(
         "UPDATE messages SET state = ?, delivery_state = ?, delivery_code = ?,"
         " delivery_description = ?, provider_id = ?, text = ?, media = ?, error_code = ?,"
-        " error_message = ? WHERE id = ?",
+        " error_message = ?, status_time = ? WHERE id = ?",
         (
             message.state,
             message.delivery_state,
@@ -127,6 +142,7 @@ def update_message(connection: sqlite3.Connection, message: Message, now: str) -
             msgspec.json.encode(message.media).decode(),
             message.error_code,
             message.error_message,
+            message.status_time,
             message.id,
         ),
     )
@@ -173,7 +189,7 @@ def _message_by_provider_id(connection: sqlite3.Connection, provider_id: str) ->
 def _pending_outbound(connection: sqlite3.Connection, event: domain.MessageEvent) -> Message | None:
     row = connection.execute(
         f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE provider_id IS NULL AND direction = 'out'"
-        " AND from_number = ? AND to_number = ? AND text = ? AND state = 'queued'"
+        " AND from_number = ? AND to_number = ? AND text = ? AND state IN ('queued', 'unknown')"
         " AND time >= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)"
         " ORDER BY n LIMIT 1",
         (event.from_, event.to, event.text, f"-{PENDING_MATCH_SECONDS} seconds"),
@@ -206,8 +222,13 @@ def outbound_result(
     *,
     provider_id: str | None = None,
     error: tuple[str, str] | None = None,
+    unknown: bool = False,
 ) -> tuple[Message, list[StoredEvent]]:
-    """Record what the provider answered to our send: its id, or its refusal."""
+    """Record what the provider answered to our send: its id, its refusal, or nothing.
+
+    ``unknown`` (the exchange broke after the request may have arrived) moves a ``queued``
+    message to ``unknown``, never one its callbacks have already moved further.
+    """
     row = connection.execute(
         f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
     ).fetchone()
@@ -218,6 +239,9 @@ def outbound_result(
         updated = msgspec.structs.replace(
             current, state="error", error_code=error[0], error_message=error[1]
         )
+    elif unknown:
+        ahead = status_rank(current.state, current.delivery_state) >= status_rank("unknown", None)
+        updated = current if ahead else msgspec.structs.replace(current, state="unknown")
     else:
         updated = msgspec.structs.replace(current, provider_id=current.provider_id or provider_id)
     if updated == current:

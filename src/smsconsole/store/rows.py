@@ -16,7 +16,7 @@ from smsconsole.threads import Message
 MESSAGE_COLUMNS = (
     "id, conversation_id, direction, from_number, to_number, text, media, state, "
     "delivery_state, delivery_code, delivery_description, provider_id, time, error_code, "
-    "error_message"
+    "error_message, status_time"
 )
 CALL_COLUMNS = (
     "id, direction, from_number, to_number, state, provider_id, start_time, active_time, "
@@ -46,6 +46,7 @@ def message_from_row(row: sqlite3.Row) -> Message:
         time=row["time"],
         error_code=row["error_code"],
         error_message=row["error_message"],
+        status_time=row["status_time"],
     )
 
 
@@ -67,6 +68,7 @@ def message_values(message: Message) -> tuple[Any, ...]:
         message.time,
         message.error_code,
         message.error_message,
+        message.status_time,
     )
 
 

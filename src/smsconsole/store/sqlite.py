@@ -6,15 +6,21 @@ acknowledged event lost to a power cut would be lost for good. Group commit keep
 one fsync per batch of concurrent callbacks, not one per request. ``normal`` skips the fsync
 of each commit in WAL mode: safe from a crash of smsconsole itself, but the last commits can
 roll back if the machine loses power.
+
+A full disk: a write that cannot commit fails at once (the callback is answered 503, so the
+provider tries its fallback URL) and ``writable`` is false from then until a write commits
+again; while it is false, ``/readyz`` probes with a small real write about once a second, so
+readiness comes back on its own once there is space.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
+import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
@@ -25,7 +31,15 @@ from smsconsole.calls import Call
 from smsconsole.domain import CallbackEvent, MessageEvent
 from smsconsole.records import Contact, Conversation, LoggedCallback, NumberRecord, Page, SearchHit
 from smsconsole.store import ingest as writes
-from smsconsole.store.base import CallbackRecord, Durability, Ingested, Listener, StoredEvent
+from smsconsole.store import integrity
+from smsconsole.store.base import (
+    CallbackRecord,
+    Durability,
+    Ingested,
+    Listener,
+    StoredEvent,
+    StoreUnusable,
+)
 from smsconsole.store.rows import (
     CALL_COLUMNS,
     CONVERSATION_COLUMNS,
@@ -40,9 +54,16 @@ from smsconsole.store.writer import Writer
 from smsconsole.threads import Message, now_utc, thread_cursor
 
 T = TypeVar("T")
-SCHEMA_VERSION: Final = 1
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION: Final = 2
 BUSY_TIMEOUT_MS: Final = 5000
 CHECKPOINT_EVERY: Final = 1.0  # seconds
+READY_WITHIN: Final = 2.0  # seconds /readyz waits for the writer before saying "not ready"
+PROBE_EVERY: Final = 1.0  # seconds between probe writes while the store takes no writes
+MAX_INT64: Final = 2**63 - 1  # SQLite's largest integer
+MAX_INT_DIGITS: Final = len(str(MAX_INT64))
+MAX_CURSOR: Final = 200  # a thread cursor is a time and an id
 
 
 class SqliteStore:
@@ -51,11 +72,22 @@ class SqliteStore:
     Args:
         path: The database file; its directory is created if missing.
         durability: ``full`` or ``normal`` (see the module docstring).
+        writer_setup: Called with the writer's connection once it is open, on the writer
+            thread (tests cap the file's size with ``PRAGMA max_page_count``).
     """
 
-    def __init__(self, path: Path, durability: Durability = "full") -> None:
+    def __init__(
+        self,
+        path: Path,
+        durability: Durability = "full",
+        *,
+        writer_setup: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
         self.path = path
         self.durability = durability
+        self._writer_setup = writer_setup
+        self._next_probe = 0.0
+        self._opened = False
         self._listeners: list[Listener] = []
         self._writer = Writer(self._connect_writer, self._committed)
         self._readers = ThreadPoolExecutor(
@@ -68,14 +100,27 @@ class SqliteStore:
     # -- life cycle ---------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Create or migrate the database and start the writer and the checkpointer."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        await asyncio.to_thread(self._writer.start)
+        """Check, create or migrate the database and start the writer and the checkpointer.
+
+        Opening an open store does nothing: the command line opens it before the server
+        starts (a refusal is then one line, not a traceback from the server's start-up).
+
+        Raises:
+            StoreUnusable: The file cannot be our store as it is (see :mod:`.integrity`).
+        """
+        if self._opened:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            await asyncio.to_thread(self._writer.start)
+        except (sqlite3.Error, OSError) as error:
+            raise integrity.explain(error, self.path) from error
         self._checkpointer = threading.Thread(
             target=self._checkpoint_loop, name="smsconsole-store-checkpoint", daemon=True
         )
         self._stopping = threading.Event()
         self._checkpointer.start()
+        self._opened = True
 
     async def close(self) -> None:
         """Finish queued writes and release the database."""
@@ -100,23 +145,36 @@ class SqliteStore:
 
     def _connect_writer(self) -> sqlite3.Connection:
         connection = self._connect()
-        connection.execute("PRAGMA journal_mode = WAL")
-        connection.execute(f"PRAGMA synchronous = {self.durability.upper()}")
-        # Checkpoints run on their own thread (below), not inside a commit that a callback
-        # is waiting for: an automatic checkpoint stalled the writer for tens of ms.
-        connection.execute("PRAGMA wal_autocheckpoint = 0")
-        _migrate(connection)
+        try:
+            # Checked before anything is written to the file: a damaged or foreign file is
+            # refused as it was found.
+            integrity.check_pages(connection, self.path)
+            _check_version(connection, self.path)
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute(f"PRAGMA synchronous = {self.durability.upper()}")
+            # Checkpoints run on their own thread (below), not inside a commit that a callback
+            # is waiting for: an automatic checkpoint stalled the writer for tens of ms.
+            connection.execute("PRAGMA wal_autocheckpoint = 0")
+            _migrate(connection)
+            integrity.check_schema(connection, self.path, _migrate)
+            if self._writer_setup is not None:
+                self._writer_setup(connection)
+        except BaseException:
+            connection.close()
+            raise
         return connection
 
     def _checkpoint_loop(self) -> None:
-        connection = self._connect()
+        try:
+            connection = self._connect()
+        except sqlite3.Error:
+            log.exception("no WAL checkpoints: the checkpointer could not open the store")
+            return
+        failing = False
         try:
             while not self._stopping.wait(CHECKPOINT_EVERY):
-                # PASSIVE copies what it can without blocking the writer or the readers.
-                with contextlib.suppress(sqlite3.Error):
-                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            with contextlib.suppress(sqlite3.Error):
-                connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                failing = _checkpoint(connection, failing)
+            _checkpoint(connection, failing)
         finally:
             connection.close()
 
@@ -149,12 +207,25 @@ class SqliteStore:
     # -- writes -------------------------------------------------------------------------
 
     async def writable(self) -> bool:
-        """Whether a write commits now (for ``/readyz``)."""
+        """Whether writes commit (for ``/readyz``): false from a failed commit until one
+        succeeds again.
+
+        While writes commit, this only checks that the writer answers (an empty transaction
+        writes nothing). After a failure it probes with a small real write at most every
+        ``PROBE_EVERY`` seconds, so a full disk is not written to on every call.
+        """
+        if self._writer.failure is None:
+            work: Callable[[sqlite3.Connection], object] = _nothing
+        elif time.monotonic() < self._next_probe:
+            return False
+        else:
+            self._next_probe = time.monotonic() + PROBE_EVERY
+            work = _probe
         try:
-            await asyncio.wait_for(self._writer.write(lambda c: c.execute("SELECT 1")), 5)
+            await asyncio.wait_for(self._writer.write(work), READY_WITHIN)
         except (sqlite3.Error, TimeoutError):
             return False
-        return True
+        return self._writer.failure is None
 
     async def ingest(
         self, record: CallbackRecord, event: CallbackEvent, dedupe_key: str
@@ -183,6 +254,13 @@ class SqliteStore:
         """Record that the provider refused a message, in its words."""
         message, _ = await self._writer.write(
             lambda c: writes.outbound_result(c, message_id, now_utc(), error=(code, text))
+        )
+        return message
+
+    async def outbound_unknown(self, message_id: str) -> Message:
+        """Record that a send may or may not have reached the provider."""
+        message, _ = await self._writer.write(
+            lambda c: writes.outbound_result(c, message_id, now_utc(), unknown=True)
         )
         return message
 
@@ -325,6 +403,8 @@ class SqliteStore:
 
     async def events_since(self, seq: int, limit: int) -> list[StoredEvent]:
         """Events after ``seq``, oldest first."""
+        if seq > MAX_INT64:
+            raise ValueError(f"seq {_shown(str(seq))} is beyond any seq")
 
         def query(connection: sqlite3.Connection) -> list[StoredEvent]:
             rows = connection.execute(
@@ -414,33 +494,87 @@ def _events_of(result: Any) -> list[StoredEvent]:
 
 
 def _int_cursor(cursor: str | None) -> int:
+    """A cursor this store made from an id or activity: ASCII digits within SQLite's range.
+
+    ``int()`` alone would take other scripts' digits, signs and ``_``, and a value past 2^63
+    that sqlite3 then fails to bind (``OverflowError``, not a ``ValueError``).
+    """
     if not cursor:
         return 2**62
-    try:
-        return int(cursor)
-    except ValueError:
-        raise ValueError(f"bad cursor {cursor!r}") from None
+    if len(cursor) > MAX_INT_DIGITS or not (cursor.isascii() and cursor.isdigit()):
+        raise ValueError(f"not a cursor of this list: {_shown(cursor)}")
+    value = int(cursor)
+    if value > MAX_INT64:
+        raise ValueError(f"not a cursor of this list: {_shown(cursor)}")
+    return value
 
 
 def _time_cursor(cursor: str | None) -> tuple[str, str]:
     if not cursor:
         return ("9999", "")
     time, _, message_id = cursor.rpartition("|")
-    if not time or not message_id:
-        raise ValueError(f"bad cursor {cursor!r}")
+    if not time or not message_id or len(cursor) > MAX_CURSOR:
+        raise ValueError(f"not a cursor of this list: {_shown(cursor)}")
     return time, message_id
 
 
-def _migrate(connection: sqlite3.Connection) -> None:
+def _nothing(connection: sqlite3.Connection) -> None:
+    """An empty transaction: the writer answers."""
+
+
+def _probe(connection: sqlite3.Connection) -> None:
+    """A write that needs new pages and leaves nothing behind: it commits only if the file
+    can grow and its WAL take the frames. It is larger than a callback's write (64 KiB), so
+    the store is not called ready while callbacks would still fail. The key is no phone
+    number, so no contact's."""
+    inserted = connection.execute(
+        "INSERT INTO contacts (number, name) VALUES ('smsconsole:probe', hex(zeroblob(32768)))"
+    )
+    connection.execute("DELETE FROM contacts WHERE rowid = ?", (inserted.lastrowid,))
+
+
+def _checkpoint(connection: sqlite3.Connection, failing: bool) -> bool:
+    """Copy what the WAL holds into the database; whether it failed (logged once a run)."""
+    try:
+        # PASSIVE copies what it can without blocking the writer or the readers.
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    except sqlite3.Error as error:
+        if not failing:
+            log.warning("WAL checkpoint failed (%s); retrying every %s s", error, CHECKPOINT_EVERY)
+        return True
+    if failing:
+        log.info("WAL checkpoints work again")
+    return False
+
+
+def _shown(cursor: str) -> str:
+    """A cursor as an error message quotes it: cut short, so a huge one is not echoed."""
+    return repr(cursor[:40] + ("…" if len(cursor) > 40 else ""))
+
+
+def _check_version(connection: sqlite3.Connection, path: Path) -> None:
     version = connection.execute("PRAGMA user_version").fetchone()[0]
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"the store was written by a newer smsconsole (schema {version}, "
-            f"this one knows {SCHEMA_VERSION}); upgrade smsconsole"
+        raise StoreUnusable(
+            path,
+            f"was written by a newer smsconsole (schema {version}; this one knows "
+            f"{SCHEMA_VERSION})",
+            "upgrade smsconsole, or set [store] path / SMSCONSOLE_STORE_PATH to another file",
         )
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    version = connection.execute("PRAGMA user_version").fetchone()[0]  # checked: not newer
     if version < 1:
         schema = resources.files("smsconsole.store").joinpath("schema.sql").read_text("utf-8")
         connection.executescript(f"BEGIN;\n{schema}\nPRAGMA user_version = 1;\nCOMMIT;")
+    if version < 2:
+        # The provider's time of the event behind a message's status, which orders two
+        # outcomes (an error and a delivery receipt) whatever order they arrive in.
+        connection.executescript(
+            "BEGIN;\nALTER TABLE messages ADD COLUMN status_time TEXT;\n"
+            "PRAGMA user_version = 2;\nCOMMIT;"
+        )
 
 
 def _sync_numbers(

@@ -6,6 +6,12 @@ rolls back alone), then commits them with a single ``COMMIT`` — one fsync for 
 rather than one per request. Only after that commit does a write's future resolve: for the
 callback server, "acknowledged" means "committed" at the configured ``synchronous`` level.
 
+Every write ends in its result or an error, whatever fails: a write, the ``COMMIT`` (a full
+disk, a deferred constraint), or the writer thread itself. A write the caller gave up on
+before it started is skipped; a write submitted once the writer has stopped fails at once.
+``failure`` keeps the last commit's error until a commit that changed something succeeds,
+which is what ``/readyz`` reports.
+
 After each commit the ``on_commit`` hook receives what the batch's writes returned, in
 commit order, on the writer thread; the store uses it to publish new events in ``seq``
 order without racing the writers that produced them.
@@ -14,6 +20,7 @@ order without racing the writers that produced them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import queue
 import sqlite3
@@ -21,7 +28,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeGuard, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -29,10 +36,22 @@ log = logging.getLogger(__name__)
 MAX_BATCH: Final = 256
 
 
+class WriterStopped(sqlite3.OperationalError):
+    """The writer is not running: it was stopped, or its thread died."""
+
+
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[sqlite3.Connection], T]
     future: Future[T]
+
+
+@dataclass
+class _Outcome:
+    job: _Job[Any]
+    result: Any = None
+    error: Exception | None = None
+    changed: bool = False  # it changed rows (a read-only write proves nothing about space)
 
 
 class Writer:
@@ -56,8 +75,18 @@ class Writer:
         self._thread = threading.Thread(
             target=self._run, name="smsconsole-store-writer", daemon=True
         )
+        # Taken to submit a write and to close the queue, so no write lands in a queue that
+        # nobody will read again.
+        self._closing = threading.Lock()
+        self._stopped: WriterStopped | None = None
+        self._failure: sqlite3.Error | None = None
         self.batches = 0
         self.writes = 0
+
+    @property
+    def failure(self) -> sqlite3.Error | None:
+        """Why the last commit failed, or ``None`` once one that changed something succeeds."""
+        return self._stopped or self._failure
 
     def start(self) -> None:
         """Open the connection on the writer thread; raise what opening raised."""
@@ -66,14 +95,25 @@ class Writer:
 
     def stop(self) -> None:
         """Finish the writes already queued, then close the connection."""
-        if self._thread.is_alive():
-            self._jobs.put(None)
+        with self._closing:
+            if self._stopped is None:
+                self._stopped = WriterStopped("the store is closed")
+                self._jobs.put(None)
+        if self._thread.ident is not None:  # it was started
             self._thread.join()
 
     async def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` in a transaction and return its result once it is committed."""
+        """Run ``work`` in a transaction and return its result once it is committed.
+
+        Raises:
+            WriterStopped: The writer is not running; nothing was written.
+            sqlite3.Error: The write or its commit failed; nothing of it was written.
+        """
         future: Future[T] = Future()
-        self._jobs.put(_Job(work, future))
+        with self._closing:
+            if self._stopped is not None:
+                raise self._stopped
+            self._jobs.put(_Job(work, future))
         return await asyncio.wrap_future(future)
 
     def _run(self) -> None:
@@ -81,13 +121,29 @@ class Writer:
             connection = self._connect()
         except BaseException as error:  # reported to start(), which re-raises it
             self._ready.set_exception(error)
+            self._close_queue(WriterStopped(f"the store did not open: {error}"))
             return
         self._ready.set_result(None)
         try:
             while (batch := self._next_batch()) is not None:
                 self._commit(connection, batch)
+        except BaseException:
+            log.critical("the store's writer stopped; every write now fails", exc_info=True)
         finally:
+            self._close_queue(WriterStopped("the store's writer stopped"))
             connection.close()
+
+    def _close_queue(self, reason: WriterStopped) -> None:
+        with self._closing:
+            if self._stopped is None:
+                self._stopped = reason
+        while True:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                return
+            if job is not None and not job.future.done():
+                job.future.set_exception(self._stopped)
 
     def _next_batch(self) -> list[_Job[Any]] | None:
         first = self._jobs.get()
@@ -106,44 +162,95 @@ class Writer:
         return batch
 
     def _commit(self, connection: sqlite3.Connection, batch: list[_Job[Any]]) -> None:
-        done: list[tuple[_Job[Any], Any]] = []
-        failed: list[tuple[_Job[Any], BaseException]] = []
+        try:
+            self._commit_batch(connection, batch)
+        finally:
+            # Whatever escaped (a bug, a BaseException from a write), no caller waits forever.
+            for job in batch:
+                if not job.future.done():
+                    job.future.set_exception(
+                        WriterStopped("the store's writer stopped during this write")
+                    )
+
+    def _commit_batch(self, connection: sqlite3.Connection, batch: list[_Job[Any]]) -> None:
+        outcomes: list[_Outcome] = []
         try:
             connection.execute("BEGIN IMMEDIATE")
-            if len(batch) == 1:  # alone in its transaction: no savepoint needed
-                try:
-                    done.append((batch[0], batch[0].work(connection)))
-                except Exception as error:
-                    connection.execute("ROLLBACK")
-                    batch[0].future.set_exception(error)
-                    return
-                batch = []
             for job in batch:
-                connection.execute("SAVEPOINT job")
-                try:
-                    result = job.work(connection)
-                except Exception as error:
-                    connection.execute("ROLLBACK TO job")
-                    connection.execute("RELEASE job")
-                    failed.append((job, error))
-                else:
-                    connection.execute("RELEASE job")
-                    done.append((job, result))
-            connection.execute("COMMIT")
-        except sqlite3.Error as commit_error:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
+                # False: the caller gave up (a timeout) before the write began; skip it.
+                if job.future.set_running_or_notify_cancel():
+                    outcomes.append(_run_one(connection, job, alone=len(batch) == 1))
+            done = [outcome for outcome in outcomes if outcome.error is None]
+            if done:
+                connection.execute("COMMIT")
+            else:
+                _rollback(connection)
+        except Exception as error:
+            # A failed COMMIT (a full disk, a deferred constraint) or a transaction SQLite
+            # rolled back by itself: nothing of the batch is written.
+            _rollback(connection)
+            if _store_failure(error):
+                self._failure = error
             for job in batch:
-                job.future.set_exception(commit_error)
+                if not job.future.done():  # done: the caller gave up on it
+                    job.future.set_exception(error)
             return
-        self.batches += 1
-        self.writes += len(done)
+        self._note_health(outcomes)
+        if done:
+            self.batches += 1
+            self.writes += len(done)
         if self._on_commit is not None and done:
             try:
-                self._on_commit([result for _, result in done])
+                self._on_commit([outcome.result for outcome in done])
             except Exception:  # the writes are committed; a listener's bug must not hide that
                 log.exception("on_commit hook failed")
-        for job, result in done:
-            job.future.set_result(result)
-        for job, job_error in failed:
-            job.future.set_exception(job_error)
+        for outcome in outcomes:
+            if outcome.error is None:
+                outcome.job.future.set_result(outcome.result)
+            else:
+                outcome.job.future.set_exception(outcome.error)
+
+    def _note_health(self, outcomes: list[_Outcome]) -> None:
+        for outcome in outcomes:
+            if _store_failure(outcome.error):
+                self._failure = outcome.error
+                return
+        if any(outcome.changed for outcome in outcomes if outcome.error is None):
+            self._failure = None
+
+
+def _store_failure(error: BaseException | None) -> TypeGuard[sqlite3.Error]:
+    """Whether a write's error says the store takes no writes (full, read-only, I/O error,
+    corrupt, locked), rather than that the write itself was wrong (a constraint, a bug)."""
+    return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
+
+
+def _run_one(connection: sqlite3.Connection, job: _Job[Any], *, alone: bool) -> _Outcome:
+    """Run one write; alone in its transaction it needs no savepoint."""
+    before = connection.total_changes
+    if alone:
+        try:
+            result = job.work(connection)
+        except Exception as error:
+            _rollback(connection)
+            return _Outcome(job, error=error)
+        return _Outcome(job, result, changed=connection.total_changes > before)
+    connection.execute("SAVEPOINT job")
+    try:
+        result = job.work(connection)
+    except Exception as error:
+        if not connection.in_transaction:
+            # SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR, ...):
+            # the writes before this one are gone too.
+            raise
+        connection.execute("ROLLBACK TO job")
+        connection.execute("RELEASE job")
+        return _Outcome(job, error=error)
+    connection.execute("RELEASE job")
+    return _Outcome(job, result, changed=connection.total_changes > before)
+
+
+def _rollback(connection: sqlite3.Connection) -> None:
+    if connection.in_transaction:
+        with contextlib.suppress(sqlite3.Error):
+            connection.execute("ROLLBACK")

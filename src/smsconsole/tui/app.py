@@ -17,15 +17,17 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
 from rich.text import Text
 from textual import work
-from textual.app import App, SuspendNotSupported
+from textual.app import App, SuspendNotSupported, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.worker import WorkerCancelled
 
 from smsconsole.calls import Call
@@ -57,10 +59,9 @@ from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
 
 LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
-TOAST_LIMIT = 500
-"""The most characters of a text a toast shows (the thread shows it whole)."""
 FIRST_PAGE = 200
 REFRESH_EVERY = 0.5
+TOAST_LIMIT = 500  # characters of a text a toast shows (the thread shows it whole)
 
 
 class SmsConsoleApp(App[None]):
@@ -104,9 +105,22 @@ class SmsConsoleApp(App[None]):
         prefs_path: Path | None = None,
         server_label: str = "",
         notifications: bool = True,
+        restricted: bool = False,
     ) -> None:
+        """The console.
+
+        Args:
+            client: The server it attaches to.
+            region: The phone region numbers are read in.
+            prefs_path: Where the operator's preferences are kept.
+            server_label: The server, as the status bar names it.
+            notifications: Bell and desktop notifications on.
+            restricted: A remote user's console (over SSH): it runs no program (editor,
+                opener, shell), reads no file for them and writes none but its prefs.
+        """
         super().__init__()
         self.client = client
+        self.restricted = restricted
         self.region = region
         self.inbox = Inbox()
         self.prefs_path = prefs_path
@@ -117,6 +131,8 @@ class SmsConsoleApp(App[None]):
         self.live = False
         self.loaded = asyncio.Event()
         self.notified: list[str] = []
+        # (from, to, text) of sends whose outcome the server could not learn.
+        self._unknown_sends: set[tuple[str, str, str]] = set()
         self._more_conversations: str | None = None  # cursor of the list's second page
 
     # -- start up ---------------------------------------------------------------------------
@@ -258,11 +274,37 @@ class SmsConsoleApp(App[None]):
             who = self.inbox.name_of(message.from_) or format_for_display(
                 message.from_, self.region
             )
-            self.alert(message.conversation_id, f"Text from {who}", message.text or "[attachment]")
+            self.alert(message.conversation_id, f"Text from {who}", message.text or "📎 attachment")
         if self.live and change.incoming_call and change.call is not None:
             self._incoming(change.call)
 
     # -- notifications ----------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """A toast that shows its words as they are.
+
+        Textual parses a toast's message as markup unless told otherwise, and most toasts
+        here carry a stranger's words (a text, a name, the provider's reason): one ``[/]``
+        would crash the console at its next repaint. So markup is off, and what a terminal
+        would obey is cleaned out, for every toast of every screen.
+        """
+        if len(message) > TOAST_LIMIT:
+            message = message[:TOAST_LIMIT] + "…"
+        super().notify(
+            clean(message, lines=True),
+            title=clean(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def alert(self, conversation_id: str | None, title: str, body: str) -> None:
         """Ring and notify (bell, OSC 9, OSC 777), unless notifications are off or muted."""
@@ -272,25 +314,6 @@ class SmsConsoleApp(App[None]):
         if not self.is_headless and self._driver is not None:
             self._driver.write(notification_sequences(title, body))
         self.notify(body, title=title, timeout=4)
-
-    def notify(
-        self,
-        message: str,
-        *,
-        title: str = "",
-        severity: SeverityLevel = "information",
-        timeout: float | None = None,
-        markup: bool = True,
-    ) -> None:
-        """Show a toast, always as plain text: its words may be a stranger's (``markup`` is
-        ignored; every screen's and widget's ``notify`` comes here)."""
-        super().notify(
-            clean(message, limit=TOAST_LIMIT),
-            title=clean(title, lines=False, limit=200),
-            severity=severity,
-            timeout=timeout,
-            markup=False,
-        )
 
     def _fatal_error(self) -> None:
         # Textual's own report highlights each frame's source and renders its locals: that
@@ -494,17 +517,38 @@ class SmsConsoleApp(App[None]):
                 timeout=8,
             )
             return
+        if not await self._resend_confirmed(from_, to, text):
+            self.notify("Not sent again: the earlier send may already have gone out.")
+            return
         composer.clear()
         try:
             message = await self.client.send(from_, to, text, media)
         except ConsoleError as error:
             if error.record is not None:
+                if error.record.state == "unknown":
+                    self._unknown_sends.add((from_, to, text))
                 await self.inbox_screen.show_message(error.record)
             else:
                 composer.set_text(text)
             self.notify(f"Not sent: {error.message}", severity="error", timeout=10)
             return
         await self.inbox_screen.show_message(message)
+
+    async def _resend_confirmed(self, from_: str, to: str, text: str) -> bool:
+        """Whether to send ``text``: asks first when the same text's send is in doubt.
+
+        A send the server answered with state ``unknown`` may have reached the provider (v1
+        has no idempotency key): sending it again could deliver it twice, so only the
+        operator decides.
+        """
+        if (from_, to, text) not in self._unknown_sends:
+            return True
+        question = (
+            "This text was sent before, and it is not known whether that send went out (the "
+            "provider did not answer). Sending again may deliver it twice.\nSend it again?"
+        )
+        again: bool = await self.push_screen_wait(Confirm(question, yes="Send again"))
+        return again
 
     def action_new_conversation(self) -> None:
         ours = sorted(self.inbox.numbers)
@@ -606,6 +650,8 @@ class SmsConsoleApp(App[None]):
     # -- composing --------------------------------------------------------------------------
 
     def action_compose_in_editor(self) -> None:
+        if self._refused("composing in $EDITOR. Type the message here."):
+            return
         composer = self.inbox_screen.query_one(Composer)
         editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
         with tempfile.NamedTemporaryFile(
@@ -625,6 +671,9 @@ class SmsConsoleApp(App[None]):
             path.unlink(missing_ok=True)
 
     def action_attach(self) -> None:
+        if self._refused("attaching a file from the server's disk."):
+            return
+
         def check(text: str) -> str | None:
             path = Path(text).expanduser()
             return None if path.is_file() else f"no such file: {path}"
@@ -649,7 +698,46 @@ class SmsConsoleApp(App[None]):
 
     def action_open_media(self, url: str) -> None:
         """Open an MMS attachment with the system's opener (a browser for URLs)."""
+        if self._refused(f"opening attachments. The link: {_printable(url)}"):
+            return
         self.open_url(url)
+
+    # -- what a remote user's console does not do -------------------------------------------
+    # Over SSH, each of these would run a program or touch a file on the server, as the
+    # server's user: an editor or a text browser is a shell away (issue 10).
+
+    def _refused(self, what: str) -> bool:
+        """In restricted mode, say that ``what`` is not available, and answer True."""
+        if self.restricted:
+            self.notify(f"Not available over SSH: {what}", severity="warning")
+        return self.restricted
+
+    def open_url(self, url: str, *, new_tab: bool = True) -> None:
+        if not self._refused(f"opening links. The link: {_printable(url)}"):
+            super().open_url(url, new_tab=new_tab)
+
+    def action_suspend_process(self) -> None:
+        if not self._refused("suspending the console."):
+            super().action_suspend_process()
+
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        if not self._refused("saving a screenshot on the server."):
+            super().action_screenshot(filename, path)
+
+    def deliver_screenshot(
+        self,
+        filename: str | None = None,
+        path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        if self._refused("saving a screenshot on the server."):
+            return None
+        return super().deliver_screenshot(filename, path, time_format)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if not (self.restricted and command.title == "Screenshot"):
+                yield command
 
     # -- search -----------------------------------------------------------------------------
 
@@ -669,3 +757,8 @@ class SmsConsoleApp(App[None]):
                 await asyncio.wait_for(self.workers.wait_for_complete(), 2)
         finally:
             await self.client.aclose()
+
+
+def _printable(text: str, limit: int = 300) -> str:
+    """``text`` without control characters (a stranger's URL), cut to ``limit``."""
+    return "".join(ch for ch in text if ch.isprintable())[:limit]

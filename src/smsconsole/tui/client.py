@@ -373,25 +373,23 @@ class ConsoleClient:
     async def order_numbers(
         self,
         *,
-        number: str | None = None,
-        search: Mapping[str, str] | None = None,
-        quantity: int = 1,
+        numbers: Sequence[str],
+        total_monthly_cost: str | None = None,
         application_id: str | None = None,
         name: str | None = None,
         confirm: bool = False,
     ) -> list[NumberRecord]:
-        """Order one ``number``, or ``quantity`` numbers matching ``search`` criteria.
+        """Order exactly ``numbers`` (as searched), at the ``total_monthly_cost`` shown.
 
         Ordering spends money: the server refuses unless ``confirm`` is true, which the
-        console sets only after the operator agreed.
+        console sets only after the operator agreed. If any number is gone, or the total is
+        not the one shown, nothing is ordered (409, the server's words name what changed).
         """
-        body: dict[str, Any] = _present(application_id=application_id, name=name)
+        body: dict[str, Any] = _present(
+            application_id=application_id, name=name, total_monthly_cost=total_monthly_cost
+        )
         body["confirm"] = confirm
-        if number is not None:
-            body["number"] = number
-        else:
-            body["search"] = dict(search or {})
-            body["quantity"] = quantity
+        body["numbers"] = list(numbers)
         return (await self._call("POST", "/api/numbers", Page[NumberRecord], body=body)).items
 
     async def assign_number(self, number_id: str, application_id: str | None) -> dict[str, Any]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
 
 from smsconsole.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
-from smsconsole.tui.plain import clean, plain
+from smsconsole.tui.plain import clean
 
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
@@ -79,11 +81,8 @@ class MessageSearch(Provider):
         for rank, hit in enumerate(hits):
             message = hit.message
             other = message.from_ if message.direction == "in" else message.to
-            who = clean(
-                app.inbox.name_of(other) or format_for_display(other, app.region), lines=False
-            )
-            # The server marks the words found with [ ]: shown as they are, never as markup.
-            snippet = clean(hit.snippet, lines=False)
+            who = app.inbox.name_of(other) or format_for_display(other, app.region)
+            snippet = clean(hit.snippet)
 
             def reveal(
                 conversation: str = message.conversation_id, found: str = message.id
@@ -92,8 +91,32 @@ class MessageSearch(Provider):
 
             yield Hit(
                 1.0 - rank / 100,
-                plain(f"🔎 {who}: {snippet}"),
+                Content.assemble(f"🔎 {clean(who)}: ", highlighted(snippet, query)),
                 reveal,
-                text=f"{who} {snippet}",
+                text=f"{clean(who)} {highlighted(snippet, query).plain}",
                 help="Open in its conversation",
             )
+
+
+# The server marks each matched word of a search snippet as ``[word]`` (FTS5's snippet()).
+# A text may hold brackets of its own, so only a bracketed word the query asked for is a mark.
+_BRACKETED = re.compile(r"\[([^\[\]]*)\]")
+_WORD = re.compile(r"\w+")
+
+
+def highlighted(snippet: str, query: str) -> Content:
+    """A search snippet with the words ``query`` matched in bold, the rest as plain text."""
+    terms = [term.casefold() for term in _WORD.findall(query)]
+
+    def asked(word: str) -> bool:
+        folded = word.casefold()
+        return bool(folded) and any(folded.startswith(term) for term in terms)
+
+    parts: list[str | tuple[str, str]] = []
+    at = 0
+    for found in _BRACKETED.finditer(snippet):
+        if asked(found.group(1)):
+            parts += [snippet[at : found.start()], (found.group(1), "bold reverse")]
+            at = found.end()
+    parts.append(snippet[at:])
+    return Content.assemble(*parts)

@@ -8,14 +8,10 @@ works the same when the console is reached over SSH.
 
 from __future__ import annotations
 
-from smsconsole.tui.plain import clean
-
 
 def _clean(text: str) -> str:
-    # ESC or BEL would end the sequence early and let the rest be obeyed; ";" splits OSC 777's
-    # fields. What ``clean`` leaves is printable, bar anything else a terminal might not be.
-    safe = clean(text, lines=False, limit=200)
-    return "".join(ch if ch.isprintable() and ch != ";" else " " for ch in safe)
+    # Control characters (ESC, BEL, ;) would end or split the escape sequence.
+    return "".join(ch if ch.isprintable() and ch not in ";\x1b\x07" else " " for ch in text)[:200]
 
 
 def notification_sequences(title: str, body: str) -> str:

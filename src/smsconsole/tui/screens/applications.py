@@ -19,9 +19,8 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, 
 
 from smsconsole.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
-from smsconsole.tui.plain import clean, plain
+from smsconsole.tui.plain import clean, plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm
-from smsconsole.tui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
@@ -64,24 +63,20 @@ class ApplicationForm(ModalScreen[dict[str, Any] | None]):
         editing = bool(given)
         with Vertical(classes="dialog-box -wide"):
             yield Label(
-                plain(f"Edit {given.get('name', '')}", lines=False)
-                if editing
-                else "New application",
+                plain(f"Edit {given.get('name', '')}") if editing else "New application",
                 classes="dialog-title",
             )
             yield Label("Name", classes="field-caption")
-            yield Input(
-                clean(given.get("name", ""), lines=False), placeholder="smsconsole", id="app-name"
-            )
+            yield Input(clean(given.get("name", "")), placeholder="smsconsole", id="app-name")
             yield Label("Incoming call URL", classes="field-caption")
             yield Input(
-                clean(given.get("incoming_call_url", ""), lines=False),
+                clean(given.get("incoming_call_url", "")),
                 placeholder="blank: this server's /callbacks/calls",
                 id="app-call-url",
             )
             yield Label("Incoming message URL", classes="field-caption")
             yield Input(
-                clean(given.get("incoming_message_url", ""), lines=False),
+                clean(given.get("incoming_message_url", "")),
                 placeholder="blank: this server's /callbacks/messages",
                 id="app-message-url",
             )
@@ -163,7 +158,7 @@ class ApplicationsScreen(Screen[None]):
         yield Label(
             "Applications — where texts and calls to your numbers go", classes="section-title"
         )
-        yield PlainTable(id="applications", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="applications", cursor_type="row", zebra_stripes=True)
         yield Label("", id="applications-note")
         yield Footer()
 
@@ -177,7 +172,7 @@ class ApplicationsScreen(Screen[None]):
         """Say what happened."""
         self.noted = bool(text)
         label = self.query_one("#applications-note", Label)
-        label.update(plain(text))
+        label.update(plain(text, lines=True))
         label.set_class(error, "-error")
 
     def numbers_of(self, application_id: str) -> list[str]:
@@ -200,10 +195,10 @@ class ApplicationsScreen(Screen[None]):
         table.clear()
         for app in self.applications:
             table.add_row(
-                app.get("name") or "",
-                without_password(app.get("incoming_message_url")),
-                without_password(app.get("incoming_call_url")),
-                str(app.get("callback_http_method") or "POST").upper(),
+                plain_cell(app.get("name") or ""),
+                plain_cell(without_password(app.get("incoming_message_url"))),
+                plain_cell(without_password(app.get("incoming_call_url"))),
+                plain_cell(str(app.get("callback_http_method") or "POST").upper()),
                 "yes" if app.get("auto_answer") else "no",
                 str(len(self.numbers_of(app["id"]))),
                 key=app["id"],

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from smsconsole.phone import format_for_display
 from smsconsole.tui import timefmt
-from smsconsole.tui.widgets.plain_table import PlainTable
+from smsconsole.tui.plain import plain_cell
 
 if TYPE_CHECKING:
     pass
@@ -34,7 +34,7 @@ class CallsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Calls — newest first", id="calls-title")
-        yield PlainTable(id="calls-table", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="calls-table", cursor_type="row", zebra_stripes=True)
         yield Static(
             "No calls yet. Calls to your numbers show here and ring wherever you are.",
             id="calls-empty",
@@ -64,11 +64,11 @@ class CallsScreen(Screen[None]):
             table.add_row(
                 timefmt.clock(call.start_time or ""),
                 "in" if call.direction == "in" else "out",
-                who,
+                plain_cell(who),
                 format_for_display(ours, app.region),
-                STATE_WORDS.get(call.state, call.state),
+                plain_cell(STATE_WORDS.get(call.state, call.state)),
                 _duration(call.active_time, call.end_time),
-                (call.cause or "").replace("_", " ").lower(),
+                plain_cell((call.cause or "").replace("_", " ").lower()),
                 key=call.id,
             )
 

@@ -31,7 +31,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(plain(self.question), classes="dialog-title")
+            yield Label(plain(self.question, lines=True), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(f"{self.yes} (y)", id="yes", variant="primary")
                 yield Button(f"{self.no} (n)", id="no")
@@ -62,12 +62,9 @@ class Prompt(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box"):
-            yield Label(plain(self.title_text), classes="dialog-title")
-            yield Input(
-                value=clean(self.value, lines=False),
-                placeholder=self.placeholder,
-                id="prompt-input",
-            )
+            yield Label(plain(self.title_text, lines=True), classes="dialog-title")
+            # An Input draws its value as it is (a contact's name may hold controls).
+            yield Input(value=clean(self.value), placeholder=self.placeholder, id="prompt-input")
             yield Label("", id="prompt-error", classes="dialog-error")
             yield Label("enter: OK   escape: cancel", classes="dialog-hint")
 
@@ -75,7 +72,7 @@ class Prompt(ModalScreen[str | None]):
     def submitted(self, event: Input.Submitted) -> None:
         problem = self.check(event.value) if self.check else None
         if problem:
-            self.query_one("#prompt-error", Label).update(plain(problem))
+            self.query_one("#prompt-error", Label).update(plain(problem, lines=True))
             return
         self.dismiss(event.value)
 
@@ -123,7 +120,7 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
         try:
             to = parse_e164(event.value, self.phone_region)
         except InvalidPhoneNumber as problem:
-            error.update(plain(str(problem)))
+            error.update(plain(str(problem), lines=True))
             return
         if to in self.ours:
             error.update("That is one of your own numbers.")
@@ -148,8 +145,8 @@ class IncomingCall(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box -call"):
             yield Label("📞 Incoming call", classes="dialog-title")
-            yield Label(plain(self.caller, lines=False), id="caller")
-            yield Label(plain(f"to {self.to}", lines=False), classes="dialog-hint")
+            yield Label(plain(self.caller), id="caller")
+            yield Label(plain(f"to {self.to}"), classes="dialog-hint")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Answer (a)", id="answer", variant="success")
                 yield Button("Reject (x)", id="reject", variant="error")

@@ -116,7 +116,8 @@ class InboxScreen(Screen[None]):
         hint.update(
             plain(
                 f"Cannot reach the server at {url}.\n\n{reason}\n\n"
-                "The console keeps trying; the status bar shows the next attempt."
+                "The console keeps trying; the status bar shows the next attempt.",
+                lines=True,
             )
         )
 
@@ -130,7 +131,7 @@ class InboxScreen(Screen[None]):
         """Show what the current call is doing, or hide the bar."""
         bar = self.query_one("#call-bar", Static)
         bar.display = words is not None
-        bar.update(plain(words or "", lines=False))
+        bar.update(plain(words or ""))
 
     # -- opening a conversation -------------------------------------------------------------
 
@@ -161,9 +162,10 @@ class InboxScreen(Screen[None]):
         who = f"{name}  {remote}" if name else remote
         ours = format_for_display(conversation.our_number, region)
         muted = "  🔕" if conversation.id in self.console.prefs.muted else ""
-        title = Content.assemble((clean(who, lines=False), "bold"), clean(f"  via {ours}{muted}"))
-        self.query_one("#thread-title", Label).update(title)
-        self.query_one(Composer).set_from(clean(f"from {ours} to {remote}", lines=False))
+        self.query_one("#thread-title", Label).update(
+            Content.assemble((clean(who), "bold"), f"  via {ours}{muted}")
+        )
+        self.query_one(Composer).set_from(f"from {ours} to {remote}")
 
     @work(exclusive=True, group="thread", exit_on_error=False)
     async def load_thread(self, conversation_id: str, reveal: str | None = None) -> None:

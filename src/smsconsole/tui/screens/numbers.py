@@ -1,9 +1,11 @@
 """Our phone numbers, and numbers to buy: search, order, assign to an application, release.
 
 Ordering spends money and releasing cannot be undone, so both ask first: an order shows the
-total monthly cost before anything is bought (the server refuses an order without
-``confirm``), and a release wants the number typed back. The provider's validation errors are
-shown in its own words next to the search field they concern (reference §3.1).
+numbers and their total monthly cost before anything is bought, and exactly those numbers are
+ordered at that total, or none (the server refuses an order without ``confirm``, and orders
+nothing if one is gone or the total changed); a release wants the number typed back. The
+provider's validation errors are shown in its own words next to the search field they concern
+(reference §3.1).
 """
 
 from __future__ import annotations
@@ -35,9 +37,8 @@ from textual.widgets.option_list import Option
 from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
-from smsconsole.tui.plain import plain
+from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
-from smsconsole.tui.widgets.plain_table import PlainTable
 
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
@@ -70,10 +71,6 @@ FIELD_WORDS: Final = (
 )
 # Codes whose message may not name the field (§3.1: invalid-zip-code, invalid-rate-center).
 CODE_FIELDS: Final = {"invalid-zip-code": ("zip",), "invalid-rate-center": ("city", "state")}
-NO_PATTERN_ORDER: Final = (
-    "Ordering by quantity cannot use a pattern (the provider refuses it, §3.3): "
-    "choose numbers from the results with space, then press o."
-)
 
 
 def fields_concerned(error: ConsoleError) -> tuple[list[str], str]:
@@ -131,10 +128,7 @@ class ApplicationPicker(ModalScreen[str | None]):
         with Vertical(classes="dialog-box"):
             yield Label(plain(f"Application for {self.number}"), classes="dialog-title")
             yield Label(plain(f"Now: {self.current}"), id="pick-current", classes="dialog-hint")
-            options = [
-                Option(plain(name, lines=False), id=app_id)
-                for app_id, name in self.applications.items()
-            ]
+            options = [Option(plain(name), id=app_id) for app_id, name in self.applications.items()]
             options.append(Option("No application (detach: texts and calls go nowhere)", id=""))
             yield OptionList(*options, id="pick-list")
             yield Label("enter: choose   escape: cancel", classes="dialog-hint")
@@ -175,7 +169,7 @@ class NumbersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Label("Your numbers", classes="section-title")
-        yield PlainTable(id="our-numbers", cursor_type="row")
+        yield DataTable(id="our-numbers", cursor_type="row")
         yield Label("", id="numbers-note")
         yield Label("Find numbers to buy", classes="section-title")
         yield Label("", id="form-error")
@@ -203,7 +197,7 @@ class NumbersScreen(Screen[None]):
                             )
                             yield Button("Search", id="search", compact=True, variant="primary")
                 yield Label("", id=f"row{index}-error", classes="field-error")
-        yield PlainTable(id="results", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(
             "enter in the form: search · space: choose results · ctrl+p: every command",
             id="numbers-hint",
@@ -233,8 +227,10 @@ class NumbersScreen(Screen[None]):
         for record in numbers:
             table.add_row(
                 format_for_display(record.number, self.console.region),
-                place_of({"city": record.city, "state": record.state}) if record.city else "",
-                self.application_label(record.application_id),
+                plain_cell(
+                    place_of({"city": record.city, "state": record.state}) if record.city else ""
+                ),
+                plain_cell(self.application_label(record.application_id)),
                 f"{dollars(price_of(record.price))}" if record.price else "",
                 key=record.id,
             )
@@ -251,7 +247,7 @@ class NumbersScreen(Screen[None]):
         """Say what happened, under our numbers."""
         self.noted = bool(text)
         label = self.query_one("#numbers-note", Label)
-        label.update(plain(text))
+        label.update(plain(text, lines=True))
         label.set_class(error, "-error")
 
     @work(exclusive=True, group="numbers-apps", exit_on_error=False)
@@ -336,13 +332,13 @@ class NumbersScreen(Screen[None]):
         self.query_one(f"#{field}", Input).add_class("-invalid")
         label = self.query_one(f"#row{ROW_OF[field]}-error", Label)
         caption = next(c for row in ROWS for name, c, *_ in row if name == field)
-        label.update(plain(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}"))
+        label.update(plain(f"⚠ {caption.split(' (')[0].split(':')[0]}: {words}", lines=True))
         label.display = True
 
     def form_error(self, text: str) -> None:
         """Show a problem with the whole search, above the form."""
         label = self.query_one("#form-error", Label)
-        label.update(plain(text))
+        label.update(plain(text, lines=True))
         label.display = True
 
     @on(Input.Submitted, "#search-form Input")
@@ -375,11 +371,11 @@ class NumbersScreen(Screen[None]):
         for item in found:
             table.add_row(
                 "",
-                item.get("national_number") or format_for_display(item["number"]),
-                place_of(item),
-                item.get("rate_center") or "",
+                plain_cell(item.get("national_number") or format_for_display(item["number"])),
+                plain_cell(place_of(item)),
+                plain_cell(item.get("rate_center") or ""),
                 dollars(price_of(item.get("price"))),
-                (item.get("pattern_match") or "").rstrip(),
+                plain_cell((item.get("pattern_match") or "").rstrip()),
                 key=item["number"],
             )
         if not found:
@@ -410,84 +406,76 @@ class NumbersScreen(Screen[None]):
 
     @work(exclusive=True, group="numbers-order", exit_on_error=False)
     async def order_chosen(self) -> None:
-        """Ask with the total monthly cost, then order the chosen numbers one by one."""
+        """Order the numbers chosen in the results, once the operator agrees to their cost."""
         by_number = {item["number"]: item for item in self.results}
-        chosen = [by_number[number] for number in self.chosen if number in by_number]
+        await self.confirm_and_order([by_number[n] for n in self.chosen if n in by_number])
+
+    def action_order_quantity(self) -> None:
+        self.clear_errors()
+        self.order_quantity()
+
+    @work(exclusive=True, group="numbers-order", exit_on_error=False)
+    async def order_quantity(self) -> None:
+        """Find ``quantity`` matching numbers, show them chosen, and offer to order them.
+
+        The provider's search-and-order (§3.3) would pick the numbers itself, after the
+        confirmation; the numbers found here are the ones asked about and the ones ordered.
+        """
+        quantity = self.quantity or 1
+        try:
+            found = await self.console.client.available_numbers(
+                kind=self.kind, quantity=quantity, **self.criteria()
+            )
+        except ConsoleError as error:
+            self.show_error(error)
+            return
+        if len(found) < quantity:
+            self.form_error(f"Only {len(found)} numbers match; ask for fewer or widen the search.")
+            return
+        self.show_results(found)
+        table = self.query_one("#results", DataTable)
+        for item in found:
+            self.chosen.append(item["number"])
+            table.update_cell(item["number"], "chosen", "✓")
+        await self.confirm_and_order(found)
+
+    async def confirm_and_order(self, chosen: list[dict[str, Any]]) -> None:
+        """Ask with each number and the total monthly cost, then order exactly those.
+
+        The server orders all of them or, if one is gone or the total changed, none (and
+        says which); the total asked about is sent along so it is the total charged.
+        """
         lines = [
             f"  {item.get('national_number') or item['number']}  {place_of(item)}  "
             f"{dollars(price_of(item.get('price')))}/month"
             for item in chosen
         ]
-        total = dollars(monthly_total(item.get("price") for item in chosen))
+        total = monthly_total(item.get("price") for item in chosen)
         count = f"{len(chosen)} number{'s' if len(chosen) != 1 else ''}"
-        question = f"Order {count}?\n" + "\n".join(lines) + f"\nTotal: {total} a month."
-        if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Cancel")):
-            self.note("Nothing ordered.")
-            return
-        done, failed = [], []
-        for item in chosen:
-            try:
-                await self.console.client.order_numbers(number=item["number"], confirm=True)
-                done.append(item.get("national_number") or item["number"])
-                self.chosen.remove(item["number"])
-            except ConsoleError as error:
-                failed.append(error.message)
-        await self._after_order(done, failed)
-
-    def action_order_quantity(self) -> None:
-        self.clear_errors()
-        if self.criteria().get("pattern"):
-            self.field_error("pattern", NO_PATTERN_ORDER)
-            return
-        self.order_quantity()
-
-    @work(exclusive=True, group="numbers-order", exit_on_error=False)
-    async def order_quantity(self) -> None:
-        """Search-and-order: the provider picks ``quantity`` matching numbers (§3.3)."""
-        quantity = self.quantity or 1
-        criteria = self.criteria()
-        try:
-            preview = await self.console.client.available_numbers(
-                kind=self.kind, quantity=quantity, **criteria
-            )
-        except ConsoleError as error:
-            self.show_error(error)
-            return
-        if len(preview) < quantity:
-            self.form_error(
-                f"Only {len(preview)} numbers match; ask for fewer or widen the search."
-            )
-            return
-        where = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in criteria.items())
-        kind = "toll-free" if self.kind == "tollfree" else "local"
-        question = (
-            f"Order {quantity} {kind} number{'s' if quantity != 1 else ''}"
-            f"{' (' + where + ')' if where else ''}?\n"
-            "The provider picks which ones.\n"
-            f"Total: {dollars(monthly_total(p.get('price') for p in preview))} a month."
-        )
+        question = f"Order {count}?\n" + "\n".join(lines) + f"\nTotal: {dollars(total)} a month."
         if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Cancel")):
             self.note("Nothing ordered.")
             return
         try:
             ordered = await self.console.client.order_numbers(
-                search={"kind": self.kind, **criteria}, quantity=quantity, confirm=True
+                numbers=[item["number"] for item in chosen],
+                total_monthly_cost=f"{total:f}",
+                confirm=True,
             )
         except ConsoleError as error:
-            await self._after_order([], [error.message])
+            await self._after_order(error.message, error=True)
             return
-        await self._after_order([format_for_display(n.number) for n in ordered], [])
+        self.chosen = [n for n in self.chosen if n not in {r.number for r in ordered}]
+        shown = ", ".join(r.national_number or format_for_display(r.number) for r in ordered)
+        await self._after_order(f"Ordered {shown}.")
 
-    async def _after_order(self, done: list[str], failed: list[str]) -> None:
-        words = f"Ordered {', '.join(done)}." if done else "Nothing ordered."
-        if failed:
-            words += " " + "; ".join(failed)
-        self.note(words, error=bool(failed))
+    async def _after_order(self, words: str, *, error: bool = False) -> None:
+        self.note(words, error=error)
         try:
             await self.reload_numbers()
-        except ConsoleError as error:
-            self.note(f"{words} (could not list our numbers: {error.message})", error=True)
-        if done and self.results:
+        except ConsoleError as problem:
+            self.note(f"{words} (could not list our numbers: {problem.message})", error=True)
+        if self.results:
             self.search()
 
     # -- assign and release -------------------------------------------------------------------

@@ -25,7 +25,7 @@ from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 from smsconsole.phone import format_for_display
 from smsconsole.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
-from smsconsole.tui.plain import plain, plain_text
+from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.applications import without_password
 from smsconsole.tui.screens.dialogs import Confirm
 from smsconsole.tui.screens.numbers import dollars, place_of, price_of
@@ -154,7 +154,7 @@ class SetupWizard(Screen[None]):
         widget.update(self._line(index, step))
         for name in MARKS:
             widget.set_class(name == state, f"-{name}")
-        self.query_one(f"#step-{index}-detail", Static).update(plain(detail))
+        self.query_one(f"#step-{index}-detail", Static).update(plain(detail, lines=True))
 
     @work(exclusive=True, group="wizard-apps", exit_on_error=False)
     async def load_applications(self) -> None:
@@ -166,7 +166,8 @@ class SetupWizard(Screen[None]):
         self.applications = {app["id"]: app for app in found}
         select = self.query_one("#wizard-application", Select)
         options: list[tuple[RenderableType, str]] = [("Create a new one", NEW)]
-        options += [(plain_text(f"Reuse {a.get('name') or a['id']}"), a["id"]) for a in found]
+        # A Select reads a str prompt as markup; the name is whatever the provider holds.
+        options += [(plain_cell(f"Reuse {a.get('name') or a['id']}"), a["id"]) for a in found]
         select.set_options(options)
         here = urlsplit(self.console.client.base_url).netloc
         for app in found:
@@ -212,10 +213,7 @@ class SetupWizard(Screen[None]):
             assert self.number is not None
             shown = format_for_display(self.number.number, self.console.region)
             self.query_one("#wizard-done", Static).update(
-                plain(
-                    f"All set: {shown} is yours and calls back to this server. "
-                    "Press esc for the inbox."
-                )
+                f"All set: {shown} is yours and calls back to this server. Press esc for the inbox."
             )
             self.query_one("#wizard-body", VerticalScroll).scroll_end(animate=False)
         finally:
@@ -243,14 +241,15 @@ class SetupWizard(Screen[None]):
             raise StepFailed(f"No numbers available in {where.strip()}: try another, then retry.")
         offer = found[0]
         shown = offer.get("national_number") or offer["number"]
-        cost = dollars(price_of(offer.get("price")))
+        price = price_of(offer.get("price"))
+        cost = dollars(price)
         question = f"Order {shown} ({place_of(offer)})?\nIt costs {cost} a month."
         self.show(index, "running", f"found {shown}; waiting for your answer…")
         if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Not now")):
             raise StepFailed("Not ordered: you declined. Retry to be asked again.")
         self.show(index, "running", f"ordering {shown}…")
         [self.number] = await self.console.client.order_numbers(
-            number=offer["number"], confirm=True
+            numbers=[offer["number"]], total_monthly_cost=f"{price:f}", confirm=True
         )
         self.console.inbox.numbers[self.number.number] = self.number
         return f"ordered {shown} for {cost} a month"

@@ -60,7 +60,7 @@ class MessageInput(TextArea):
 
     async def _on_paste(self, event: events.Paste) -> None:
         # A pasted text may be a stranger's: the box would write its controls to the terminal.
-        event.text = clean(event.text)
+        event.text = clean(event.text, lines=True)
         await super()._on_paste(event)
 
 
@@ -100,15 +100,15 @@ class Composer(Vertical):
         return self.input.text
 
     def set_text(self, text: str) -> None:
-        """Replace what is written (after composing in $EDITOR, or a refused send)."""
-        self.input.load_text(clean(text))
+        """Replace what is written (after composing in $EDITOR)."""
+        self.input.load_text(clean(text, lines=True))
         self.input.move_cursor(self.input.document.end)
         self._count()
 
     def set_from(self, words: str) -> None:
         """Say where the message goes from and to."""
         self.from_label = words
-        self.query_one("#composer-from", Label).update(plain(words, lines=False))
+        self.query_one("#composer-from", Label).update(plain(words))
 
     def attach(self, url: str) -> None:
         """Add an uploaded MMS attachment."""

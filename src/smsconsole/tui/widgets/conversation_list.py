@@ -207,7 +207,7 @@ class ConversationList(ScrollView, can_focus=True):
         )
         dim = style + self.get_component_rich_style("conversation-list--dim", partial=True)
         if part == 0:
-            who = conversation.contact_name or format_for_display(
+            who = clean(conversation.contact_name or "") or format_for_display(
                 conversation.remote_number, self.phone_region
             )
             right = timefmt.short(conversation.last_time)
@@ -215,10 +215,10 @@ class ConversationList(ScrollView, can_focus=True):
                 ours = format_for_display(conversation.our_number, self.phone_region)
                 right = f"→{ours[-4:]} {right}"
             marker = "● " if unread else "  "
-            return _fit([(marker + clean(who, lines=False), strong)], [(right, dim)], width)
+            return _fit([(marker + who, strong)], [(right, dim)], width)
         badge = f" {conversation.unread} " if unread else ""
         arrow = "you: " if conversation.last_direction == "out" else ""
-        text = "  " + arrow + clean(conversation.last_preview or "", lines=False)
+        text = "  " + arrow + clean(conversation.last_preview or "")
         badge_style = style + self.get_component_rich_style("conversation-list--badge")
         return _fit([(text, dim)], [(badge, badge_style)], width)
 

@@ -33,7 +33,8 @@ class StatusBar(Static):
             parts.append(self.server)
         if self.detail and self.state != "connected":
             parts.append(self.detail)
-        return plain("  │  ".join(parts), lines=False)  # the detail is a server's words
+        # The detail is an error's words ("[Errno 111] ..."): shown, never parsed as markup.
+        return plain("  │  ".join(parts))
 
     def watch_state(self, state: str) -> None:
         for name in ("connected", "connecting", "reconnecting", "offline"):

@@ -67,6 +67,8 @@ def delivery_words(message: Message) -> str:
         return "✓✓ delivered"
     if message.state == "sent":
         return "✓ sent"
+    if message.state == "unknown":
+        return "? unknown — not sure it was sent"
     return "… sending" if message.state == "sending" else "… queued"
 
 
@@ -113,12 +115,8 @@ class Laid:
 
 
 def wrap(text: str, width: int) -> list[str]:
-    """``text`` wrapped to ``width`` cells (wide characters counted as two), made safe to show.
-
-    Every row of a bubble comes through here, so a text, an attachment's name and the
-    provider's error words are all shown, never obeyed (see :mod:`smsconsole.tui.plain`).
-    """
-    text = clean(text)
+    """``text`` wrapped to ``width`` cells (wide characters counted as two)."""
+    text = clean(text, lines=True)  # a text is shown, never obeyed by the terminal
     if "\n" not in text and cell_len(text) <= width:
         return [text]  # most texts are short: skip the wrapper
     return [line.plain.rstrip() for line in Content(text).wrap(width)]
@@ -209,6 +207,11 @@ class ThreadView(ScrollView, can_focus=True):
         self._strips: LRUCache[tuple[Message, int, bool], list[Strip]] = LRUCache(STRIP_CACHE)
 
     # -- what is shown ----------------------------------------------------------------------
+
+    @property
+    def messages(self) -> tuple[Message, ...]:
+        """The messages shown, oldest first."""
+        return tuple(self._messages)
 
     @property
     def message_ids(self) -> list[str]:

@@ -1,0 +1,198 @@
+"""How much, how long and how many a client may push at the server's HTTP layer.
+
+uvicorn bounds some of this itself (concurrent connections, the keep-alive wait, the listen
+backlog, h11's buffer for an incomplete request head) but not everything: its default
+parser, httptools, buffers a header of any size, and neither parser has a deadline for a
+request head or body that trickles in (a slowloris connection stays open for ever). So the
+server runs on uvicorn's h11 protocol with a bounded head, under a small subclass that adds
+those deadlines and a cap on the body bytes it will read.
+
+A refusal is a JSON ``{"error": ...}`` answer with ``Connection: close`` when one can still
+be sent (431 head too large, 408 head too slow, 413 body too large), else the connection is
+closed (a body that trickles past its deadline: the endpoint sees the client disconnect).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import ClassVar, Final, Literal
+
+import h11
+import msgspec
+from uvicorn.config import Config
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
+
+# The request line and headers together; a callback's or a console's head is under 2 KB.
+MAX_HEAD_BYTES: Final = 16 * 1024
+# Above the largest body a route takes (an MMS attachment, 1.5 MB; a callback, 64 KB).
+MAX_BODY_BYTES: Final = 2 * 1024 * 1024
+HEAD_SECONDS: Final = 10.0
+BODY_SECONDS: Final = 30.0
+# Beyond this many open connections (consoles' websockets included) a request gets a 503.
+MAX_CONNECTIONS: Final = 500
+BACKLOG: Final = 1024
+KEEP_ALIVE_SECONDS: Final = 5
+# After a refusal, what the client still sends is read and dropped for a moment, so its
+# kernel does not discard the answer on a reset before the client has read it.
+LINGER_SECONDS: Final = 2.0
+LINGER_BYTES: Final = 1024 * 1024
+
+_Phase = Literal["head", "body"]
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    """The bounds one server runs with; the defaults are the constants above."""
+
+    max_head_bytes: int = MAX_HEAD_BYTES
+    max_body_bytes: int = MAX_BODY_BYTES
+    head_seconds: float = HEAD_SECONDS
+    body_seconds: float = BODY_SECONDS
+    max_connections: int = MAX_CONNECTIONS
+    backlog: int = BACKLOG
+    keep_alive_seconds: int = KEEP_ALIVE_SECONDS
+
+
+def uvicorn_options(limits: HttpLimits | None = None) -> dict[str, object]:
+    """The ``uvicorn.Config`` keyword arguments that enforce ``limits``."""
+    limits = limits or HttpLimits()
+    protocol = type("BoundedH11Protocol", (BoundedH11Protocol,), {"limits": limits})
+    return {
+        "http": protocol,
+        "h11_max_incomplete_event_size": limits.max_head_bytes,
+        "limit_concurrency": limits.max_connections,
+        "backlog": limits.backlog,
+        "timeout_keep_alive": limits.keep_alive_seconds,
+    }
+
+
+def refusal(status: int, reason: str) -> bytes:
+    """A complete HTTP/1.1 answer ``{"error": reason}`` that closes the connection."""
+    phrase = {408: "Request Timeout", 413: "Content Too Large"}.get(status, "Bad Request")
+    if status == 431:
+        phrase = "Request Header Fields Too Large"
+    body = msgspec.json.encode({"error": reason})
+    head = (
+        f"HTTP/1.1 {status} {phrase}\r\n"
+        "content-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n"
+        "connection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+class BoundedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with deadlines for a request's head and body, and a body cap.
+
+    The head deadline runs from when the connection is ready for a request (opened, or the
+    previous answer sent) until the head is complete; the body deadline from then until the
+    body is complete. While the application works on an answer no deadline runs.
+    """
+
+    limits: ClassVar[HttpLimits] = HttpLimits()
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, object],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._phase: _Phase | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+        self._body_bytes = 0
+        self._discarded: int | None = None  # bytes dropped after a refusal
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Start the head deadline: a connection that sends nothing is closed too."""
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._watch()
+
+    def data_received(self, data: bytes) -> None:
+        """Feed h11, then move the deadlines to the phase the request is in."""
+        if self._discarded is not None:
+            self._discarded += len(data)
+            if self._discarded > LINGER_BYTES:
+                self.transport.close()
+            return
+        if self.conn.their_state is h11.SEND_BODY:
+            self._body_bytes += len(data)
+            if self._body_bytes > self.limits.max_body_bytes:
+                self._refuse(413, f"the body is over the {self.limits.max_body_bytes}-byte limit")
+                return
+        super().data_received(data)
+        self._watch()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Stop the deadlines with the connection."""
+        self._stop()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        """The connection is ready for the next request: its head deadline starts."""
+        super().on_response_complete()
+        self._watch()
+
+    def send_400_response(self, msg: str) -> None:
+        """h11 refused the request: a head over the limit is a 431, anything else a 400."""
+        if len(self.conn.trailing_data[0]) > self.limits.max_head_bytes:
+            self._refuse(
+                431, f"the request head is over the {self.limits.max_head_bytes}-byte limit"
+            )
+        else:
+            self._refuse(400, "malformed HTTP request")
+
+    def _watch(self) -> None:
+        if self.transport.is_closing() or self.transport.get_protocol() is not self:
+            self._stop()  # closed, or upgraded to a websocket (which has its own pings)
+            return
+        state = self.conn.their_state
+        phase: _Phase | None = (
+            "head" if state is h11.IDLE else "body" if state is h11.SEND_BODY else None
+        )
+        if phase == self._phase:
+            return
+        self._stop()
+        self._phase = phase
+        if phase is not None:
+            self._body_bytes = 0
+            seconds = self.limits.head_seconds if phase == "head" else self.limits.body_seconds
+            self._deadline = self.loop.call_later(seconds, self._expired, phase)
+
+    def _stop(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+        self._deadline, self._phase = None, None
+
+    def _expired(self, phase: _Phase) -> None:
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if phase == "body" or self.conn.trailing_data[0] == b"":
+            # Mid-body the application owns the answer; an idle connection is owed none.
+            self.transport.close()
+        else:
+            seconds = self.limits.head_seconds
+            self._refuse(408, f"the request head did not arrive within {seconds:g} s")
+
+    def _refuse(self, status: int, reason: str) -> None:
+        """Answer ``status`` unless the request's own answer has begun, and hang up."""
+        self._stop()
+        cycle = self.cycle
+        in_body = self.conn.their_state is h11.SEND_BODY and cycle is not None
+        if in_body and not cycle.response_complete:
+            # The application hears a disconnect and writes nothing after this answer.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        if in_body and cycle.response_started:
+            self.transport.close()
+            return
+        self.transport.write(refusal(status, reason))
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self._discarded = 0
+        self.transport.resume_reading()
+        self.loop.call_later(LINGER_SECONDS, self.transport.close)
