@@ -97,7 +97,14 @@ async def world(
         assert created.status_code == 201, created.text
         application = created.json()
         assert application["incoming_message_url"].endswith("/callbacks/messages")
-        assert "bandwidth:callback-secret@" in application["incoming_message_url"]
+        # Answered masked; the provider holds the URL with the real callback password.
+        assert "callback-secret" not in created.text
+        assert "bandwidth:********@" in application["incoming_message_url"]
+        at_provider = await sandbox.get(
+            f"/v1/users/u-sandbox/applications/{application['id']}",
+            auth=("t-sandbox", "s-sandbox"),
+        )
+        assert "bandwidth:callback-secret@" in at_provider.json()["incomingMessageUrl"]
         found = await server.api(
             "GET", "/api/available-numbers", params={"state": "NC", "city": "Cary"}
         )

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+import msgspec
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from smsconsole.catapult.errors import CatapultError
-from smsconsole.catapult.models import ApplicationSettings, AvailableNumber
+from smsconsole.catapult.models import Application, ApplicationSettings, AvailableNumber
 from smsconsole.phone import format_for_display
 from smsconsole.provisioning import (
     MAX_ORDER,
@@ -47,7 +48,7 @@ from smsconsole.server.http import (
 from smsconsole.server.inputs import InvalidInput, whole_number
 from smsconsole.server.responses import JSON, ApiError, snake
 from smsconsole.server.sync import sync_numbers
-from smsconsole.server.urls import callback_url
+from smsconsole.server.urls import MASK, callback_url, masked_urls, unmasked
 
 LOCAL_CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
 MONEY: Final = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
@@ -307,7 +308,7 @@ async def list_applications(request: Request) -> JSON:
     client = provider(request)
 
     async def collect() -> list[dict[str, Any]]:
-        return [snake(app) async for app in client.iter_applications()]
+        return [masked_urls(snake(app)) async for app in client.iter_applications()]
 
     return JSON({"items": await on_provider("listing applications", collect()), "next": None})
 
@@ -347,7 +348,7 @@ async def create_application(request: Request) -> JSON:
     client = provider(request)
     created = await on_provider("creating the application", client.create_application(fields))
     application = await on_provider("reading the application", client.get_application(created))
-    return JSON(snake(application), status_code=201)
+    return JSON(masked_urls(snake(application)), status_code=201)
 
 
 @authorized
@@ -357,13 +358,41 @@ async def update_application(request: Request) -> JSON:
     changes = _application_settings(request, body, creating=False)
     client = provider(request)
     application_id = provider_id(request.path_params["application_id"], "application_id")
+    if any(
+        MASK in (url or "") for url in (changes.incoming_call_url, changes.incoming_message_url)
+    ):
+        current = await on_provider(
+            "reading the application", client.get_application(application_id)
+        )
+        changes = _keep_passwords(changes, current)
     await on_provider(
         "updating the application", client.update_application(application_id, changes)
     )
     application = await on_provider(
         "reading the application", client.get_application(application_id)
     )
-    return JSON(snake(application))
+    return JSON(masked_urls(snake(application)))
+
+
+def _keep_passwords(changes: ApplicationSettings, current: Application) -> ApplicationSettings:
+    """``changes`` with each masked URL (sent back as shown) made the provider's real one."""
+    urls: dict[str, str | None] = {}
+    for field, now in (
+        ("incoming_call_url", current.incoming_call_url),
+        ("incoming_message_url", current.incoming_message_url),
+    ):
+        given: str | None = getattr(changes, field)
+        if given is None:
+            continue
+        real = unmasked(given, now)
+        if real is None:
+            raise ApiError(
+                400,
+                f"'{field}' carries a masked password for an address the application does not "
+                "have: give the URL with its real credentials",
+            )
+        urls[field] = real
+    return msgspec.structs.replace(changes, **urls)
 
 
 @authorized

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from smsconsole.config import ServerSettings
@@ -28,3 +28,40 @@ def callback_url(server: ServerSettings, kind: Literal["messages", "calls"]) -> 
     )
     netloc = f"{userinfo}@{parts.netloc}" if server.callback_password else parts.netloc
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+# What an answer shows in place of a callback password ("*" is allowed in userinfo, RFC 3986).
+MASK: Final = "********"
+
+
+def masked(url: str) -> str:
+    """``url`` with the password of its userinfo replaced by :data:`MASK`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    netloc = f"{parts.username}:{MASK}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def masked_urls(record: dict[str, Any]) -> dict[str, Any]:
+    """An application as an answer shows it: every ``*_url`` with its password masked."""
+    return {
+        key: masked(value) if key.endswith("_url") and isinstance(value, str) else value
+        for key, value in record.items()
+    }
+
+
+def unmasked(url: str, current: str | None) -> str | None:
+    """The URL to send the provider for ``url`` as a client sent it back.
+
+    A client only ever saw masked URLs; sending one back unchanged means "keep the password":
+    it is taken from ``current`` (the provider's URL) when both have the same user, host and
+    path. Answers None when ``url`` is masked but ``current`` cannot say what it hid.
+    """
+    parts = urlsplit(url)
+    if parts.password != MASK:
+        return url
+    if current is None or masked(current) != url:
+        return None
+    return current
