@@ -698,7 +698,7 @@ class SmsConsoleApp(App[None]):
 
     def action_open_media(self, url: str) -> None:
         """Open an MMS attachment with the system's opener (a browser for URLs)."""
-        if self._refused(f"opening attachments. The link: {_printable(url)}"):
+        if self._refused(f"opening attachments. The link: {url[:300]}"):
             return
         self.open_url(url)
 
@@ -713,7 +713,7 @@ class SmsConsoleApp(App[None]):
         return self.restricted
 
     def open_url(self, url: str, *, new_tab: bool = True) -> None:
-        if not self._refused(f"opening links. The link: {_printable(url)}"):
+        if not self._refused(f"opening links. The link: {url[:300]}"):
             super().open_url(url, new_tab=new_tab)
 
     def action_suspend_process(self) -> None:
@@ -757,8 +757,3 @@ class SmsConsoleApp(App[None]):
                 await asyncio.wait_for(self.workers.wait_for_complete(), 2)
         finally:
             await self.client.aclose()
-
-
-def _printable(text: str, limit: int = 300) -> str:
-    """``text`` without control characters (a stranger's URL), cut to ``limit``."""
-    return "".join(ch for ch in text if ch.isprintable())[:limit]
