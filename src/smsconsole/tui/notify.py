@@ -8,10 +8,13 @@ works the same when the console is reached over SSH.
 
 from __future__ import annotations
 
+from smsconsole.tui.plain import clean
+
 
 def _clean(text: str) -> str:
-    # Control characters (ESC, BEL, ;) would end or split the escape sequence.
-    return "".join(ch if ch.isprintable() and ch not in ";\x1b\x07" else " " for ch in text)[:200]
+    # A control character (ESC, BEL) would end the escape sequence early, and ";" splits
+    # OSC 777's fields: what the console shows anywhere is cleaned the same way.
+    return clean(text).replace(";", " ")[:200]
 
 
 def notification_sequences(title: str, body: str) -> str:
