@@ -5,6 +5,8 @@ live events, resume after a drop, reset, refusal and backoff."""
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -33,6 +35,7 @@ REMOTE = "+14155550123"
 OTHER = "+14155550999"
 
 Console = Callable[..., ConsoleClient]
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
 
 
 async def pull(feed: AsyncIterator[FeedItem], seconds: float = 5.0) -> FeedItem:
@@ -467,3 +470,58 @@ async def test_feed_pings_after_silence_and_ignores_pongs(console: Console) -> N
         await feed.aclose()
     assert received == [{"type": "subscribe", "since": 4}, {"type": "ping"}, {"type": "ping"}]
     assert client.last_seq == 5
+
+
+async def test_a_cancelled_feed_drops_its_socket_at_once_even_to_a_silent_server(
+    console: Console,
+) -> None:
+    # A server that completes the upgrade and then never reads again, so it never answers
+    # the closing handshake: the console quitting must not wait for it (nor leave the
+    # socket open when its loop ends, which a second cancellation used to do).
+    closed = asyncio.Event()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        key = next(
+            line.split(":", 1)[1].strip()
+            for line in head.split("\r\n")
+            if line.lower().startswith("sec-websocket-key:")
+        )
+        accept = base64.b64encode(hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+        writer.write(
+            b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + f"Sec-WebSocket-Accept: {accept}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        try:
+            while await reader.read(65536):  # the subscribe frame, then the close frame
+                pass
+        except ConnectionError:
+            pass
+        closed.set()  # EOF or reset: the console dropped the connection
+        writer.close()
+
+    listener = await asyncio.start_server(silent, "127.0.0.1", 0)
+    async with listener:
+        port = listener.sockets[0].getsockname()[1]
+        client = console(f"http://127.0.0.1:{port}")
+        feed = client.feed()
+
+        connected = asyncio.Event()
+
+        async def consume() -> None:
+            async for item in feed:
+                if isinstance(item, FeedState) and item.state == "connected":
+                    connected.set()
+
+        task = asyncio.create_task(consume())
+        async with asyncio.timeout(5):
+            await connected.wait()
+        started = asyncio.get_running_loop().time()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        async with asyncio.timeout(5):
+            await closed.wait()
+        assert asyncio.get_running_loop().time() - started < 1.0  # close_timeout is 2 s
+        assert client.state.state == "offline"

@@ -40,6 +40,7 @@ from smsconsole.tui.client import (
     ConsoleClient,
     ConsoleError,
     FeedEvent,
+    FeedItem,
     FeedLive,
     FeedReset,
     FeedState,
@@ -231,19 +232,24 @@ class SmsConsoleApp(App[None]):
     @work(exclusive=True, group="feed", exit_on_error=False)
     async def follow_feed(self) -> None:
         """Apply the feed's events as they come; show its connection state."""
-        async for item in self.client.feed():
-            if isinstance(item, FeedState):
-                self.status.state = item.state
-                self.status.retry_in = item.retry_in
-                self.status.detail = item.detail
-                if item.state != "connected":
-                    self.live = False
-            elif isinstance(item, FeedEvent):
-                await self.apply(item.seq, item.body)
-            elif isinstance(item, FeedLive):
-                self.live = True
-            elif isinstance(item, FeedReset):
-                await self.reload()
+        async with contextlib.aclosing(self.client.feed()) as feed:
+            async for item in feed:
+                await self._follow(item)
+
+    async def _follow(self, item: FeedItem) -> None:
+        """One item of the feed: a connection state or an event to apply."""
+        if isinstance(item, FeedState):
+            self.status.state = item.state
+            self.status.retry_in = item.retry_in
+            self.status.detail = item.detail
+            if item.state != "connected":
+                self.live = False
+        elif isinstance(item, FeedEvent):
+            await self.apply(item.seq, item.body)
+        elif isinstance(item, FeedLive):
+            self.live = True
+        elif isinstance(item, FeedReset):
+            await self.reload()
 
     async def apply(self, seq: int, body: dict[str, object]) -> None:
         """Apply one event to the state and the screen."""

@@ -519,13 +519,24 @@ class ConsoleClient:
                         open_timeout=self._timeout,
                         close_timeout=2,
                     ) as socket:
-                        await socket.send(json.dumps({"type": "subscribe", "since": self.last_seq}))
-                        failures = 0
-                        yield self._enter(FeedState("connected", f"connected to {self.base_url}"))
-                        while True:
-                            item = self._item(await self._frame(socket))
-                            if item is not None:
-                                yield item
+                        try:
+                            await socket.send(
+                                json.dumps({"type": "subscribe", "since": self.last_seq})
+                            )
+                            failures = 0
+                            yield self._enter(
+                                FeedState("connected", f"connected to {self.base_url}")
+                            )
+                            while True:
+                                item = self._item(await self._frame(socket))
+                                if item is not None:
+                                    yield item
+                        except (asyncio.CancelledError, GeneratorExit):
+                            # Closed by the consumer (the console quitting): drop the
+                            # connection now rather than wait on a closing handshake that
+                            # a second cancellation could cut short, leaving it open.
+                            socket.transport.abort()
+                            raise
                 except InvalidStatus as error:
                     status = error.response.status_code
                     if status in (401, 403):
