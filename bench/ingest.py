@@ -50,8 +50,8 @@ from starlette.routing import Route
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from smsconsole.config import Settings, load_settings
 from smsconsole.server.run import uvicorn_config
+from smsconsole.settings.config import Settings, load_settings
 
 HOST: Final = "127.0.0.1"
 TOKEN: Final = "bench-token"

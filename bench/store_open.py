@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from smsconsole import domain
+from smsconsole.core import events
 from smsconsole.store import integrity
 from smsconsole.store.base import CallbackRecord
 from smsconsole.store.sqlite import SqliteStore, _migrate
@@ -36,7 +36,7 @@ async def build(path: Path, messages: int) -> None:
         for first in range(0, messages, BATCH):
             writes = []
             for n in range(first, min(first + BATCH, messages)):
-                event = domain.MessageEvent(
+                event = events.MessageEvent(
                     event_type="sms",
                     direction="in",
                     message_id=f"m-bench{n:012d}",

@@ -51,9 +51,9 @@ from typing import TYPE_CHECKING, Any, Final
 import httpx
 import msgspec
 
+from smsconsole.core.messages import Message, conversation_id, iso_utc, parties, preview
 from smsconsole.store.rows import MESSAGE_COLUMNS, message_values
 from smsconsole.store.sqlite import SqliteStore
-from smsconsole.threads import Message, conversation_id, iso_utc, parties, preview
 
 if TYPE_CHECKING:
     from textual.pilot import Pilot
@@ -442,7 +442,7 @@ async def measure_console(url: str, big_id: str, expected: int, pages: int) -> d
 
     import textual
 
-    from smsconsole.records import Page
+    from smsconsole.core.records import Page
     from smsconsole.tui.app import SmsConsoleApp
     from smsconsole.tui.client import ConsoleClient
 

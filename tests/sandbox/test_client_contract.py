@@ -17,10 +17,10 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from smsconsole.catapult.client import CatapultClient
-from smsconsole.catapult.errors import CatapultError
-from smsconsole.catapult.models import ApplicationSettings, Audio, OutboundMessage
-from smsconsole.catapult.retry import NO_RETRY, RetryPolicy
+from smsconsole.providers.catapult.client import CatapultClient
+from smsconsole.providers.catapult.errors import CatapultError
+from smsconsole.providers.catapult.models import ApplicationSettings, Audio, OutboundMessage
+from smsconsole.providers.catapult.retry import NO_RETRY, RetryPolicy
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.sandbox.ratelimit import RateLimiter
 

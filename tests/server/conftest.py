@@ -15,9 +15,9 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from smsconsole.catapult.client import CatapultClient
-from smsconsole.config import Settings, load_settings
+from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.server.app import create_app
+from smsconsole.settings.config import Settings, load_settings
 
 TOKEN = "console-token"
 CALLBACK_AUTH = ("bandwidth", "callback-secret")

@@ -31,8 +31,8 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from loopback import bound_socket
-from smsconsole.config import load_settings
 from smsconsole.server.app import create_app
+from smsconsole.settings.config import load_settings
 from threaded_sandbox import AUTH as SANDBOX_AUTH
 from threaded_sandbox import USER_ID, account_env, app_in_thread, sandbox_in_thread
 

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from smsconsole.catapult.client import CatapultClient
+from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.server.urls import MASK
 

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from smsconsole.config import load_settings
 from smsconsole.server.app import create_app
+from smsconsole.settings.config import load_settings
 
 AUTH = ("bandwidth", "callback-secret")
 HEADERS = {"Authorization": "Bearer console-token"}

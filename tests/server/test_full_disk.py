@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from smsconsole.config import Settings, load_settings
 from smsconsole.server.app import create_app
+from smsconsole.settings.config import Settings, load_settings
 from smsconsole.store.sqlite import SqliteStore
 
 CALLBACK_AUTH = ("bandwidth", "callback-secret")

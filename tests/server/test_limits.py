@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 import loopback
-from smsconsole.config import load_settings
 from smsconsole.server.limits import HttpLimits
 from smsconsole.server.run import uvicorn_config
+from smsconsole.settings.config import load_settings
 
 TOKEN = "console-token"
 AUTH = "Basic " + base64.b64encode(b"bandwidth:callback-secret").decode()

@@ -14,9 +14,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 import loopback
-from smsconsole.config import load_settings
 from smsconsole.server.log_redaction import redact
 from smsconsole.server.run import uvicorn_config
+from smsconsole.settings.config import load_settings
 
 TOKEN = "SECRET-console-token-4f1c"
 PASSWORD = "SECRET-callback-password-9a2e"

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from smsconsole.catapult.client import CatapultClient
-from smsconsole.catapult.errors import CatapultError
+from smsconsole.providers.catapult.client import CatapultClient
+from smsconsole.providers.catapult.errors import CatapultError
 from smsconsole.sandbox.app import create_sandbox_app
 from stall_proxy import StallProxy, stall_proxy
 

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from smsconsole import domain
-from smsconsole.records import NumberRecord
+from smsconsole.core import events as domain
+from smsconsole.core.messages import iso_utc
+from smsconsole.core.records import NumberRecord
 from smsconsole.store import sqlite as sqlite_module
 from smsconsole.store.base import CallbackRecord, StoredEvent, StoreUnusable
 from smsconsole.store.sqlite import SCHEMA_VERSION, SqliteStore, fts_query
-from smsconsole.threads import iso_utc
 
 OURS = "+19195550187"
 THEIRS = "+14155550123"

@@ -22,10 +22,10 @@ import uvicorn
 
 from loopback import bound_socket
 from loopback import serve as serve_loopback
-from smsconsole.catapult.client import CatapultClient
-from smsconsole.config import load_settings
+from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.sandbox.app import create_sandbox_app
 from smsconsole.server.app import create_app
+from smsconsole.settings.config import load_settings
 from smsconsole.tui.client import ConsoleClient
 
 TOKEN = "console-token"

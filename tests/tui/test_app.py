@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from console_helpers import bubbles, prompt_ready, provision, rows, until
-from smsconsole.catapult.client import CatapultClient
+from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall

@@ -16,9 +16,9 @@ import httpx
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
-from smsconsole.calls import Call
-from smsconsole.records import Contact, Conversation, LoggedCallback, NumberRecord, Page
-from smsconsole.threads import Message
+from smsconsole.core.calls import Call
+from smsconsole.core.messages import Message
+from smsconsole.core.records import Contact, Conversation, LoggedCallback, NumberRecord, Page
 from smsconsole.tui.client import (
     MAX_MEDIA_BYTES,
     ConsoleClient,

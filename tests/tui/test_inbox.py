@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from smsconsole.records import Conversation
+from smsconsole.core.records import Conversation
 from smsconsole.tui.inbox import Change, Inbox
 
 OURS = "+19195550187"

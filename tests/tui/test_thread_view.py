@@ -7,7 +7,7 @@ from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.strip import Strip
 
-from smsconsole.threads import Message
+from smsconsole.core.messages import Message
 from smsconsole.tui import timefmt
 from smsconsole.tui.widgets.thread_view import MAX_MESSAGES, ThreadView, lay_out, wrap
 

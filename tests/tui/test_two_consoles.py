@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Static
 
 from console_helpers import bubbles, provision, rows, until
-from smsconsole.catapult.client import CatapultClient
+from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from console_helpers import bubbles, provision, until
-from smsconsole.catapult.client import CatapultClient
+from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import Confirm

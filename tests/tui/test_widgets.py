@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from smsconsole.threads import Message
+from smsconsole.core.messages import Message
 from smsconsole.tui import timefmt
 from smsconsole.tui.notify import notification_sequences
 from smsconsole.tui.widgets.composer import counter_text

@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsconsole.catapult import quirks
+from smsconsole.providers.catapult import quirks
 from smsconsole.sandbox import validation
 from smsconsole.sandbox.errors import ApiError, not_found, validation_error
 from smsconsole.sandbox.render import message_json

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsconsole.catapult import quirks
+from smsconsole.providers.catapult import quirks
 from smsconsole.sandbox import validation
 from smsconsole.sandbox.errors import ApiError, missing_property, not_found, validation_error
 from smsconsole.sandbox.render import application_json, available_json, number_json

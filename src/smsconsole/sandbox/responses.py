@@ -19,7 +19,7 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 
-from smsconsole.catapult import quirks
+from smsconsole.providers.catapult import quirks
 from smsconsole.sandbox.delivery import hold_events
 from smsconsole.sandbox.errors import ApiError, validation_error
 from smsconsole.sandbox.runtime import Sandbox

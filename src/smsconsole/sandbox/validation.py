@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from smsconsole.catapult import quirks
+from smsconsole.providers.catapult import quirks
 from smsconsole.sandbox.errors import (
     ApiError,
     blank_property,

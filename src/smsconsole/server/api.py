@@ -12,9 +12,9 @@ from typing import Any, Final
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.catapult.errors import CatapultError
-from smsconsole.catapult.models import OutboundMessage
-from smsconsole.records import Page
+from smsconsole.core.records import Page
+from smsconsole.providers.catapult.errors import CatapultError
+from smsconsole.providers.catapult.models import OutboundMessage
 from smsconsole.server import calls_api, checks, numbers_api
 from smsconsole.server.http import (
     authorized,

@@ -19,8 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from smsconsole.catapult.client import CatapultClient
-from smsconsole.config import Settings
+from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.server import api
 from smsconsole.server.auth import SessionTokens
 from smsconsole.server.callbacks import callback_endpoint
@@ -29,6 +28,7 @@ from smsconsole.server.hub import Hub
 from smsconsole.server.method_route import MethodRoute
 from smsconsole.server.responses import JSON, ApiError, error
 from smsconsole.server.sync import catch_up
+from smsconsole.settings.config import Settings
 from smsconsole.store.base import Durability, Store
 from smsconsole.store.sqlite import SqliteStore
 

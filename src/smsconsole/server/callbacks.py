@@ -15,8 +15,13 @@ from typing import Final
 
 from starlette.requests import ClientDisconnect, Request
 
-from smsconsole.catapult.callbacks import CallbackError, dedupe_key, parse_json_body, parse_query
-from smsconsole.domain import CallbackEvent
+from smsconsole.core.events import CallbackEvent
+from smsconsole.providers.catapult.callbacks import (
+    CallbackError,
+    dedupe_key,
+    parse_json_body,
+    parse_query,
+)
 from smsconsole.server.auth import callback_allowed, redacted_headers
 from smsconsole.server.responses import JSON, error
 from smsconsole.store.base import CallbackRecord, Store

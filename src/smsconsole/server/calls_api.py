@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.calls import Call
+from smsconsole.core.calls import Call
 from smsconsole.server.http import (
     authorized,
     json_object,

@@ -13,14 +13,14 @@ from typing import Any, Final, TypeVar
 
 from starlette.requests import Request
 
-from smsconsole.catapult.client import CatapultClient
-from smsconsole.catapult.errors import DEADLINE_EXCEEDED, CatapultError
-from smsconsole.config import Settings
-from smsconsole.phone import InvalidPhoneNumber, parse_e164
-from smsconsole.records import Page
+from smsconsole.core.phone import InvalidPhoneNumber, parse_e164
+from smsconsole.core.records import Page
+from smsconsole.providers.catapult.client import CatapultClient
+from smsconsole.providers.catapult.errors import DEADLINE_EXCEEDED, CatapultError
 from smsconsole.server.auth import bearer_allowed
 from smsconsole.server.inputs import InvalidInput, checked_text, decode_json, whole_number
 from smsconsole.server.responses import JSON, ApiError
+from smsconsole.settings.config import Settings
 from smsconsole.store.base import Store
 
 T = TypeVar("T")

@@ -18,10 +18,11 @@ import msgspec
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.catapult.errors import CatapultError
-from smsconsole.catapult.models import Application, ApplicationSettings, AvailableNumber
-from smsconsole.phone import format_for_display
-from smsconsole.provisioning import (
+from smsconsole.core.phone import format_for_display
+from smsconsole.core.records import NumberRecord
+from smsconsole.providers.catapult.errors import CatapultError
+from smsconsole.providers.catapult.models import Application, ApplicationSettings, AvailableNumber
+from smsconsole.providers.provisioning import (
     MAX_ORDER,
     NotAvailable,
     Ordered,
@@ -30,7 +31,6 @@ from smsconsole.provisioning import (
     monthly_total,
     order_exactly,
 )
-from smsconsole.records import NumberRecord
 from smsconsole.server.http import (
     authorized,
     checked,

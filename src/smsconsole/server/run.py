@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING, Final
 
 import uvicorn
 
-from smsconsole.config import Settings
 from smsconsole.server import log_redaction
 from smsconsole.server.app import create_app, sqlite_store
 from smsconsole.server.auth import SessionTokens
 from smsconsole.server.limits import HttpLimits, uvicorn_options
 from smsconsole.server.urls import public_base
+from smsconsole.settings.config import Settings
 from smsconsole.store.base import Store
 
 if TYPE_CHECKING:
-    from smsconsole.ssh import SshOptions
+    from smsconsole.server.ssh import SshOptions
 
 GRACEFUL_SECONDS: Final = 10
 # Feed frames are small; refuse anything large from a console.
@@ -135,7 +135,7 @@ async def _serve_with_ssh(
     server: uvicorn.Server, settings: Settings, ssh_port: int, tokens: SessionTokens
 ) -> None:
     """uvicorn and the SSH console in one event loop; the consoles end before the server does."""
-    from smsconsole import ssh
+    from smsconsole.server import ssh
 
     serving = asyncio.create_task(server.serve())
     while not server.started:
@@ -177,7 +177,7 @@ def ssh_options(
     Each console is given the server's address, a token of its session's from ``tokens`` and
     the phone region; never the config file, which may hold secrets.
     """
-    from smsconsole.ssh import SshOptions
+    from smsconsole.server.ssh import SshOptions
 
     host = settings.server.host
     if host in ("0.0.0.0", "::", ""):

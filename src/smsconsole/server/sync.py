@@ -15,13 +15,13 @@ from typing import Final
 
 import msgspec
 
-from smsconsole.catapult.callbacks import CallbackError
-from smsconsole.catapult.client import CatapultClient
-from smsconsole.catapult.models import PhoneNumber
-from smsconsole.catapult.reconcile import message_event
-from smsconsole.config import Settings
-from smsconsole.domain import MessageEvent
-from smsconsole.records import NumberRecord
+from smsconsole.core.events import MessageEvent
+from smsconsole.core.records import NumberRecord
+from smsconsole.providers.catapult.callbacks import CallbackError
+from smsconsole.providers.catapult.client import CatapultClient
+from smsconsole.providers.catapult.models import PhoneNumber
+from smsconsole.providers.catapult.reconcile import message_event
+from smsconsole.settings.config import Settings
 from smsconsole.store.base import Store
 
 log = logging.getLogger(__name__)

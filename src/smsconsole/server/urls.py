@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Final, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from smsconsole.config import ServerSettings
+from smsconsole.settings.config import ServerSettings
 
 
 def public_base(server: ServerSettings) -> str:

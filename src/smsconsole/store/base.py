@@ -12,9 +12,10 @@ from typing import Any, Literal, Protocol, TypeVar
 
 import msgspec
 
-from smsconsole.calls import Call
-from smsconsole.domain import CallbackEvent, MessageEvent
-from smsconsole.records import (
+from smsconsole.core.calls import Call
+from smsconsole.core.events import CallbackEvent, MessageEvent
+from smsconsole.core.messages import Message
+from smsconsole.core.records import (
     Contact,
     Conversation,
     LoggedCallback,
@@ -22,7 +23,6 @@ from smsconsole.records import (
     Page,
     SearchHit,
 )
-from smsconsole.threads import Message
 
 T = TypeVar("T")
 

@@ -12,9 +12,18 @@ from collections.abc import Sequence
 
 import msgspec
 
-from smsconsole import domain
-from smsconsole.calls import Call, advance_call, new_call
-from smsconsole.domain import CallbackEvent
+from smsconsole.core import events as domain
+from smsconsole.core.calls import Call, advance_call, new_call
+from smsconsole.core.events import CallbackEvent
+from smsconsole.core.messages import (
+    Message,
+    conversation_id,
+    message_from_event,
+    parties,
+    preview,
+    settle_message,
+    status_rank,
+)
 from smsconsole.store.base import CallbackRecord, Ingested, StoredEvent
 from smsconsole.store.rows import (
     CALL_COLUMNS,
@@ -24,15 +33,6 @@ from smsconsole.store.rows import (
     call_from_row,
     message_from_row,
     message_values,
-)
-from smsconsole.threads import (
-    Message,
-    conversation_id,
-    message_from_event,
-    parties,
-    preview,
-    settle_message,
-    status_rank,
 )
 
 # An outbound message recorded before the provider answered can have its "sent" callback

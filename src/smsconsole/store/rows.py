@@ -8,10 +8,10 @@ from typing import Any
 
 import msgspec
 
-from smsconsole.calls import Call
-from smsconsole.records import Conversation
+from smsconsole.core.calls import Call
+from smsconsole.core.messages import Message
+from smsconsole.core.records import Conversation
 from smsconsole.store.base import StoredEvent
-from smsconsole.threads import Message
 
 MESSAGE_COLUMNS = (
     "id, conversation_id, direction, from_number, to_number, text, media, state, "

@@ -27,9 +27,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from smsconsole.calls import Call
-from smsconsole.domain import CallbackEvent, MessageEvent
-from smsconsole.records import Contact, Conversation, LoggedCallback, NumberRecord, Page, SearchHit
+from smsconsole.core.calls import Call
+from smsconsole.core.events import CallbackEvent, MessageEvent
+from smsconsole.core.messages import Message, now_utc, thread_cursor
+from smsconsole.core.records import (
+    Contact,
+    Conversation,
+    LoggedCallback,
+    NumberRecord,
+    Page,
+    SearchHit,
+)
 from smsconsole.store import ingest as writes
 from smsconsole.store import integrity
 from smsconsole.store.base import (
@@ -51,7 +59,6 @@ from smsconsole.store.rows import (
     message_from_row,
 )
 from smsconsole.store.writer import Writer
-from smsconsole.threads import Message, now_utc, thread_cursor
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)

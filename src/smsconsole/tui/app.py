@@ -30,10 +30,10 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import WorkerCancelled
 
-from smsconsole.calls import Call
-from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
-from smsconsole.records import Conversation
-from smsconsole.threads import now_utc
+from smsconsole.core.calls import Call
+from smsconsole.core.messages import now_utc
+from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
+from smsconsole.core.records import Conversation
 from smsconsole.tui import prefs as prefs_file
 from smsconsole.tui import timefmt
 from smsconsole.tui.client import (

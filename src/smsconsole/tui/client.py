@@ -2,8 +2,8 @@
 
 No Textual here, so the client can be tested alone and reused by scripts; and nothing of the
 server, store or sandbox, because a console is only a client (DESIGN.md). The records it
-reads are the pure structs of :mod:`smsconsole.records`, :mod:`smsconsole.threads` and
-:mod:`smsconsole.calls`, decoded from the same JSON the server encodes them to.
+reads are the pure structs of :mod:`smsconsole.core.records`, :mod:`smsconsole.core.messages` and
+:mod:`smsconsole.core.calls`, decoded from the same JSON the server encodes them to.
 
 The feed (``/ws``) is a loop of our own rather than websockets' auto-reconnecting iterator,
 so the console can show each state: connecting, connected, reconnecting (with the next
@@ -28,8 +28,9 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
-from smsconsole.calls import Call
-from smsconsole.records import (
+from smsconsole.core.calls import Call
+from smsconsole.core.messages import Message
+from smsconsole.core.records import (
     Contact,
     Conversation,
     LoggedCallback,
@@ -37,7 +38,6 @@ from smsconsole.records import (
     Page,
     SearchHit,
 )
-from smsconsole.threads import Message
 
 T = TypeVar("T")
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from smsconsole.phone import format_for_display
+from smsconsole.core.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import clean
 

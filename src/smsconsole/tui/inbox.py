@@ -14,9 +14,9 @@ from typing import Any
 
 import msgspec
 
-from smsconsole.calls import Call
-from smsconsole.records import Conversation, NumberRecord
-from smsconsole.threads import Message, conversation_id, parties, preview
+from smsconsole.core.calls import Call
+from smsconsole.core.messages import Message, conversation_id, parties, preview
+from smsconsole.core.records import Conversation, NumberRecord
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Select
 
-from smsconsole.phone import format_for_display
+from smsconsole.core.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import clean, plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm

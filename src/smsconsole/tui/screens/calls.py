@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from smsconsole.phone import format_for_display
+from smsconsole.core.phone import format_for_display
 from smsconsole.tui import timefmt
 from smsconsole.tui.plain import plain_cell
 

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
-from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
+from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.tui.plain import clean, plain
 
 

@@ -12,9 +12,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from smsconsole.phone import format_for_display
-from smsconsole.records import Conversation
-from smsconsole.threads import Message
+from smsconsole.core.messages import Message
+from smsconsole.core.phone import format_for_display
+from smsconsole.core.records import Conversation
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.widgets.composer import Composer, MessageInput

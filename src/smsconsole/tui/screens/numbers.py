@@ -34,8 +34,8 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from smsconsole.phone import InvalidPhoneNumber, format_for_display, parse_e164
-from smsconsole.records import NumberRecord
+from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
+from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm, Prompt

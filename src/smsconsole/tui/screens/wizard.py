@@ -22,8 +22,8 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
-from smsconsole.phone import format_for_display
-from smsconsole.records import NumberRecord
+from smsconsole.core.phone import format_for_display
+from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.applications import without_password

@@ -15,7 +15,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, TextArea
 
-from smsconsole.sms import count_segments
+from smsconsole.core.sms import count_segments
 from smsconsole.tui.plain import clean, plain
 
 MAX_TEXT = 2048  # what the provider accepts (reference §5.1)

@@ -20,8 +20,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from smsconsole.phone import format_for_display
-from smsconsole.records import Conversation
+from smsconsole.core.phone import format_for_display
+from smsconsole.core.records import Conversation
 from smsconsole.tui import timefmt
 from smsconsole.tui.plain import clean
 

@@ -34,8 +34,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from smsconsole.domain import delivery_code_meaning
-from smsconsole.threads import Message, thread_cursor
+from smsconsole.core.events import delivery_code_meaning
+from smsconsole.core.messages import Message, thread_cursor
 from smsconsole.tui import timefmt
 from smsconsole.tui.plain import clean
 

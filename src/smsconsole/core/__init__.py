@@ -1,0 +1,1 @@
+"""The vocabulary every part shares: events, messages, calls, records, phone numbers, SMS, money."""

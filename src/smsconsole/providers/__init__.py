@@ -1,0 +1,1 @@
+"""The telephony providers, each behind the same seam."""

@@ -1,0 +1,342 @@
+"""The provider's setup flow as plain async steps: applications, number search, order, assign.
+
+The getting-started path of Catapult v1 is: create an application with callback URLs, order a
+phone number, point the number at the application (reference §2-§4). These functions do each
+step with a :class:`~smsconsole.providers.catapult.client.CatapultClient`; the command line asks for
+confirmation between *planning* an order (what exactly, at what monthly price) and *placing*
+it, so nothing is bought that was not shown.
+
+Why orders go number by number: the provider's search-and-order (§3.3) picks the numbers
+itself, so a confirmation shown beforehand could name other numbers (and prices) than the ones
+bought. Instead a search-and-order is planned as a search (§3.1, §3.2) and the numbers found
+are ordered one by one with ``POST /phoneNumbers`` (§4), each carrying the application id.
+
+:func:`order_exactly` is the one order rule, for the command line, the server (so the console
+and its wizard) and the demo: the numbers confirmed, all still offered at the total confirmed,
+or nothing; then one by one, stopping at the first failure with what was bought and what not.
+v1 has no multi-number order of given numbers, so a number taken between the check and its own
+order can still stop an order part way; it is then reported, never replaced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal, InvalidOperation
+
+import phonenumbers
+
+from smsconsole.providers.catapult.client import CatapultClient
+from smsconsole.providers.catapult.errors import CatapultError
+from smsconsole.providers.catapult.models import Application, AvailableNumber, PhoneNumber
+
+MAX_ORDER = 10  # §3.3 caps a search-and-order at 10; the same bound guards a typo'd quantity.
+
+
+@dataclass(frozen=True)
+class NumberSearch:
+    """Criteria for numbers to buy: local (§3.1) or toll-free (§3.2).
+
+    The provider validates the combination (one of state, ZIP or area code; city needs state;
+    local number needs area code) and its answer is shown in its own words.
+    """
+
+    toll_free: bool = False
+    state: str | None = None
+    city: str | None = None
+    zip_code: str | None = None
+    area_code: str | None = None
+    local_number: str | None = None
+    in_local_calling_area: bool | None = None
+    pattern: str | None = None
+    quantity: int | None = None
+
+    @property
+    def has_local_criteria(self) -> bool:
+        """Whether any criterion that only a local search takes is set."""
+        local = (self.state, self.city, self.zip_code, self.area_code, self.local_number)
+        return any(value is not None for value in local) or self.in_local_calling_area is not None
+
+    @property
+    def is_empty(self) -> bool:
+        """Whether no criterion at all is set (toll-free counts as one)."""
+        return not (self.toll_free or self.has_local_criteria or self.pattern)
+
+
+@dataclass(frozen=True)
+class Ordered:
+    """A number bought: the offer as shown before the order, and its new id (``n-…``)."""
+
+    offer: AvailableNumber
+    number_id: str
+
+
+class OrderInterrupted(Exception):
+    """An order of several numbers stopped part way.
+
+    Attributes:
+        ordered: The numbers bought before ``error``.
+        not_ordered: The numbers not bought: the one whose order failed (its outcome unknown
+            when ``error.outcome_unknown``), then those never tried.
+        error: The provider's answer to the order that failed.
+    """
+
+    def __init__(
+        self,
+        ordered: Sequence[Ordered],
+        error: CatapultError,
+        not_ordered: Sequence[AvailableNumber] = (),
+    ) -> None:
+        super().__init__(str(error))
+        self.ordered = tuple(ordered)
+        self.not_ordered = tuple(not_ordered)
+        self.error = error
+
+
+class Refused(Exception):
+    """A step cannot go ahead; ``code`` names why in the provider's style (kebab-case)."""
+
+    code = "refused"
+
+
+class NotAvailable(Refused):
+    """Numbers asked for cannot be ordered (not among the available numbers).
+
+    Attributes:
+        numbers: The numbers not offered (E.164), when known; empty for a search short of
+            numbers.
+    """
+
+    code = "not-available"
+
+    def __init__(self, message: str, numbers: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.numbers = tuple(numbers)
+
+
+class PriceChanged(Refused):
+    """The numbers cost another monthly total than the one confirmed; ``offers`` as they are."""
+
+    code = "price-changed"
+
+    def __init__(self, message: str, offers: Sequence[AvailableNumber], total: Decimal) -> None:
+        super().__init__(message)
+        self.offers = tuple(offers)
+        self.total = total
+
+
+class ApplicationNotFound(Refused):
+    """No application has the id or name given."""
+
+    code = "application-not-found"
+
+
+def price_of(text: str | None) -> Decimal | None:
+    """A v1 price string (``"0.35"``, §1.7) as a Decimal, or None when absent or unreadable."""
+    if text is None:
+        return None
+    try:
+        return Decimal(text.strip())
+    except InvalidOperation:
+        return None
+
+
+def monthly_total(prices: Sequence[str | None]) -> tuple[Decimal, int]:
+    """The sum of the readable prices, and how many were missing or unreadable."""
+    total, unknown = Decimal("0"), 0
+    for text in prices:
+        price = price_of(text)
+        if price is None:
+            unknown += 1
+        else:
+            total += price
+    return total, unknown
+
+
+async def all_applications(client: CatapultClient) -> list[Application]:
+    """Every application on the account."""
+    return [app async for app in client.iter_applications()]
+
+
+async def all_numbers(
+    client: CatapultClient, *, application_id: str | None = None
+) -> list[PhoneNumber]:
+    """The account's numbers, optionally only those pointing at ``application_id``."""
+    return [n async for n in client.iter_phone_numbers(application_id=application_id)]
+
+
+def resolve_application(applications: Sequence[Application], ref: str) -> Application:
+    """The application whose id is ``ref``, else the only one named ``ref``.
+
+    Raises:
+        ValueError: several applications carry that name; the message lists their ids.
+        ApplicationNotFound: none has that id or name.
+    """
+    for app in applications:
+        if app.id == ref:
+            return app
+    named = [app for app in applications if app.name == ref]
+    if len(named) > 1:
+        ids = ", ".join(app.id for app in named)
+        raise ValueError(f"several applications are named {ref!r} ({ids}); give the id")
+    if not named:
+        raise ApplicationNotFound(f"no application has the id or name {ref!r}")
+    return named[0]
+
+
+async def search(client: CatapultClient, criteria: NumberSearch) -> list[AvailableNumber]:
+    """Search numbers to buy."""
+    if criteria.toll_free:
+        return await client.search_toll_free_numbers(
+            quantity=criteria.quantity, pattern=criteria.pattern
+        )
+    return await client.search_local_numbers(
+        state=criteria.state,
+        city=criteria.city,
+        zip_code=criteria.zip_code,
+        area_code=criteria.area_code,
+        local_number=criteria.local_number,
+        in_local_calling_area=criteria.in_local_calling_area,
+        pattern=criteria.pattern,
+        quantity=criteria.quantity,
+    )
+
+
+async def plan_search_order(
+    client: CatapultClient, criteria: NumberSearch, quantity: int
+) -> list[AvailableNumber]:
+    """The numbers a search-and-order would buy, found now, with their prices.
+
+    Raises:
+        NotAvailable: fewer than ``quantity`` numbers match (nothing is ordered).
+    """
+    found = await search(client, replace(criteria, quantity=quantity))
+    if len(found) < quantity:
+        raise NotAvailable(
+            f"only {len(found)} of the {quantity} numbers asked for are available "
+            "with these criteria; nothing was ordered"
+        )
+    return found[:quantity]
+
+
+def is_toll_free(e164: str) -> bool:
+    """Whether a number is toll-free (searched under §3.2 rather than §3.1)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
+
+
+async def find_offer(client: CatapultClient, e164: str, *, toll_free: bool) -> AvailableNumber:
+    """The available-number entry of one specific number (for its location and price).
+
+    A pattern of all ten national digits matches the number itself (§3.1 patterns).
+
+    Raises:
+        NotAvailable: the provider does not offer this number.
+    """
+    digits = e164.removeprefix("+1")
+    if toll_free:
+        found = await client.search_toll_free_numbers(pattern=digits, quantity=1)
+    else:
+        found = await client.search_local_numbers(area_code=digits[:3], pattern=digits, quantity=1)
+    for offer in found:
+        if offer.number == e164:
+            return offer
+    raise NotAvailable(
+        f"{e164} is not available to order (already taken, or no such number)", [e164]
+    )
+
+
+async def available_offers(client: CatapultClient, numbers: Sequence[str]) -> list[AvailableNumber]:
+    """Each number's offer as the provider shows it now, in the order given.
+
+    Every number is looked up, so a refusal names all those missing, not just the first.
+
+    Raises:
+        NotAvailable: some numbers are not offered (any more); ``numbers`` lists them.
+    """
+    offers: list[AvailableNumber] = []
+    gone: list[str] = []
+    for e164 in numbers:
+        try:
+            offers.append(await find_offer(client, e164, toll_free=is_toll_free(e164)))
+        except NotAvailable:
+            gone.append(e164)
+    if gone:
+        verb = "is" if len(gone) == 1 else "are"
+        raise NotAvailable(
+            f"{', '.join(gone)} {verb} not available (taken since the search, or never "
+            "offered); nothing was ordered",
+            gone,
+        )
+    return offers
+
+
+async def order_exactly(
+    client: CatapultClient,
+    numbers: Sequence[str],
+    *,
+    agreed_total: Decimal | None,
+    application_id: str | None,
+    name: str | None = None,
+    progress: Callable[[int, AvailableNumber], None] | None = None,
+) -> list[Ordered]:
+    """Order exactly ``numbers`` (E.164, each once), pointing them at ``application_id``.
+
+    First every number is checked to be still offered and, when ``agreed_total`` is given, the
+    monthly total to be the one confirmed; only then are they ordered, one by one.
+
+    Raises:
+        ValueError: no numbers, or a number given twice.
+        NotAvailable: some numbers are not offered any more; nothing was ordered.
+        PriceChanged: the monthly total is not ``agreed_total``; nothing was ordered.
+        OrderInterrupted: one order failed; nothing after it was tried.
+        CatapultError: the check itself failed; nothing was ordered.
+    """
+    if not numbers:
+        raise ValueError("no numbers to order")
+    if len(set(numbers)) != len(numbers):
+        raise ValueError("a number is given twice")
+    offers = await available_offers(client, numbers)
+    total, _ = monthly_total([offer.price for offer in offers])
+    if agreed_total is not None and total != agreed_total:
+        raise PriceChanged(
+            f"these numbers cost ${total:.2f} a month now, not the ${agreed_total:.2f} "
+            "confirmed; nothing was ordered",
+            offers,
+            total,
+        )
+    done: list[Ordered] = []
+    for index, offer in enumerate(offers, start=1):
+        if progress is not None:
+            progress(index, offer)
+        try:
+            number_id = await client.order_phone_number(
+                offer.number, application_id=application_id, name=name
+            )
+        except CatapultError as error:
+            raise OrderInterrupted(done, error, offers[index - 1 :]) from error
+        done.append(Ordered(offer, number_id))
+    return done
+
+
+async def reassign(
+    client: CatapultClient, number: PhoneNumber, application_id: str | None
+) -> PhoneNumber:
+    """Point ``number`` at ``application_id`` (``None`` detaches) and answer it as it is now."""
+    if application_id is None:
+        await client.detach_application(number.id)
+    else:
+        await client.assign_application(number.id, application_id)
+    return await client.get_phone_number(number.id)
+
+
+def application_id_of(number: PhoneNumber) -> str | None:
+    """The id of the application a number points at (§4: ``applicationId`` or the URL)."""
+    if number.application_id:
+        return number.application_id
+    if number.application:
+        return number.application.rstrip("/").rsplit("/", 1)[-1] or None
+    return None

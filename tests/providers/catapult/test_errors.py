@@ -1,0 +1,53 @@
+"""CatapultError and v1 error-body parsing, pure."""
+
+from __future__ import annotations
+
+import json
+
+from smsconsole.providers.catapult.errors import (
+    CatapultError,
+    error_from_response,
+    parse_error_body,
+)
+
+
+def test_error_from_v1_body() -> None:
+    body = {
+        "category": "authorization",
+        "code": "number-access-denied",
+        "message": "User u-x does not have permission to use number +19195550187",
+        "details": [{"name": "number", "value": "+19195550187"}, {"name": "n", "value": 3}],
+    }
+    error = error_from_response(401, json.dumps(body).encode(), method="POST", path="/v1/x")
+    assert (error.status, error.category, error.code) == (
+        401,
+        "authorization",
+        "number-access-denied",
+    )
+    assert error.details == (("number", "+19195550187"), ("n", "3"))
+    assert error.details_dict["number"] == "+19195550187"
+    text = str(error)
+    assert "does not have permission" in text
+    assert "(HTTP 401, authorization/number-access-denied) on POST /v1/x" in text
+
+
+def test_details_as_an_object_are_accepted() -> None:
+    error = error_from_response(400, b'{"code": "x", "details": {"a": "1"}}')
+    assert error.details == (("a", "1"),)
+    assert error.category == "bad-request"
+    assert error.message == "x"
+
+
+def test_non_json_and_foreign_json_bodies() -> None:
+    assert parse_error_body(b"") is None
+    assert parse_error_body(b"<html>") is None
+    assert parse_error_body(b'["a"]') is None
+    error = error_from_response(502, b"<html>Bad Gateway</html>")
+    assert (error.category, error.code) == ("server-error", "")
+    assert "Bad Gateway" in error.message
+
+
+def test_network_error_has_no_status() -> None:
+    error = CatapultError("Could not reach Catapult", category="network", code="connect-error")
+    assert str(error).startswith("Could not reach Catapult (no response, network/connect-error)")
+    assert "status=None" in repr(error)
