@@ -244,9 +244,7 @@ def apps_update(
                 callback_url(provider, settings.server, "calls") if this_server else call_url
             ),
             incoming_message_url=(
-                callback_url(provider, settings.server, "messages")
-                if this_server
-                else message_url
+                callback_url(provider, settings.server, "messages") if this_server else message_url
             ),
             callback_http_method=method.upper() if method else None,
             auto_answer=auto_answer,

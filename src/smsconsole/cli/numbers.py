@@ -319,7 +319,8 @@ def numbers_order(
     chosen = list(dict.fromkeys(phone_argument(text, region) for text in wanted))
 
     async def plan(provider: Provider) -> tuple[Application | None, list[AvailableNumber]]:
-        app = application_ref(await provider.list_applications(), application) if application else None
+        applications = await provider.list_applications() if application else []
+        app = application_ref(applications, application) if application else None
         if chosen:
             offers = await available_offers(provider, chosen)
         else:

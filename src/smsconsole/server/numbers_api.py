@@ -108,13 +108,10 @@ async def search_available(request: Request) -> JSON:
     quantity = _quantity(params.get("quantity"), 5000)
     client = provider(request)
     if kind == "tollfree":
+        pattern = _local_criteria(params).get("pattern")
         found = await on_provider(
             "searching toll-free numbers",
-            client.search_numbers(
-                NumberSearch(
-                    toll_free=True, quantity=quantity, pattern=_local_criteria(params).get("pattern")
-                )
-            ),
+            client.search_numbers(NumberSearch(toll_free=True, quantity=quantity, pattern=pattern)),
         )
     elif kind == "local":
         found = await on_provider(

@@ -1,7 +1,7 @@
 """Catching up with the provider: our numbers, and the messages missed while we were down.
 
-A provider may not retry callbacks (Catapult v1 does not, reference §9), so anything that arrived while the
-server was stopped is only in the provider's message list. On start, and on
+A provider may not retry callbacks (Catapult v1 does not, reference §9), so anything that
+arrived while the server was stopped is only in the provider's message list. On start, and on
 ``POST /api/sync``, the server lists the provider's messages since the newest one it has
 stored (with a margin for clock skew) and records those it missed; applying one it already
 has changes nothing unless the provider knows more (a delivery receipt).
