@@ -278,3 +278,33 @@ async def test_a_borrowed_client_is_left_open() -> None:
         borrowed = CatapultProvider(client, owned=False)
         await borrowed.aclose()
         assert await borrowed.list_applications() == []
+
+
+async def test_call_control_sends_v1_states_and_audio() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and request.url.path == f"{U}/calls":
+            return created(f"{U}/calls/c-new")
+        if b"transferring" in request.content:
+            return created(f"{U}/calls/c-leg")
+        return httpx.Response(200)
+
+    provider, seen = provider_with(answer)
+    assert await provider.create_call(
+        "+19195550100", "+14155550123", callback_url="https://cb"
+    ) == ("c-new")
+    await provider.answer_call("c-1")
+    await provider.reject_call("c-1")
+    await provider.hang_up_call("c-1")
+    await provider.speak_sentence("c-1", "hello", voice="susan")
+    assert await provider.transfer_call("c-1", "+14155550199", callback_url="https://cb") == "c-leg"
+    await provider.aclose()
+    bodies = [json.loads(request.content) for request in seen]
+    assert bodies[0] == {"from": "+19195550100", "to": "+14155550123", "callbackUrl": "https://cb"}
+    assert [body.get("state") for body in bodies[1:4]] == ["active", "rejected", "completed"]
+    assert seen[4].url.path == f"{U}/calls/c-1/audio"
+    assert bodies[4] == {"sentence": "hello", "voice": "susan"}
+    assert bodies[5] == {
+        "state": "transferring",
+        "transferTo": "+14155550199",
+        "callbackUrl": "https://cb",
+    }
