@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from smsconsole.providers.base import Application
+from smsconsole.providers.catapult.adapter import CatapultProvider
 from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.models import Application
 from smsconsole.providers.provisioning import (
     ApplicationNotFound,
     NotAvailable,
@@ -26,6 +27,11 @@ from smsconsole.sandbox.app import create_sandbox_app
 
 def client_for(url: str) -> CatapultClient:
     return CatapultClient(url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox")
+
+
+def seam(client: CatapultClient) -> CatapultProvider:
+    """The steps take any provider; these tests watch the account through the v1 client."""
+    return CatapultProvider(client, owned=False)
 
 
 class TakenBeforeItsTurn(CatapultClient):
@@ -47,7 +53,7 @@ async def test_a_number_gone_before_the_order_is_named_and_nothing_is_bought(ser
         app.state.sandbox.take(found[2].number)
         wanted = [found[0].number, "+15125550999", found[2].number]
         with pytest.raises(NotAvailable) as refused:
-            await order_exactly(client, wanted, agreed_total=None, application_id=None)
+            await order_exactly(seam(client), wanted, agreed_total=None, application_id=None)
         assert refused.value.numbers == ("+15125550999", found[2].number)
         assert "nothing was ordered" in str(refused.value)
         assert [n async for n in client.iter_phone_numbers()] == []
@@ -58,13 +64,15 @@ async def test_a_total_other_than_the_agreed_one_buys_nothing(serve: Any) -> Non
         found = await client.search_toll_free_numbers(quantity=2)
         numbers = [offer.number for offer in found]
         with pytest.raises(PriceChanged) as refused:
-            await order_exactly(client, numbers, agreed_total=Decimal("0.70"), application_id=None)
+            await order_exactly(
+                seam(client), numbers, agreed_total=Decimal("0.70"), application_id=None
+            )
         assert refused.value.total == Decimal("1.50")
         assert [n async for n in client.iter_phone_numbers()] == []
         with pytest.raises(ValueError, match="twice"):
-            await order_exactly(client, numbers * 2, agreed_total=None, application_id=None)
+            await order_exactly(seam(client), numbers * 2, agreed_total=None, application_id=None)
         with pytest.raises(ValueError, match="no numbers"):
-            await order_exactly(client, [], agreed_total=None, application_id=None)
+            await order_exactly(seam(client), [], agreed_total=None, application_id=None)
 
 
 async def test_an_interrupted_order_says_what_was_bought_and_what_not(serve: Any) -> None:
@@ -79,7 +87,7 @@ async def test_an_interrupted_order_says_what_was_bought_and_what_not(serve: Any
             steps: list[str] = []
             with pytest.raises(OrderInterrupted) as stopped:
                 await order_exactly(
-                    client,
+                    seam(client),
                     [offer.number for offer in found],
                     agreed_total=Decimal("1.05"),
                     application_id=None,
@@ -98,15 +106,15 @@ async def test_an_interrupted_order_says_what_was_bought_and_what_not(serve: Any
 
 async def test_planning_finds_prices_and_refuses_what_is_not_there(serve: Any) -> None:
     async with serve(create_sandbox_app(seed=3, speed=0.01)) as url, client_for(url) as client:
-        planned = await plan_search_order(client, NumberSearch(state="WA"), 3)
+        planned = await plan_search_order(seam(client), NumberSearch(state="WA"), 3)
         assert len(planned) == 3
         assert all(offer.price == "0.35" for offer in planned)
-        offer = await find_offer(client, planned[0].number, toll_free=False)
+        offer = await find_offer(seam(client), planned[0].number, toll_free=False)
         assert offer.city == "SEATTLE"
         with pytest.raises(NotAvailable):
-            await plan_search_order(client, NumberSearch(state="WA"), 25)
+            await plan_search_order(seam(client), NumberSearch(state="WA"), 25)
         with pytest.raises(NotAvailable):
-            await find_offer(client, "+12065550999", toll_free=False)
+            await find_offer(seam(client), "+12065550999", toll_free=False)
         assert [n async for n in client.iter_phone_numbers()] == []
 
 

@@ -15,6 +15,8 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from catapult_provider import as_provider
+from smsconsole.providers.base import Provider
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.server.app import create_app
 from smsconsole.settings.config import Settings, load_settings
@@ -92,12 +94,12 @@ def receive_frame() -> Any:
 async def running_server(
     serve: Any,
     store_path: Path,
-    provider: CatapultClient | None = None,
+    provider: CatapultClient | Provider | None = None,
     sock: socket.socket | None = None,
     **env: str,
 ) -> AsyncIterator[Running]:
     settings = server_settings(store_path, **env)
-    app = create_app(settings, provider=provider)
+    app = create_app(settings, provider=as_provider(provider))
     async with serve(app, sock) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
         yield Running(url, http, settings)
 
@@ -115,7 +117,7 @@ def start_server(serve: Any) -> Any:
 
     def start(
         store_path: Path,
-        provider: CatapultClient | None = None,
+        provider: CatapultClient | Provider | None = None,
         sock: socket.socket | None = None,
         **env: str,
     ) -> Any:

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import uvicorn
 
+from catapult_provider import as_provider
 from loopback import bound_socket
 from loopback import serve as serve_loopback
 from smsconsole.providers.catapult.client import CatapultClient
@@ -65,7 +66,7 @@ async def running_server(
     )
     try:
         async with (
-            serve(create_app(settings, provider=provider), sock) as url,
+            serve(create_app(settings, provider=as_provider(provider)), sock) as url,
             httpx.AsyncClient(base_url=url, timeout=10) as http,
         ):
             yield Running(url, port, http)
@@ -297,7 +298,8 @@ def provider_server_in_thread(store: Path, public_url: str) -> Iterator[Threaded
             client = CatapultClient(
                 sandbox, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
             )
-            async with client, serve_loopback(create_app(settings, provider=client), sock) as url:
+            app = create_app(settings, provider=as_provider(client))
+            async with client, serve_loopback(app, sock) as url:
                 found["url"] = url
                 started.set()
                 await asyncio.to_thread(stop.wait)

@@ -1,9 +1,9 @@
-"""``smsconsole apps``: the account's applications — list, create, update, delete (reference §2).
+"""``smsconsole apps``: the account's applications — list, create, update, delete.
 
 An application holds the URLs the provider calls for a number's incoming calls and messages.
 By default a new one points at this server (``server.public_url`` + ``/callbacks/calls`` and
-``/callbacks/messages``, with the callback credentials in the URL, the only way v1
-authenticates callbacks, §9).
+``/callbacks/messages``, with the callback credentials the way the provider sends them: in
+the URL for Catapult v1, the only way v1 authenticates callbacks, reference §9).
 """
 
 from __future__ import annotations
@@ -28,9 +28,7 @@ from smsconsole.cli.provider import (
 )
 from smsconsole.cli.tables import masked_url, plural, table
 from smsconsole.core.phone import format_for_display
-from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.models import Application, ApplicationSettings, PhoneNumber
-from smsconsole.providers.provisioning import all_applications, all_numbers, application_id_of
+from smsconsole.providers.base import Application, ApplicationSettings, PhoneNumber, Provider
 from smsconsole.server.urls import callback_url
 from smsconsole.settings.config import Settings
 
@@ -55,7 +53,7 @@ def app_json(app: Application, numbers: list[PhoneNumber] | None = None) -> dict
         "id": app.id,
         "name": app.name,
         "incoming_call_url": masked_url(app.incoming_call_url),
-        "incoming_message_url": masked_url(app.incoming_message_url or app.incoming_sms_url),
+        "incoming_message_url": masked_url(app.incoming_message_url),
         "callback_http_method": (app.callback_http_method or "POST").upper(),
         "auto_answer": True if app.auto_answer is None else app.auto_answer,
     }
@@ -90,13 +88,13 @@ def apps_list(config_file: Path | None, as_json: bool) -> None:
     """List the applications, with how many numbers point at each."""
     settings = account_settings(config_file)
 
-    async def work(client: CatapultClient) -> tuple[list[Application], list[PhoneNumber]]:
-        return await all_applications(client), await all_numbers(client)
+    async def work(provider: Provider) -> tuple[list[Application], list[PhoneNumber]]:
+        return await provider.list_applications(), await provider.list_numbers()
 
     applications, numbers = on_provider(settings, work)
     by_app: dict[str | None, list[PhoneNumber]] = defaultdict(list)
     for number in numbers:
-        by_app[application_id_of(number)].append(number)
+        by_app[number.application_id].append(number)
     if as_json:
         print_json({"items": [app_json(app, by_app[app.id]) for app in applications]})
         return
@@ -184,16 +182,18 @@ def apps_create(
     settings = account_settings(config_file)
     if call_url is None or message_url is None:
         _warn_about_defaults(settings)
-    fields = ApplicationSettings(
-        name=name,
-        incoming_call_url=call_url or callback_url(settings.server, "calls"),
-        incoming_message_url=message_url or callback_url(settings.server, "messages"),
-        callback_http_method=method.upper() if method else None,
-        auto_answer=auto_answer,
-    )
 
-    async def work(client: CatapultClient) -> Application:
-        return await client.get_application(await client.create_application(fields))
+    async def work(provider: Provider) -> Application:
+        fields = ApplicationSettings(
+            name=name,
+            incoming_call_url=call_url or callback_url(provider, settings.server, "calls"),
+            incoming_message_url=(
+                message_url or callback_url(provider, settings.server, "messages")
+            ),
+            callback_http_method=method.upper() if method else None,
+            auto_answer=auto_answer,
+        )
+        return await provider.get_application(await provider.create_application(fields))
 
     app = on_provider(settings, work)
     if as_json:
@@ -236,20 +236,22 @@ def apps_update(
     settings = account_settings(config_file)
     if this_server:
         _warn_about_defaults(settings)
-        call_url = callback_url(settings.server, "calls")
-        message_url = callback_url(settings.server, "messages")
-    changes = ApplicationSettings(
-        name=name,
-        incoming_call_url=call_url,
-        incoming_message_url=message_url,
-        callback_http_method=method.upper() if method else None,
-        auto_answer=auto_answer,
-    )
 
-    async def work(client: CatapultClient) -> tuple[Application, Application]:
-        before = application_ref(await all_applications(client), ref)
-        await client.update_application(before.id, changes)
-        return before, await client.get_application(before.id)
+    async def work(provider: Provider) -> tuple[Application, Application]:
+        changes = ApplicationSettings(
+            name=name,
+            incoming_call_url=(
+                callback_url(provider, settings.server, "calls") if this_server else call_url
+            ),
+            incoming_message_url=(
+                callback_url(provider, settings.server, "messages") if this_server else message_url
+            ),
+            callback_http_method=method.upper() if method else None,
+            auto_answer=auto_answer,
+        )
+        before = application_ref(await provider.list_applications(), ref)
+        await provider.update_application(before.id, changes)
+        return before, await provider.get_application(before.id)
 
     before, after = on_provider(settings, work)
     if as_json:
@@ -279,9 +281,9 @@ def apps_delete(ref: str, yes: bool, config_file: Path | None, as_json: bool) ->
     settings = account_settings(config_file)
     region = settings.phone.default_region
 
-    async def look(client: CatapultClient) -> tuple[Application, list[PhoneNumber]]:
-        app = application_ref(await all_applications(client), ref)
-        return app, await all_numbers(client, application_id=app.id)
+    async def look(provider: Provider) -> tuple[Application, list[PhoneNumber]]:
+        app = application_ref(await provider.list_applications(), ref)
+        return app, await provider.list_numbers(application_id=app.id)
 
     app, numbers = on_provider(settings, look)
     label = f'"{app.name}" ({app.id})'
@@ -297,8 +299,8 @@ def apps_delete(ref: str, yes: bool, config_file: Path | None, as_json: bool) ->
         f"Delete application {label}?", yes=yes, nothing="the application was not deleted"
     )
 
-    async def delete(client: CatapultClient) -> None:
-        await client.delete_application(app.id)
+    async def delete(provider: Provider) -> None:
+        await provider.delete_application(app.id)
 
     on_provider(settings, delete)
     if as_json:

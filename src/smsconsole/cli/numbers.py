@@ -1,4 +1,4 @@
-"""``smsconsole numbers``: search, order, assign and release the account's phone numbers (§3, §4).
+"""``smsconsole numbers``: search, order, assign and release the account's phone numbers.
 
 Spending money and giving numbers up are guarded: ``order`` shows the numbers and the total
 monthly cost and asks first; ``release`` wants the number typed back. Off a terminal (scripts,
@@ -30,16 +30,12 @@ from smsconsole.cli.provider import (
 )
 from smsconsole.cli.tables import money, place, plural, table
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
-from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.models import Application, AvailableNumber, PhoneNumber
+from smsconsole.providers.base import Application, AvailableNumber, PhoneNumber, Provider
 from smsconsole.providers.provisioning import (
     MAX_ORDER,
     NumberSearch,
     Ordered,
     OrderInterrupted,
-    all_applications,
-    all_numbers,
-    application_id_of,
     available_offers,
     is_toll_free,
     monthly_total,
@@ -47,7 +43,6 @@ from smsconsole.providers.provisioning import (
     plan_search_order,
     price_of,
     reassign,
-    search,
 )
 from smsconsole.settings.config import Settings
 
@@ -62,7 +57,7 @@ def numbers() -> None:
 
 def number_json(number: PhoneNumber, names: dict[str, str]) -> dict[str, Any]:
     """One of our numbers for ``--json``."""
-    app_id = application_id_of(number)
+    app_id = number.application_id
     return {
         "id": number.id,
         "number": number.number,
@@ -123,7 +118,7 @@ def _total_line(prices: Sequence[str | None]) -> str:
 
 
 def _number_key(text: str, settings: Settings) -> str:
-    # Our numbers are addressed by id (n-…) or by E.164 (§4 lookup by number).
+    # Our numbers are addressed by id (Catapult's n-…) or by E.164 (v1 §4 looks up by number).
     if text.startswith("n-"):
         return text
     return phone_argument(text, settings.phone.default_region)
@@ -173,10 +168,10 @@ def numbers_list(application: str | None, config_file: Path | None, as_json: boo
     settings = account_settings(config_file)
     region = settings.phone.default_region
 
-    async def work(client: CatapultClient) -> tuple[list[Application], list[PhoneNumber]]:
-        applications = await all_applications(client)
+    async def work(provider: Provider) -> tuple[list[Application], list[PhoneNumber]]:
+        applications = await provider.list_applications()
         wanted = application_ref(applications, application).id if application else None
-        return applications, await all_numbers(client, application_id=wanted)
+        return applications, await provider.list_numbers(application_id=wanted)
 
     applications, ours = on_provider(settings, work)
     names = {app.id: app.name or "" for app in applications}
@@ -192,7 +187,7 @@ def numbers_list(application: str | None, config_file: Path | None, as_json: boo
             format_for_display(n.number, region),
             _location(n.number, n.city, n.state),
             money(price_of(n.price)),
-            _app_label(application_id_of(n), names, quoted=False) if application_id_of(n) else "-",
+            _app_label(n.application_id, names, quoted=False) if n.application_id else "-",
         ]
         for n in ours
     ]
@@ -229,8 +224,8 @@ def numbers_search(
     criteria = _criteria(toll_free, pattern, quantity, **local)
     settings = account_settings(config_file)
 
-    async def work(client: CatapultClient) -> list[AvailableNumber]:
-        return await search(client, criteria)
+    async def work(provider: Provider) -> list[AvailableNumber]:
+        return await provider.search_numbers(criteria)
 
     found = on_provider(settings, work)
     if as_json:
@@ -323,12 +318,13 @@ def numbers_order(
     region = settings.phone.default_region
     chosen = list(dict.fromkeys(phone_argument(text, region) for text in wanted))
 
-    async def plan(client: CatapultClient) -> tuple[Application | None, list[AvailableNumber]]:
-        app = application_ref(await all_applications(client), application) if application else None
+    async def plan(provider: Provider) -> tuple[Application | None, list[AvailableNumber]]:
+        applications = await provider.list_applications() if application else []
+        app = application_ref(applications, application) if application else None
         if chosen:
-            offers = await available_offers(client, chosen)
+            offers = await available_offers(provider, chosen)
         else:
-            offers = await plan_search_order(client, criteria, count)
+            offers = await plan_search_order(provider, criteria, count)
         return app, offers
 
     app, offers = on_provider(settings, plan)
@@ -350,10 +346,10 @@ def numbers_order(
         shown = format_for_display(offer.number, region)
         progress(f"ordering {shown} ({index}/{len(offers)})")
 
-    async def order(client: CatapultClient) -> list[Ordered]:
+    async def order(provider: Provider) -> list[Ordered]:
         numbers = [offer.number for offer in offers]
         return await order_exactly(
-            client, numbers, agreed_total=total, application_id=app_id, progress=step
+            provider, numbers, agreed_total=total, application_id=app_id, progress=step
         )
 
     try:
@@ -403,17 +399,17 @@ def numbers_assign(
     key = _number_key(number, settings)
     region = settings.phone.default_region
 
-    async def work(client: CatapultClient) -> tuple[PhoneNumber, PhoneNumber, dict[str, str]]:
-        applications = await all_applications(client)
+    async def work(provider: Provider) -> tuple[PhoneNumber, PhoneNumber, dict[str, str]]:
+        applications = await provider.list_applications()
         target = application_ref(applications, application).id if application else None
-        record = await client.get_phone_number(key)
+        record = await provider.get_number(key)
         names = {app.id: app.name or "" for app in applications}
-        if application_id_of(record) == target:
+        if record.application_id == target:
             return record, record, names
-        return record, await reassign(client, record, target), names
+        return record, await reassign(provider, record, target), names
 
     before, after, names = on_provider(settings, work)
-    was, now = application_id_of(before), application_id_of(after)
+    was, now = before.application_id, after.application_id
     if as_json:
         print_json(
             {
@@ -459,9 +455,9 @@ def numbers_release(number: str, yes: bool, config_file: Path | None, as_json: b
     key = _number_key(number, settings)
     region = settings.phone.default_region
 
-    async def look(client: CatapultClient) -> tuple[PhoneNumber, dict[str, str]]:
-        record = await client.get_phone_number(key)
-        applications = await all_applications(client)
+    async def look(provider: Provider) -> tuple[PhoneNumber, dict[str, str]]:
+        record = await provider.get_number(key)
+        applications = await provider.list_applications()
         return record, {app.id: app.name or "" for app in applications}
 
     record, names = on_provider(settings, look)
@@ -471,7 +467,7 @@ def numbers_release(number: str, yes: bool, config_file: Path | None, as_json: b
         for part in (
             _location(record.number, record.city, record.state),
             f"{money(price_of(record.price))} a month",
-            f"pointing at {_app_label(application_id_of(record), names)}",
+            f"pointing at {_app_label(record.application_id, names)}",
         )
         if part
     )
@@ -486,8 +482,8 @@ def numbers_release(number: str, yes: bool, config_file: Path | None, as_json: b
         nothing="nothing was released",
     )
 
-    async def release(client: CatapultClient) -> None:
-        await client.release_phone_number(record.id)
+    async def release(provider: Provider) -> None:
+        await provider.release_number(record.id)
 
     on_provider(settings, release)
     if as_json:

@@ -1,7 +1,7 @@
 """What the account commands (``smsconsole apps …``, ``smsconsole numbers …``) share.
 
 They talk to the provider directly with the configured credentials. This module holds their
-exit codes, opening a client, reporting a provider's refusal in its own words, the
+exit codes, opening the provider, reporting a provider's refusal in its own words, the
 confirmations that guard spending money or losing configuration, and ``--json`` output.
 """
 
@@ -18,10 +18,8 @@ import click
 
 from smsconsole.cli.common import EXIT_CONFIG, fail, settings_or_exit
 from smsconsole.core.phone import InvalidPhoneNumber, parse_e164
-from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.errors import CatapultError
-from smsconsole.providers.catapult.models import Application
-from smsconsole.providers.catapult.retry import RetryPolicy
+from smsconsole.providers.base import Application, Patience, Provider, ProviderError
+from smsconsole.providers.factory import open_provider
 from smsconsole.providers.provisioning import Refused, resolve_application
 from smsconsole.settings.config import KEYS_BY_DOTTED, Settings
 
@@ -41,7 +39,7 @@ Exit codes:
   4  provider unreachable, or the outcome is unknown (check before repeating)"""
 
 # A person is waiting: give up on an unreachable provider after a few seconds, not a minute.
-_RETRY = RetryPolicy(max_attempts=3, max_total_wait=10.0)
+_PATIENCE = Patience(max_attempts=3, max_total_wait=10.0, timeout=20.0)
 
 
 def json_option(func: F) -> F:
@@ -86,42 +84,37 @@ def account_settings(config_file: Path | None) -> Settings:
     return settings
 
 
-def on_provider(settings: Settings, work: Callable[[CatapultClient], Coroutine[Any, Any, T]]) -> T:
-    """Run ``work`` with a client on the configured account.
+def on_provider(settings: Settings, work: Callable[[Provider], Coroutine[Any, Any, T]]) -> T:
+    """Run ``work`` with the configured account's provider.
 
     Exits 1 when the provider refuses (or a step is :class:`Refused`), 4 when it cannot be
     reached or the outcome of a write is unknown.
     """
 
     async def run() -> T:
-        provider = settings.provider
-        async with CatapultClient(
-            provider.base_url,
-            user_id=provider.user_id,
-            api_token=provider.api_token,
-            api_secret=provider.api_secret,
-            retry=_RETRY,
-            timeout=20.0,
-        ) as client:
-            return await work(client)
+        provider = open_provider(settings, patience=_PATIENCE)
+        try:
+            return await work(provider)
+        finally:
+            await provider.aclose()
 
     try:
         return asyncio.run(run())
-    except CatapultError as error:
+    except ProviderError as error:
         provider_failed(error, settings)
     except Refused as refused:
         fail(f"error: {refused.code}: {refused}", EXIT_FAILED)
 
 
-def provider_failed(error: CatapultError, settings: Settings) -> NoReturn:
+def provider_failed(error: ProviderError, settings: Settings) -> NoReturn:
     """Print the provider's code and words on one line and exit 1, or 4 if unreachable."""
     code = error.code or error.category or "error"
     line = f"error: {code}: {error.message}"
     if error.outcome_unknown:
         fail(line, EXIT_UNREACHABLE)
-    if error.status is None and error.category == "network":
+    if error.unreachable:
         fail(f"{line} (provider.base_url is {settings.provider.base_url})", EXIT_UNREACHABLE)
-    if error.category in ("authorization", "authentication"):
+    if error.credentials_refused:
         line += "; check provider.user_id, provider.api_token and provider.api_secret"
     fail(line, EXIT_FAILED)
 

@@ -1,21 +1,21 @@
 """The provider's setup flow as plain async steps: applications, number search, order, assign.
 
-The getting-started path of Catapult v1 is: create an application with callback URLs, order a
-phone number, point the number at the application (reference §2-§4). These functions do each
-step with a :class:`~smsconsole.providers.catapult.client.CatapultClient`; the command line asks for
-confirmation between *planning* an order (what exactly, at what monthly price) and *placing*
-it, so nothing is bought that was not shown.
+The getting-started path of a provider is: create an application with callback URLs, order a
+phone number, point the number at the application. These functions do each step with any
+:class:`~smsconsole.providers.base.Provider`, and hold the rules that are ours, not the
+provider's; the command line asks for confirmation between *planning* an order (what exactly,
+at what monthly price) and *placing* it, so nothing is bought that was not shown.
 
-Why orders go number by number: the provider's search-and-order (§3.3) picks the numbers
-itself, so a confirmation shown beforehand could name other numbers (and prices) than the ones
-bought. Instead a search-and-order is planned as a search (§3.1, §3.2) and the numbers found
-are ordered one by one with ``POST /phoneNumbers`` (§4), each carrying the application id.
+Why orders go number by number: a provider's search-and-order (Catapult v1 §3.3) picks the
+numbers itself, so a confirmation shown beforehand could name other numbers (and prices) than
+the ones bought. Instead a search-and-order is planned as a search and the numbers found are
+ordered one by one, each carrying the application id.
 
 :func:`order_exactly` is the one order rule, for the command line, the server (so the console
 and its wizard) and the demo: the numbers confirmed, all still offered at the total confirmed,
 or nothing; then one by one, stopping at the first failure with what was bought and what not.
-v1 has no multi-number order of given numbers, so a number taken between the check and its own
-order can still stop an order part way; it is then reported, never replaced.
+Catapult v1 has no multi-number order of given numbers, so a number taken between the check and
+its own order can still stop an order part way; it is then reported, never replaced.
 """
 
 from __future__ import annotations
@@ -26,46 +26,42 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 
-from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.errors import CatapultError
-from smsconsole.providers.catapult.models import Application, AvailableNumber, PhoneNumber
+from smsconsole.providers.base import (
+    Application,
+    AvailableNumber,
+    NumberSearch,
+    PhoneNumber,
+    Provider,
+    ProviderError,
+)
 
-MAX_ORDER = 10  # §3.3 caps a search-and-order at 10; the same bound guards a typo'd quantity.
+__all__ = [
+    "MAX_ORDER",
+    "ApplicationNotFound",
+    "NotAvailable",
+    "NumberSearch",
+    "OrderInterrupted",
+    "Ordered",
+    "PriceChanged",
+    "Refused",
+    "available_offers",
+    "find_offer",
+    "is_toll_free",
+    "monthly_total",
+    "order_exactly",
+    "plan_search_order",
+    "price_of",
+    "reassign",
+    "resolve_application",
+]
 
-
-@dataclass(frozen=True)
-class NumberSearch:
-    """Criteria for numbers to buy: local (§3.1) or toll-free (§3.2).
-
-    The provider validates the combination (one of state, ZIP or area code; city needs state;
-    local number needs area code) and its answer is shown in its own words.
-    """
-
-    toll_free: bool = False
-    state: str | None = None
-    city: str | None = None
-    zip_code: str | None = None
-    area_code: str | None = None
-    local_number: str | None = None
-    in_local_calling_area: bool | None = None
-    pattern: str | None = None
-    quantity: int | None = None
-
-    @property
-    def has_local_criteria(self) -> bool:
-        """Whether any criterion that only a local search takes is set."""
-        local = (self.state, self.city, self.zip_code, self.area_code, self.local_number)
-        return any(value is not None for value in local) or self.in_local_calling_area is not None
-
-    @property
-    def is_empty(self) -> bool:
-        """Whether no criterion at all is set (toll-free counts as one)."""
-        return not (self.toll_free or self.has_local_criteria or self.pattern)
+# Catapult v1 caps a search-and-order at 10 (§3.3); the same bound guards a typo'd quantity.
+MAX_ORDER = 10
 
 
 @dataclass(frozen=True)
 class Ordered:
-    """A number bought: the offer as shown before the order, and its new id (``n-…``)."""
+    """A number bought: the offer as shown before the order, and its new id on the account."""
 
     offer: AvailableNumber
     number_id: str
@@ -84,7 +80,7 @@ class OrderInterrupted(Exception):
     def __init__(
         self,
         ordered: Sequence[Ordered],
-        error: CatapultError,
+        error: ProviderError,
         not_ordered: Sequence[AvailableNumber] = (),
     ) -> None:
         super().__init__(str(error))
@@ -132,7 +128,7 @@ class ApplicationNotFound(Refused):
 
 
 def price_of(text: str | None) -> Decimal | None:
-    """A v1 price string (``"0.35"``, §1.7) as a Decimal, or None when absent or unreadable."""
+    """A provider's price text (``"0.35"``) as a Decimal, or None when absent or unreadable."""
     if text is None:
         return None
     try:
@@ -151,18 +147,6 @@ def monthly_total(prices: Sequence[str | None]) -> tuple[Decimal, int]:
         else:
             total += price
     return total, unknown
-
-
-async def all_applications(client: CatapultClient) -> list[Application]:
-    """Every application on the account."""
-    return [app async for app in client.iter_applications()]
-
-
-async def all_numbers(
-    client: CatapultClient, *, application_id: str | None = None
-) -> list[PhoneNumber]:
-    """The account's numbers, optionally only those pointing at ``application_id``."""
-    return [n async for n in client.iter_phone_numbers(application_id=application_id)]
 
 
 def resolve_application(applications: Sequence[Application], ref: str) -> Application:
@@ -184,33 +168,15 @@ def resolve_application(applications: Sequence[Application], ref: str) -> Applic
     return named[0]
 
 
-async def search(client: CatapultClient, criteria: NumberSearch) -> list[AvailableNumber]:
-    """Search numbers to buy."""
-    if criteria.toll_free:
-        return await client.search_toll_free_numbers(
-            quantity=criteria.quantity, pattern=criteria.pattern
-        )
-    return await client.search_local_numbers(
-        state=criteria.state,
-        city=criteria.city,
-        zip_code=criteria.zip_code,
-        area_code=criteria.area_code,
-        local_number=criteria.local_number,
-        in_local_calling_area=criteria.in_local_calling_area,
-        pattern=criteria.pattern,
-        quantity=criteria.quantity,
-    )
-
-
 async def plan_search_order(
-    client: CatapultClient, criteria: NumberSearch, quantity: int
+    provider: Provider, criteria: NumberSearch, quantity: int
 ) -> list[AvailableNumber]:
     """The numbers a search-and-order would buy, found now, with their prices.
 
     Raises:
         NotAvailable: fewer than ``quantity`` numbers match (nothing is ordered).
     """
-    found = await search(client, replace(criteria, quantity=quantity))
+    found = await provider.search_numbers(replace(criteria, quantity=quantity))
     if len(found) < quantity:
         raise NotAvailable(
             f"only {len(found)} of the {quantity} numbers asked for are available "
@@ -220,7 +186,7 @@ async def plan_search_order(
 
 
 def is_toll_free(e164: str) -> bool:
-    """Whether a number is toll-free (searched under §3.2 rather than §3.1)."""
+    """Whether a number is toll-free (searched as such rather than as a local number)."""
     try:
         parsed = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -228,28 +194,21 @@ def is_toll_free(e164: str) -> bool:
     return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
 
 
-async def find_offer(client: CatapultClient, e164: str, *, toll_free: bool) -> AvailableNumber:
+async def find_offer(provider: Provider, e164: str, *, toll_free: bool) -> AvailableNumber:
     """The available-number entry of one specific number (for its location and price).
-
-    A pattern of all ten national digits matches the number itself (§3.1 patterns).
 
     Raises:
         NotAvailable: the provider does not offer this number.
     """
-    digits = e164.removeprefix("+1")
-    if toll_free:
-        found = await client.search_toll_free_numbers(pattern=digits, quantity=1)
-    else:
-        found = await client.search_local_numbers(area_code=digits[:3], pattern=digits, quantity=1)
-    for offer in found:
-        if offer.number == e164:
-            return offer
-    raise NotAvailable(
-        f"{e164} is not available to order (already taken, or no such number)", [e164]
-    )
+    offer = await provider.find_offer(e164, toll_free=toll_free)
+    if offer is None:
+        raise NotAvailable(
+            f"{e164} is not available to order (already taken, or no such number)", [e164]
+        )
+    return offer
 
 
-async def available_offers(client: CatapultClient, numbers: Sequence[str]) -> list[AvailableNumber]:
+async def available_offers(provider: Provider, numbers: Sequence[str]) -> list[AvailableNumber]:
     """Each number's offer as the provider shows it now, in the order given.
 
     Every number is looked up, so a refusal names all those missing, not just the first.
@@ -261,7 +220,7 @@ async def available_offers(client: CatapultClient, numbers: Sequence[str]) -> li
     gone: list[str] = []
     for e164 in numbers:
         try:
-            offers.append(await find_offer(client, e164, toll_free=is_toll_free(e164)))
+            offers.append(await find_offer(provider, e164, toll_free=is_toll_free(e164)))
         except NotAvailable:
             gone.append(e164)
     if gone:
@@ -275,7 +234,7 @@ async def available_offers(client: CatapultClient, numbers: Sequence[str]) -> li
 
 
 async def order_exactly(
-    client: CatapultClient,
+    provider: Provider,
     numbers: Sequence[str],
     *,
     agreed_total: Decimal | None,
@@ -293,13 +252,13 @@ async def order_exactly(
         NotAvailable: some numbers are not offered any more; nothing was ordered.
         PriceChanged: the monthly total is not ``agreed_total``; nothing was ordered.
         OrderInterrupted: one order failed; nothing after it was tried.
-        CatapultError: the check itself failed; nothing was ordered.
+        ProviderError: the check itself failed; nothing was ordered.
     """
     if not numbers:
         raise ValueError("no numbers to order")
     if len(set(numbers)) != len(numbers):
         raise ValueError("a number is given twice")
-    offers = await available_offers(client, numbers)
+    offers = await available_offers(provider, numbers)
     total, _ = monthly_total([offer.price for offer in offers])
     if agreed_total is not None and total != agreed_total:
         raise PriceChanged(
@@ -313,30 +272,18 @@ async def order_exactly(
         if progress is not None:
             progress(index, offer)
         try:
-            number_id = await client.order_phone_number(
+            number_id = await provider.order_number(
                 offer.number, application_id=application_id, name=name
             )
-        except CatapultError as error:
+        except ProviderError as error:
             raise OrderInterrupted(done, error, offers[index - 1 :]) from error
         done.append(Ordered(offer, number_id))
     return done
 
 
 async def reassign(
-    client: CatapultClient, number: PhoneNumber, application_id: str | None
+    provider: Provider, number: PhoneNumber, application_id: str | None
 ) -> PhoneNumber:
     """Point ``number`` at ``application_id`` (``None`` detaches) and answer it as it is now."""
-    if application_id is None:
-        await client.detach_application(number.id)
-    else:
-        await client.assign_application(number.id, application_id)
-    return await client.get_phone_number(number.id)
-
-
-def application_id_of(number: PhoneNumber) -> str | None:
-    """The id of the application a number points at (§4: ``applicationId`` or the URL)."""
-    if number.application_id:
-        return number.application_id
-    if number.application:
-        return number.application.rstrip("/").rsplit("/", 1)[-1] or None
-    return None
+    await provider.assign_number(number.id, application_id)
+    return await provider.get_number(number.id)

@@ -1,7 +1,7 @@
 """``smsconsole demo``: the sandbox, the server and the console in one process.
 
 No account needed. The demo performs the provider's own setup flow against the sandbox
-through our Catapult client — create an application pointing at this server's callbacks,
+through the configured provider — create an application pointing at this server's callbacks,
 search and order a number, assign it — then starts the console. Simulated contacts text and
 call in, and answer what the operator sends. The console still talks to the server over its
 websocket and HTTP API, exactly as an attached console would. Quitting stops everything.
@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 
 from smsconsole.core.phone import format_national
-from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.models import ApplicationSettings
+from smsconsole.providers.base import ApplicationSettings, NumberSearch
+from smsconsole.providers.factory import open_provider
 from smsconsole.providers.provisioning import order_exactly, price_of
 from smsconsole.run.inprocess import bound_socket, run_console, serving
 from smsconsole.sandbox.app import create_sandbox_app
@@ -74,40 +74,37 @@ def demo_settings(data: Path, port: int, sandbox_url: str, region: str) -> Setti
 
 
 async def provider_setup(settings: Settings, say: Callable[[str], None]) -> str:
-    """The provider's getting-started flow, through our client: answers the number ordered."""
-    provider = settings.provider
-    async with CatapultClient(
-        provider.base_url,
-        user_id=provider.user_id,
-        api_token=provider.api_token,
-        api_secret=provider.api_secret,
-    ) as client:
+    """The provider's getting-started flow, through the provider: answers the number ordered."""
+    provider = open_provider(settings)
+    try:
         say("creating an application pointing at this server's callbacks")
-        application = await client.create_application(
+        application = await provider.create_application(
             ApplicationSettings(
                 name="smsconsole demo",
-                incoming_call_url=callback_url(settings.server, "calls"),
-                incoming_message_url=callback_url(settings.server, "messages"),
+                incoming_call_url=callback_url(provider, settings.server, "calls"),
+                incoming_message_url=callback_url(provider, settings.server, "messages"),
                 callback_http_method="POST",
                 auto_answer=False,
             )
         )
         say("searching local numbers in Cary, NC")
-        found = await client.search_local_numbers(city="Cary", state="NC", quantity=3)
+        found = await provider.search_numbers(NumberSearch(city="Cary", state="NC", quantity=3))
         if not found:
             raise RuntimeError("the sandbox offered no numbers in Cary, NC")
         offer = found[0]
         say(f"ordering {format_national(offer.number)}")
         [ordered] = await order_exactly(
-            client,
+            provider,
             [offer.number],
             agreed_total=price_of(offer.price),
             application_id=None,
             name="smsconsole demo",
         )
         say(f"assigning {format_national(offer.number)} to the application")
-        await client.assign_application(ordered.number_id, application)
+        await provider.assign_number(ordered.number_id, application)
         return offer.number
+    finally:
+        await provider.aclose()
 
 
 async def name_contacts(client: ConsoleClient) -> None:

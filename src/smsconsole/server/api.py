@@ -13,8 +13,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from smsconsole.core.records import Page
-from smsconsole.providers.catapult.errors import CatapultError
-from smsconsole.providers.catapult.models import OutboundMessage
+from smsconsole.providers.base import OutgoingMessage, ProviderError
 from smsconsole.server import calls_api, checks, numbers_api
 from smsconsole.server.http import (
     authorized,
@@ -93,19 +92,12 @@ async def send_message(request: Request) -> JSON:
     client = provider(request)
     kept = store(request)
     message, _ = await kept.create_outbound(from_, to, text, media)
-    outbound = OutboundMessage(
-        from_=from_,
-        to=to,
-        text=text or None,
-        media=tuple(media) or None,
-        # §5.1: receipts cannot be requested together with media.
-        receipt_requested=None if media else "all",
-        callback_url=callback_url(settings(request).server, "messages"),
-        callback_http_method="POST",
-    )
+    outbound = OutgoingMessage(from_=from_, to=to, text=text or None, media=tuple(media))
     try:
-        provider_id = await client.send_message(outbound)
-    except CatapultError as error:
+        provider_id = await client.send_message(
+            outbound, callback_url=callback_url(client, settings(request).server, "messages")
+        )
+    except ProviderError as error:
         if error.outcome_unknown:
             raise await _unknown_outcome(kept, message.id, error) from error
         failed = await kept.outbound_failed(message.id, error.code or error.category, error.message)
@@ -114,7 +106,7 @@ async def send_message(request: Request) -> JSON:
     return JSON(await kept.outbound_accepted(message.id, provider_id), status_code=201)
 
 
-async def _unknown_outcome(kept: Store, message_id: str, error: CatapultError) -> ApiError:
+async def _unknown_outcome(kept: Store, message_id: str, error: ProviderError) -> ApiError:
     # v1 has no idempotency key: sending again could deliver the text twice. Say so, and
     # keep the one record the provider's callbacks will find.
     unknown = await kept.outbound_unknown(message_id)

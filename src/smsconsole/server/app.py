@@ -1,6 +1,6 @@
 """The callback server as a Starlette application.
 
-``create_app`` wires the store, the fan-out hub and the provider client; the same factory
+``create_app`` wires the store, the fan-out hub and the provider; the same factory
 serves ``smsconsole serve``, ``smsconsole demo`` and the tests. The server is the only
 holder of provider credentials and of the store; consoles only use ``/ws`` and ``/api``.
 """
@@ -19,7 +19,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
-from smsconsole.providers.catapult.client import CatapultClient
+from smsconsole.providers.base import Provider
+from smsconsole.providers.factory import callback_parser, open_provider
 from smsconsole.server import api
 from smsconsole.server.auth import SessionTokens
 from smsconsole.server.callbacks import callback_endpoint
@@ -65,7 +66,7 @@ def create_app(
     settings: Settings,
     *,
     store: Store | None = None,
-    provider: CatapultClient | None = None,
+    provider: Provider | None = None,
     catch_up_on_start: bool = True,
     session_tokens: SessionTokens | None = None,
 ) -> Starlette:
@@ -75,11 +76,16 @@ def create_app(
         settings: The effective configuration.
         store: The store to use (by default :func:`sqlite_store`); the app opens it unless
             it is open already, and closes it when the app stops.
-        provider: The provider client; by default one built from ``settings.provider`` when
-            it has credentials (the server then runs without provider actions otherwise).
+        provider: The provider; by default the one ``settings.provider`` names, when it has
+            credentials (the server then runs without provider actions otherwise). One given
+            here is left open when the app stops.
         catch_up_on_start: Sync our numbers and record messages missed while down, at start.
         session_tokens: Tokens accepted on /api and /ws besides the server's (SSH sessions').
+
+    Raises:
+        ConfigError: ``provider.api`` names no provider smsconsole has.
     """
+    callbacks = provider if provider is not None else callback_parser(settings)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -90,16 +96,12 @@ def create_app(
         client = provider
         owned = client is None and not settings.provider.missing
         if owned:
-            client = CatapultClient(
-                settings.provider.base_url,
-                user_id=settings.provider.user_id,
-                api_token=settings.provider.api_token,
-                api_secret=settings.provider.api_secret,
-            )
+            client = open_provider(settings)
         app.state.settings = settings
         app.state.store = opened
         app.state.hub = hub
         app.state.provider = client
+        app.state.callbacks = callbacks
         app.state.session_tokens = session_tokens or SessionTokens()
         task = None
         if client is not None and catch_up_on_start:
@@ -145,7 +147,7 @@ async def _http_error(request: Request, exc: Exception) -> JSON:
     return response
 
 
-async def _catch_up_logged(store: Store, client: CatapultClient, settings: Settings) -> None:
+async def _catch_up_logged(store: Store, client: Provider, settings: Settings) -> None:
     try:
         report = await catch_up(store, client, settings)
     except Exception:

@@ -16,12 +16,7 @@ from typing import Final
 from starlette.requests import ClientDisconnect, Request
 
 from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.catapult.callbacks import (
-    CallbackError,
-    dedupe_key,
-    parse_json_body,
-    parse_query,
-)
+from smsconsole.providers.base import CallbackError, CallbackParser
 from smsconsole.server.auth import callback_allowed, redacted_headers
 from smsconsole.server.responses import JSON, error
 from smsconsole.store.base import CallbackRecord, Store
@@ -40,8 +35,9 @@ async def callback_endpoint(request: Request) -> JSON:
         refused = error(401, "missing or wrong callback credentials")
         refused.headers["WWW-Authenticate"] = 'Basic realm="smsconsole callbacks"'
         return refused
+    parser: CallbackParser = request.app.state.callbacks
     try:
-        event, body_text = await _parse(request)
+        event, body_text = await _parse(request, parser)
     except CallbackError as problem:
         log.warning("refused callback on %s: %s", request.url.path, problem)
         return error(400, str(problem))
@@ -55,7 +51,7 @@ async def callback_endpoint(request: Request) -> JSON:
     )
     store: Store = request.app.state.store
     try:
-        result = await store.ingest(record, event, dedupe_key(event))
+        result = await store.ingest(record, event, parser.dedupe_key(event))
     except sqlite3.Error as problem:
         # One line, not a traceback: on a full disk every callback lands here, and /readyz
         # already says the store is not writable.
@@ -70,15 +66,15 @@ class _Unsupported(Exception):
         self.status = status
 
 
-async def _parse(request: Request) -> tuple[CallbackEvent, str]:
+async def _parse(request: Request, parser: CallbackParser) -> tuple[CallbackEvent, str]:
     if request.method == "GET":
         query = request.url.query
-        return parse_query(request.query_params.multi_items()), query
+        return parser.parse_query(request.query_params.multi_items()), query
     content_type = request.headers.get("content-type", "")
     if content_type.split(";")[0].strip().lower() != "application/json":
         raise _Unsupported(415, f"expected Content-Type: application/json, got {content_type!r}")
     body = await _bounded_body(request)
-    return parse_json_body(body), body.decode("utf-8")
+    return parser.parse_json_body(body), body.decode("utf-8")
 
 
 async def _bounded_body(request: Request) -> bytes:

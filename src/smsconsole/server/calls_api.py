@@ -87,12 +87,13 @@ async def transfer(request: Request) -> JSON:
     body = await json_object(request)
     to = phone_field(request, body, "to")
     assert call.provider_id is not None  # _call checked
+    client = provider(request)
     new_leg = await on_provider(
         "transferring the call",
-        provider(request).transfer_call(
+        client.transfer_call(
             call.provider_id,
             to,
-            callback_url=callback_url(request.app.state.settings.server, "calls"),
+            callback_url=callback_url(client, request.app.state.settings.server, "calls"),
         ),
     )
     return JSON({"call": call, "requested": "transfer", "new_call_id": new_leg}, status_code=202)

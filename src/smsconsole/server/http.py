@@ -15,8 +15,7 @@ from starlette.requests import Request
 
 from smsconsole.core.phone import InvalidPhoneNumber, parse_e164
 from smsconsole.core.records import Page
-from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.errors import DEADLINE_EXCEEDED, CatapultError
+from smsconsole.providers.base import Provider, ProviderError
 from smsconsole.server.auth import bearer_allowed
 from smsconsole.server.inputs import InvalidInput, checked_text, decode_json, whole_number
 from smsconsole.server.responses import JSON, ApiError
@@ -56,9 +55,9 @@ def store(request: Request) -> Store:
     return value
 
 
-def provider(request: Request) -> CatapultClient:
-    """The provider client, or a 503 when no account is configured."""
-    client: CatapultClient | None = request.app.state.provider
+def provider(request: Request) -> Provider:
+    """The provider, or a 503 when no account is configured."""
+    client: Provider | None = request.app.state.provider
     if client is None:
         raise ApiError(503, "no provider account is configured (set the [provider] credentials)")
     return client
@@ -177,14 +176,14 @@ async def paged(
     return JSON({"items": result.items, "next": result.next})
 
 
-def provider_failure(error: CatapultError, doing: str) -> ApiError:
+def provider_failure(error: ProviderError, doing: str) -> ApiError:
     """The answer for a provider error: its words, and whether to retry.
 
     The provider refusing a request (4xx) is the client's to fix: 422, or 404 for an
     unknown resource. A provider that did not answer within the deadline is 504; any other
     outage or network failure is 502.
     """
-    if error.code == DEADLINE_EXCEEDED:
+    if error.timed_out:
         status = 504
     elif error.status == 404:
         status = 404
@@ -208,8 +207,8 @@ def provider_failure(error: CatapultError, doing: str) -> ApiError:
 
 
 async def on_provider(doing: str, work: Awaitable[T]) -> T:
-    """Await ``work``; a :class:`CatapultError` becomes the matching API error."""
+    """Await ``work``; a :class:`ProviderError` becomes the matching API error."""
     try:
         return await work
-    except CatapultError as error:
+    except ProviderError as error:
         raise provider_failure(error, doing) from error

@@ -20,8 +20,13 @@ from starlette.routing import BaseRoute, Route
 
 from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import NumberRecord
-from smsconsole.providers.catapult.errors import CatapultError
-from smsconsole.providers.catapult.models import Application, ApplicationSettings, AvailableNumber
+from smsconsole.providers.base import (
+    Application,
+    ApplicationSettings,
+    AvailableNumber,
+    NumberSearch,
+    ProviderError,
+)
 from smsconsole.providers.provisioning import (
     MAX_ORDER,
     NotAvailable,
@@ -103,16 +108,15 @@ async def search_available(request: Request) -> JSON:
     quantity = _quantity(params.get("quantity"), 5000)
     client = provider(request)
     if kind == "tollfree":
+        pattern = _local_criteria(params).get("pattern")
         found = await on_provider(
             "searching toll-free numbers",
-            client.search_toll_free_numbers(
-                quantity=quantity, pattern=_local_criteria(params).get("pattern")
-            ),
+            client.search_numbers(NumberSearch(toll_free=True, quantity=quantity, pattern=pattern)),
         )
     elif kind == "local":
         found = await on_provider(
             "searching local numbers",
-            client.search_local_numbers(quantity=quantity, **_local_criteria(params)),
+            client.search_numbers(NumberSearch(quantity=quantity, **_local_criteria(params))),
         )
     else:
         raise ApiError(400, "'kind' must be local or tollfree")
@@ -184,7 +188,7 @@ async def _interrupted(request: Request, stopped: OrderInterrupted) -> ApiError:
     failed = stopped.not_ordered[0]
     shown = format_for_display(failed.number, region)
     problem = provider_failure(stopped.error, f"ordering {shown}")
-    with contextlib.suppress(CatapultError):
+    with contextlib.suppress(ProviderError):
         await sync_numbers(store(request), provider(request))
     words = [problem.reason]
     words.append(
@@ -254,7 +258,7 @@ async def order_numbers(request: Request) -> JSON:
         ) from None
     except OrderInterrupted as stopped:
         raise await _interrupted(request, stopped) from None
-    except CatapultError as error:
+    except ProviderError as error:
         raise provider_failure(error, "checking the numbers are still available") from error
     await on_provider("listing our numbers", sync_numbers(store(request), client))
     total, _ = monthly_total([item.offer.price for item in done])
@@ -282,11 +286,9 @@ async def update_number(request: Request) -> JSON:
     application_id = id_field(body, "application_id") or ""
     client = provider(request)
     if application_id:
-        await on_provider(
-            "assigning the number", client.assign_application(record.id, application_id)
-        )
+        await on_provider("assigning the number", client.assign_number(record.id, application_id))
     else:
-        await on_provider("detaching the number", client.detach_application(record.id))
+        await on_provider("detaching the number", client.assign_number(record.id, None))
     await on_provider("listing our numbers", sync_numbers(store(request), client))
     updated = await _our_number(request)
     return JSON({"number": updated, "previous_application_id": record.application_id})
@@ -297,7 +299,7 @@ async def release_number(request: Request) -> JSON:
     """Release one of our numbers (it cannot be had back)."""
     record = await _our_number(request)
     client = provider(request)
-    await on_provider(f"releasing {record.number}", client.release_phone_number(record.id))
+    await on_provider(f"releasing {record.number}", client.release_number(record.id))
     await on_provider("listing our numbers", sync_numbers(store(request), client))
     return JSON({"released": record})
 
@@ -308,14 +310,12 @@ async def list_applications(request: Request) -> JSON:
     client = provider(request)
 
     async def collect() -> list[dict[str, Any]]:
-        return [masked_urls(snake(app)) async for app in client.iter_applications()]
+        return [masked_urls(snake(app)) for app in await client.list_applications()]
 
     return JSON({"items": await on_provider("listing applications", collect()), "next": None})
 
 
-def _application_settings(
-    request: Request, body: dict[str, Any], *, creating: bool
-) -> ApplicationSettings:
+def _application_settings(body: dict[str, Any]) -> ApplicationSettings:
     auto_answer = body.get("auto_answer")
     if auto_answer is not None and not isinstance(auto_answer, bool):
         raise ApiError(400, "'auto_answer' must be true or false")
@@ -324,11 +324,6 @@ def _application_settings(
         raise ApiError(400, "'callback_http_method' must be GET or POST")
     call_url = text_field(body, "incoming_call_url")
     message_url = text_field(body, "incoming_message_url")
-    if creating:
-        # This server's callbacks, with its credentials, unless told otherwise.
-        server = settings(request).server
-        call_url = call_url or callback_url(server, "calls")
-        message_url = message_url or callback_url(server, "messages")
     return ApplicationSettings(
         name=text_field(body, "name"),
         incoming_call_url=call_url,
@@ -342,10 +337,19 @@ def _application_settings(
 async def create_application(request: Request) -> JSON:
     """Create an application; its callback URLs default to this server's."""
     body = await json_object(request)
-    fields = _application_settings(request, body, creating=True)
+    fields = _application_settings(body)
     if not (fields.name or "").strip():
         raise ApiError(400, "'name' is required")
     client = provider(request)
+    # This server's callbacks, with its credentials, unless told otherwise.
+    server = settings(request).server
+    fields = msgspec.structs.replace(
+        fields,
+        incoming_call_url=fields.incoming_call_url or callback_url(client, server, "calls"),
+        incoming_message_url=(
+            fields.incoming_message_url or callback_url(client, server, "messages")
+        ),
+    )
     created = await on_provider("creating the application", client.create_application(fields))
     application = await on_provider("reading the application", client.get_application(created))
     return JSON(masked_urls(snake(application)), status_code=201)
@@ -355,7 +359,7 @@ async def create_application(request: Request) -> JSON:
 async def update_application(request: Request) -> JSON:
     """Change an application's name, callback URLs, method or auto-answer."""
     body = await json_object(request)
-    changes = _application_settings(request, body, creating=False)
+    changes = _application_settings(body)
     client = provider(request)
     application_id = provider_id(request.path_params["application_id"], "application_id")
     if any(

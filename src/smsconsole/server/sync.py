@@ -1,7 +1,7 @@
 """Catching up with the provider: our numbers, and the messages missed while we were down.
 
-Catapult v1 does not retry callbacks (reference §9), so anything that arrived while the
-server was stopped is only in the provider's message list. On start, and on
+A provider may not retry callbacks (Catapult v1 does not, reference §9), so anything that
+arrived while the server was stopped is only in the provider's message list. On start, and on
 ``POST /api/sync``, the server lists the provider's messages since the newest one it has
 stored (with a margin for clock skew) and records those it missed; applying one it already
 has changes nothing unless the provider knows more (a delivery receipt).
@@ -17,10 +17,7 @@ import msgspec
 
 from smsconsole.core.events import MessageEvent
 from smsconsole.core.records import NumberRecord
-from smsconsole.providers.catapult.callbacks import CallbackError
-from smsconsole.providers.catapult.client import CatapultClient
-from smsconsole.providers.catapult.models import PhoneNumber
-from smsconsole.providers.catapult.reconcile import message_event
+from smsconsole.providers.base import PhoneNumber, Provider, UnreadableRecord
 from smsconsole.settings.config import Settings
 from smsconsole.store.base import Store
 
@@ -42,15 +39,12 @@ class SyncReport(msgspec.Struct, frozen=True):
 
 def number_record(number: PhoneNumber) -> NumberRecord:
     """Our record of one of the provider's phone numbers."""
-    application_id = number.application_id
-    if application_id is None and number.application:
-        application_id = number.application.rstrip("/").rsplit("/", 1)[-1]
     return NumberRecord(
         id=number.id,
         number=number.number or "",
         national_number=number.national_number,
         name=number.name,
-        application_id=application_id or None,
+        application_id=number.application_id or None,
         city=number.city,
         state=number.state,
         price=number.price,
@@ -59,17 +53,17 @@ def number_record(number: PhoneNumber) -> NumberRecord:
     )
 
 
-async def sync_numbers(store: Store, client: CatapultClient) -> int:
+async def sync_numbers(store: Store, provider: Provider) -> int:
     """Replace our stored numbers with the provider's; return how many we have."""
-    numbers = [number_record(n) async for n in client.iter_phone_numbers(size=1000)]
+    numbers = [number_record(n) for n in await provider.list_numbers(page_size=1000)]
     await store.sync_numbers(numbers)
     return len(numbers)
 
 
-async def catch_up(store: Store, client: CatapultClient, settings: Settings) -> SyncReport:
+async def catch_up(store: Store, provider: Provider, settings: Settings) -> SyncReport:
     """Sync numbers, then record the messages the provider has and we lack."""
     del settings  # reserved: a per-account window could come from the config
-    numbers = await sync_numbers(store, client)
+    numbers = await sync_numbers(store, provider)
     newest = await store.newest_message_time()
     since = (
         datetime.fromisoformat(newest.replace("Z", "+00:00")) - MARGIN
@@ -79,12 +73,12 @@ async def catch_up(store: Store, client: CatapultClient, settings: Settings) -> 
     seen = 0
     events = 0
     batch: list[MessageEvent] = []
-    async for message in client.iter_messages(from_date_time=since, size=BATCH):
+    async for found in provider.messages_since(since, page_size=BATCH):
         seen += 1
-        try:
-            batch.append(message_event(message))
-        except CallbackError as error:
-            log.warning("skipped provider message %s: %s", message.id, error)
+        if isinstance(found, UnreadableRecord):
+            log.warning("skipped provider message %s: %s", found.id, found.reason)
+        else:
+            batch.append(found)
         if len(batch) >= BATCH:
             events += len(await store.reconcile(batch))
             batch = []

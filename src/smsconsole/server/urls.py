@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
-from urllib.parse import quote, urlsplit, urlunsplit
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
 
+from smsconsole.providers.base import CallbackKind, CallbackTarget, Provider
 from smsconsole.settings.config import ServerSettings
 
 
@@ -16,18 +17,19 @@ def public_base(server: ServerSettings) -> str:
     return f"http://{host}:{server.port}"
 
 
-def callback_url(server: ServerSettings, kind: Literal["messages", "calls"]) -> str:
-    """The callback URL for ``kind``, with the callback credentials in its userinfo.
-
-    Catapult v1 authenticates callbacks only this way: it sends the URL's userinfo as HTTP
-    Basic credentials (reference §9). Both parts are percent-encoded.
-    """
-    parts = urlsplit(f"{public_base(server)}/callbacks/{kind}")
-    userinfo = (
-        f"{quote(server.callback_username, safe='')}:{quote(server.callback_password, safe='')}"
+def callback_target(server: ServerSettings) -> CallbackTarget:
+    """Where the provider reaches this server, and the callback credentials it must present."""
+    return CallbackTarget(
+        base_url=public_base(server),
+        username=server.callback_username,
+        password=server.callback_password,
     )
-    netloc = f"{userinfo}@{parts.netloc}" if server.callback_password else parts.netloc
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def callback_url(provider: Provider, server: ServerSettings, kind: CallbackKind) -> str:
+    """The callback URL for ``kind`` to give ``provider``, carrying the callback credentials
+    the way that provider sends them (Catapult v1: in the URL's userinfo)."""
+    return provider.callback_url(callback_target(server), kind)
 
 
 # What an answer shows in place of a callback password ("*" is allowed in userinfo, RFC 3986).

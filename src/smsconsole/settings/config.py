@@ -115,6 +115,14 @@ def _region(value: str) -> str | None:
 KEYS: tuple[Key, ...] = (
     Key(
         "provider",
+        "api",
+        str,
+        "catapult-v1",
+        "which provider API the account is on (catapult-v1: Bandwidth's Catapult v1)",
+        check=_one_of("catapult-v1"),
+    ),
+    Key(
+        "provider",
         "base_url",
         str,
         "https://api.catapult.inetwork.com",
@@ -207,12 +215,13 @@ SECTIONS = frozenset(key.section for key in KEYS)
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """How to reach the Catapult v1 account."""
+    """Which provider API the account is on, and how to reach it (Catapult v1's keys)."""
 
     base_url: str
     user_id: str
     api_token: str
     api_secret: str
+    api: str = "catapult-v1"
 
     @property
     def missing(self) -> tuple[str, ...]:
@@ -350,6 +359,7 @@ def load_settings(
 
     return Settings(
         provider=ProviderSettings(
+            api=values["provider.api"],
             base_url=_normal_base_url(values["provider.base_url"]),
             user_id=values["provider.user_id"],
             api_token=values["provider.api_token"],

@@ -28,6 +28,7 @@ import msgspec
 
 from smsconsole.core import events
 from smsconsole.core.events import CallbackEvent
+from smsconsole.providers.base import CallbackError
 from smsconsole.providers.catapult.quirks import (
     as_bool,
     as_enum,
@@ -41,18 +42,6 @@ __all__ = ["CallbackError", "dedupe_key", "parse_callback", "parse_json_body", "
 
 _T = TypeVar("_T")
 _L = TypeVar("_L", bound=str)
-
-
-class CallbackError(ValueError):
-    """A callback payload that cannot be read; answer it with a 4xx and store nothing.
-
-    Attributes:
-        field: The payload field at fault (wire name), or ``None`` for the body as a whole.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class _Fields:

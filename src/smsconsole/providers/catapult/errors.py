@@ -8,11 +8,18 @@ This module is pure (no HTTP client): the sandbox reuses :func:`parse_error_body
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
-# The code of the error raised when a request's total deadline passed (a stalled or
-# trickling server); the API answers it 504.
-DEADLINE_EXCEEDED = "deadline-exceeded"
+from smsconsole.providers.base import DEADLINE_EXCEEDED, ProviderError
+
+__all__ = [
+    "DEADLINE_EXCEEDED",
+    "CatapultError",
+    "details_pairs",
+    "error_from_response",
+    "parse_error_body",
+    "text_of",
+]
 
 # Reference §1.9: the category each status carries when the body does not say.
 _CATEGORY_BY_STATUS = {
@@ -34,52 +41,16 @@ _HINTS = {
 }
 
 
-class CatapultError(Exception):
-    """A failed Catapult v1 request.
+class CatapultError(ProviderError):
+    """A failed Catapult v1 request: a :class:`~smsconsole.providers.base.ProviderError`
+    whose text adds what to do next for the v1 categories.
 
-    Attributes:
-        status: HTTP status of the answer, or ``None`` when no answer arrived.
-        category: v1 error category (``bad-request``, ``limit``, ``not-found``…), or
-            ``network`` / ``invalid-response`` for failures on our side of the wire.
-        code: v1 error code (``missing-property``, ``message-rate-limit``…).
-        message: human-readable explanation.
-        details: the v1 ``details`` list as ``(name, value)`` pairs.
-        outcome_unknown: ``True`` when the request may have taken effect although it failed
-            (the connection broke after it was sent). v1 has no idempotency keys, so the
-            caller must check (e.g. list recent messages) before repeating it.
-        method: HTTP method of the failed request.
-        path: path of the failed request (no host, no credentials).
-        attempts: how many times the request was sent before giving up.
+    The fields are v1's: ``category`` (``bad-request``, ``limit``, ``not-found``…, or
+    ``network`` / ``invalid-response`` for failures on our side of the wire), ``code``
+    (``missing-property``, ``message-rate-limit``…) and ``details`` (v1's ``details`` list
+    as ``(name, value)`` pairs). v1 has no idempotency keys, so when ``outcome_unknown`` the
+    caller must check (e.g. list recent messages) before repeating the request.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None = None,
-        category: str = "",
-        code: str = "",
-        details: Sequence[tuple[str, str]] = (),
-        outcome_unknown: bool = False,
-        method: str = "",
-        path: str = "",
-        attempts: int = 1,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.category = category
-        self.code = code
-        self.details: tuple[tuple[str, str], ...] = tuple(details)
-        self.outcome_unknown = outcome_unknown
-        self.method = method
-        self.path = path
-        self.attempts = attempts
-
-    @property
-    def details_dict(self) -> dict[str, str]:
-        """The ``details`` pairs as a dict (a later duplicate name wins)."""
-        return dict(self.details)
 
     def __str__(self) -> str:
         kind = "/".join(part for part in (self.category, self.code) if part)

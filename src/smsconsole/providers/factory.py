@@ -1,0 +1,57 @@
+"""Opening the provider the configuration names (``provider.api``).
+
+The one module outside a provider's package that knows the packages: everything else asks
+for a :class:`~smsconsole.providers.base.Provider` here and speaks only the protocol.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from smsconsole.providers.base import CallbackParser, Patience, Provider
+from smsconsole.providers.catapult.adapter import CatapultCallbacks, CatapultProvider
+from smsconsole.settings.config import ConfigError, Settings
+
+CATAPULT_V1: Final = "catapult-v1"
+APIS: Final = (CATAPULT_V1,)
+
+
+def open_provider(settings: Settings, *, patience: Patience | None = None) -> Provider:
+    """The configured account's provider, with its own connections (close it with ``aclose``).
+
+    Args:
+        settings: The configuration; ``provider.api`` picks the provider, whose keys say how
+            to reach the account.
+        patience: How long to wait on the provider; by default the provider's own bounds
+            (a server's), shorter where a person waits at a prompt.
+
+    Raises:
+        ConfigError: ``provider.api`` names no provider smsconsole has.
+    """
+    _known(settings)
+    provider = settings.provider
+    return CatapultProvider.open(
+        provider.base_url,
+        user_id=provider.user_id,
+        api_token=provider.api_token,
+        api_secret=provider.api_secret,
+        patience=patience,
+    )
+
+
+def callback_parser(settings: Settings) -> CallbackParser:
+    """How the configured provider's callbacks are read; needs no account credentials.
+
+    Raises:
+        ConfigError: ``provider.api`` names no provider smsconsole has.
+    """
+    _known(settings)
+    return CatapultCallbacks()
+
+
+def _known(settings: Settings) -> None:
+    api = settings.provider.api
+    if api not in APIS:
+        raise ConfigError(
+            f"provider.api = {api!r}: must be one of: {', '.join(APIS)}", key="provider.api"
+        )
