@@ -6,12 +6,13 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from smsconsole.core.feed import Logged
 from smsconsole.server.hub import Hub
-from smsconsole.store.base import StoredEvent
 
 
 def sms(n: int) -> dict[str, Any]:
@@ -119,7 +120,7 @@ async def test_ping_gets_pong(server: Any, receive_frame: Any) -> None:
 async def test_a_slow_subscriber_is_dropped_not_waited_for() -> None:
     hub = Hub(asyncio.get_running_loop(), limit=3)
     slow = hub.subscribe()
-    events = [StoredEvent(n, {"kind": "x"}) for n in range(1, 6)]
+    events = [Logged(n, msgspec.Raw(b'{"kind":"x"}')) for n in range(1, 6)]
     hub.publish(events)
     assert slow.overflowed.is_set()
     assert slow.queue.qsize() == 3

@@ -86,11 +86,11 @@ async def catch_up(store: Store, client: CatapultClient, settings: Settings) -> 
         except CallbackError as error:
             log.warning("skipped provider message %s: %s", message.id, error)
         if len(batch) >= BATCH:
-            events += len(await store.reconcile(batch))
+            events += len((await store.reconcile(batch)).events)
             batch = []
         if seen >= MAX_MESSAGES:
             log.warning("catch-up stopped after %d messages", MAX_MESSAGES)
             break
     if batch:
-        events += len(await store.reconcile(batch))
+        events += len((await store.reconcile(batch)).events)
     return SyncReport(numbers=numbers, messages_seen=seen, events=events)
