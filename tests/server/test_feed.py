@@ -43,6 +43,22 @@ async def test_replay_then_live(server: Any, receive_frame: Any) -> None:
         assert (live["seq"], live["event"]["message"]["text"]) == (4, "message 3")
 
 
+async def test_a_replayed_frame_is_the_live_frame_byte_for_byte(
+    server: Any, receive_frame: Any
+) -> None:
+    async with server.feed(since=0) as socket:
+        assert (await receive_frame(socket))["type"] == "live"
+        await server.callback(sms(0))
+        live = await asyncio.wait_for(socket.recv(), 5)
+    async with server.feed(since=0) as socket:
+        replayed = await asyncio.wait_for(socket.recv(), 5)
+    assert replayed == live
+    listed = (await server.api("GET", "/api/events?since=0")).content
+    # /api/events holds the same stored bytes as the frames' "event".
+    event = live.removeprefix('{"type":"event","seq":1,"event":').removesuffix("}")
+    assert listed == ('{"items":[{"seq":1,"event":' + event + '}],"next":null}').encode()
+
+
 async def test_since_skips_what_the_client_has(server: Any, receive_frame: Any) -> None:
     for n in range(4):
         await server.callback(sms(n))

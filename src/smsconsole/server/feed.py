@@ -7,6 +7,10 @@ sends every stored event with ``seq > N`` as ``{"type": "event", "seq", "event"}
 ``{"type": "reset"}`` and reloads from ``/api``. The subscription to live events starts
 before the final catch-up read, and anything at or below the last seq sent is skipped, so a
 client misses nothing and sees nothing twice.
+
+The frames are those of :mod:`smsconsole.core.feed`, the protocol the console shares; an
+event's frame carries the bytes the store wrote for it, live and replayed alike (never
+decoded here).
 """
 
 from __future__ import annotations

@@ -89,7 +89,10 @@ class StoreUnusable(Exception):
 
 
 class Store(Protocol):
-    """Persistence for the callback server: the event log and what is derived from it."""
+    """Persistence for the callback server: the event log and what is derived from it.
+
+    Every write answers a :class:`Written`: its value and the events it logged.
+    """
 
     async def open(self) -> None:
         """Create or migrate the database and start the writer.
@@ -138,7 +141,8 @@ class Store(Protocol):
         """Apply message events read from the provider's records (catching up)."""
 
     async def mark_read(self, conversation_id: str) -> Written[Conversation | None]:
-        """Set a conversation's unread count to zero; None if there is no such conversation."""
+        """Set a conversation's unread count to zero; the value is the conversation as it is
+        then, None if there is no such conversation."""
 
     async def conversations(self, cursor: str | None, limit: int) -> Page[Conversation]:
         """Conversations, newest activity first."""
