@@ -49,9 +49,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import httpx
-import msgspec
 
+from smsconsole.core import feed
 from smsconsole.core.messages import Message, conversation_id, iso_utc, parties, preview
+from smsconsole.core.records import Conversation
 from smsconsole.store.rows import MESSAGE_COLUMNS, message_values
 from smsconsole.store.sqlite import SqliteStore
 
@@ -185,24 +186,42 @@ def log_rows(messages: list[Message]) -> tuple[list[tuple[Any, ...]], dict[str, 
         thread = threads.setdefault(item.conversation_id, Thread(our, remote))
         if item.direction == "out" and thread.unread:
             # The operator read the conversation before replying (writes.mark_read).
-            read = {"kind": "conversation.read", "conversation_id": item.conversation_id}
-            events.append((len(events) + 1, read["kind"], item.time, compact(read)))
+            read = feed.ConversationRead(conversation_id=item.conversation_id)
+            events.append((len(events) + 1, feed.kind_of(read), item.time, compact(read)))
             thread.unread = 0
-        kind = "message.received" if item.direction == "in" else "message.sent"
-        logged: dict[str, Any] = {"kind": kind, "message": item}
-        events.append((len(events) + 1, kind, item.time, compact(logged)))
-        thread.last, thread.activity = item, len(events)
+        seq = len(events) + 1
+        thread.last, thread.activity = item, seq
         thread.unread += item.direction == "in"
+        row = conversation(item.conversation_id, thread)
+        logged: feed.MessageChange = (
+            feed.MessageReceived(message=item, conversation=row)
+            if item.direction == "in"
+            else feed.MessageSent(message=item, conversation=row)
+        )
+        events.append((seq, feed.kind_of(logged), item.time, compact(logged)))
     return events, threads
 
 
-def compact(body: dict[str, Any]) -> str:
-    """An event body as ``rows.append_event`` writes it (compact JSON, ``kind`` first).
+def compact(event: feed.LogEvent) -> str:
+    """An event body as ``rows.append_event`` writes it (the protocol's encoding)."""
+    return feed.encode_event(event).decode()
 
-    msgspec writes the same text as ``json.dumps(..., separators=(",", ":"))`` for these
-    ASCII bodies, several times faster.
-    """
-    return msgspec.json.encode(body).decode()
+
+def conversation(cid: str, thread: Thread) -> Conversation:
+    """A conversation row as ``_touch_conversation`` leaves it (messages come in time order)."""
+    last = thread.last
+    assert last is not None
+    return Conversation(
+        id=cid,
+        our_number=thread.our,
+        remote_number=thread.remote,
+        last_message_id=last.id,
+        last_time=last.time,
+        last_direction=last.direction,
+        last_preview=preview(last),
+        unread=thread.unread,
+        activity=thread.activity,
+    )
 
 
 def conversation_rows(threads: dict[str, Thread]) -> Iterator[tuple[Any, ...]]:

@@ -6,12 +6,13 @@ import logging
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from smsconsole.core.feed import Logged
 from smsconsole.server.hub import Hub
-from smsconsole.store.base import StoredEvent
 
 
 def sms(n: int) -> dict[str, Any]:
@@ -40,6 +41,22 @@ async def test_replay_then_live(server: Any, receive_frame: Any) -> None:
         await server.callback(sms(3))
         live = await receive_frame(socket)
         assert (live["seq"], live["event"]["message"]["text"]) == (4, "message 3")
+
+
+async def test_a_replayed_frame_is_the_live_frame_byte_for_byte(
+    server: Any, receive_frame: Any
+) -> None:
+    async with server.feed(since=0) as socket:
+        assert (await receive_frame(socket))["type"] == "live"
+        await server.callback(sms(0))
+        live = await asyncio.wait_for(socket.recv(), 5)
+    async with server.feed(since=0) as socket:
+        replayed = await asyncio.wait_for(socket.recv(), 5)
+    assert replayed == live
+    listed = (await server.api("GET", "/api/events?since=0")).content
+    # /api/events holds the same stored bytes as the frames' "event".
+    event = live.removeprefix('{"type":"event","seq":1,"event":').removesuffix("}")
+    assert listed == ('{"items":[{"seq":1,"event":' + event + '}],"next":null}').encode()
 
 
 async def test_since_skips_what_the_client_has(server: Any, receive_frame: Any) -> None:
@@ -119,7 +136,7 @@ async def test_ping_gets_pong(server: Any, receive_frame: Any) -> None:
 async def test_a_slow_subscriber_is_dropped_not_waited_for() -> None:
     hub = Hub(asyncio.get_running_loop(), limit=3)
     slow = hub.subscribe()
-    events = [StoredEvent(n, {"kind": "x"}) for n in range(1, 6)]
+    events = [Logged(n, msgspec.Raw(b'{"kind":"x"}')) for n in range(1, 6)]
     hub.publish(events)
     assert slow.overflowed.is_set()
     assert slow.queue.qsize() == 3

@@ -7,13 +7,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from smsconsole.core import events as domain
+from smsconsole.core import feed
+from smsconsole.core.feed import Logged, kind_of
 from smsconsole.core.messages import iso_utc
 from smsconsole.core.records import NumberRecord
 from smsconsole.store import sqlite as sqlite_module
-from smsconsole.store.base import CallbackRecord, StoredEvent, StoreUnusable
+from smsconsole.store.base import CallbackRecord, StoreUnusable
 from smsconsole.store.sqlite import SCHEMA_VERSION, SqliteStore, fts_query
 
 OURS = "+19195550187"
@@ -64,16 +67,18 @@ async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
 async def test_inbound_message_makes_an_unread_conversation_and_an_event(
     store: SqliteStore,
 ) -> None:
-    heard: list[StoredEvent] = []
+    heard: list[Logged] = []
     store.listen(heard.extend)
     result = await store.ingest(record(), inbound("m-1", "Example"), "k1")
-    assert result.outcome == "stored"
-    assert [event.body["kind"] for event in result.events] == ["message.received"]
-    assert heard == result.events
-    message = result.events[0].body["message"]
-    assert message["from"] == THEIRS
-    assert message["provider_id"] == "m-1"
-    assert message["time"] == "2026-11-27T12:00:00.000Z"
+    assert result.value == "stored"
+    assert [kind_of(event.event) for event in result.events] == ["message.received"]
+    assert heard == [event.logged for event in result.events]
+    received = result.events[0].event
+    assert isinstance(received, feed.MessageReceived)
+    message = received.message
+    assert message.from_ == THEIRS
+    assert message.provider_id == "m-1"
+    assert message.time == "2026-11-27T12:00:00.000Z"
     page = await store.conversations(None, 10)
     assert [(c.our_number, c.remote_number, c.unread, c.last_preview) for c in page.items] == [
         (OURS, THEIRS, 1, "Example")
@@ -84,7 +89,7 @@ async def test_inbound_message_makes_an_unread_conversation_and_an_event(
 async def test_duplicate_delivery_is_stored_once_but_logged(store: SqliteStore) -> None:
     first = await store.ingest(record(), inbound("m-1"), "same")
     again = await store.ingest(record(), inbound("m-1"), "same")
-    assert (first.outcome, again.outcome) == ("stored", "duplicate")
+    assert (first.value, again.value) == ("stored", "duplicate")
     assert again.events == []
     assert await store.latest_seq() == 1
     log = await store.callbacks(None, 10)
@@ -95,7 +100,7 @@ async def test_concurrent_duplicates_are_stored_once(store: SqliteStore) -> None
     results = await asyncio.gather(
         *(store.ingest(record(), inbound("m-9"), "dup") for _ in range(20))
     )
-    assert sorted(result.outcome for result in results).count("stored") == 1
+    assert sorted(result.value for result in results).count("stored") == 1
     page = await store.messages((await store.conversations(None, 1)).items[0].id, None, 50)
     assert len(page.items) == 1
 
@@ -134,21 +139,23 @@ async def test_final_receipt_is_not_replaced(store: SqliteStore) -> None:
 
 
 async def test_outbound_lifecycle_and_early_callback_matches_pending(store: SqliteStore) -> None:
-    message, events = await store.create_outbound(OURS, THEIRS, "on my way", [])
+    created = await store.create_outbound(OURS, THEIRS, "on my way", [])
+    message = created.value
     assert message.state == "queued"
-    assert [event.body["kind"] for event in events] == ["message.sent"]
+    assert [kind_of(event.event) for event in created.events] == ["message.sent"]
     # the provider's "sent" callback overtakes our recording of its id
     early = await store.ingest(record(), outbound("m-77", "on my way"), "sent")
-    assert [event.body["kind"] for event in early.events] == ["message.status"]
-    accepted = await store.outbound_accepted(message.id, "m-77")
+    assert [kind_of(event.event) for event in early.events] == ["message.status"]
+    accepted = (await store.outbound_accepted(message.id, "m-77")).value
     assert (accepted.id, accepted.provider_id, accepted.state) == (message.id, "m-77", "sent")
     page = await store.messages(message.conversation_id, None, 10)
     assert [m.id for m in page.items] == [message.id]
 
 
 async def test_refused_send_keeps_the_providers_words(store: SqliteStore) -> None:
-    message, _ = await store.create_outbound(OURS, THEIRS, "x" * 10, [])
-    failed = await store.outbound_failed(message.id, "number-access-denied", "not your number")
+    message = (await store.create_outbound(OURS, THEIRS, "x" * 10, [])).value
+    written = await store.outbound_failed(message.id, "number-access-denied", "not your number")
+    failed = written.value
     assert (failed.state, failed.error_code, failed.error_message) == (
         "error",
         "number-access-denied",
@@ -207,17 +214,16 @@ async def test_mark_read_once(store: SqliteStore) -> None:
     await store.ingest(record(), inbound("m-2"), "k2")
     conversation = (await store.conversations(None, 1)).items[0]
     assert conversation.unread == 2
-    read = await store.mark_read(conversation.id)
+    read = (await store.mark_read(conversation.id)).value
     assert read is not None
     assert read.unread == 0
     seq = await store.latest_seq()
-    assert (await store.events_since(seq - 1, 10))[0].body == {
-        "kind": "conversation.read",
-        "conversation_id": conversation.id,
-    }
+    assert feed.decode_event((await store.events_since(seq - 1, 10))[0].event) == (
+        feed.ConversationRead(conversation_id=conversation.id)
+    )
     await store.mark_read(conversation.id)
     assert await store.latest_seq() == seq
-    assert await store.mark_read("nope") is None
+    assert (await store.mark_read("nope")).value is None
 
 
 async def test_contacts_name_conversations(store: SqliteStore) -> None:
@@ -225,7 +231,10 @@ async def test_contacts_name_conversations(store: SqliteStore) -> None:
     await store.set_contact(THEIRS, "Ada")
     assert (await store.conversations(None, 1)).items[0].contact_name == "Ada"
     [named] = await store.events_since(await store.latest_seq() - 1, 5)
-    assert named.body == {"kind": "contact.updated", "contact": {"number": THEIRS, "name": "Ada"}}
+    assert msgspec.json.decode(named.event) == {
+        "kind": "contact.updated",
+        "contact": {"number": THEIRS, "name": "Ada"},
+    }
     await store.set_contact(THEIRS, "")
     assert await store.contacts() == []
 
@@ -247,22 +256,24 @@ def call_event(cls: type[domain.CallEvent], **fields: Any) -> domain.CallEvent:
 async def test_call_hangup_before_answer_stays_ended(store: SqliteStore) -> None:
     incoming = call_event(domain.IncomingCallEvent, from_=THEIRS, to=OURS, call_state="active")
     first = await store.ingest(record(), incoming, "i")
-    assert first.events[0].body["kind"] == "call.incoming"
-    assert first.events[0].body["call"]["state"] == "started"
+    assert isinstance(first.events[0].event, feed.CallIncoming)
+    assert first.events[0].event.call.state == "started"
     hangup = call_event(
         domain.HangupEvent, cause="NORMAL_CLEARING", time=T0 + timedelta(seconds=30)
     )
     ended = await store.ingest(record(), hangup, "h")
-    assert ended.events[0].body["kind"] == "call.ended"
+    assert kind_of(ended.events[0].event) == "call.ended"
     answer = call_event(domain.AnswerEvent, time=T0 + timedelta(seconds=2))
     late = await store.ingest(record(), answer, "a")
-    call = late.events[0].body["call"]
-    assert (call["state"], call["active_time"], call["end_time"]) == (
+    updated = late.events[0].event
+    assert isinstance(updated, feed.CallUpdated)
+    call = updated.call
+    assert (call.state, call.active_time, call.end_time) == (
         "completed",
         "2026-11-27T12:00:02.000Z",
         "2026-11-27T12:00:30.000Z",
     )
-    assert late.events[0].body["kind"] == "call.updated"
+    assert kind_of(late.events[0].event) == "call.updated"
 
 
 async def test_rejected_call(store: SqliteStore) -> None:
@@ -277,12 +288,14 @@ async def test_rejected_call(store: SqliteStore) -> None:
 async def test_sync_numbers_reports_changes_and_releases(store: SqliteStore) -> None:
     one = NumberRecord(id="n-1", number=OURS, application_id="a-1")
     two = NumberRecord(id="n-2", number="+19195550188")
-    assert len(await store.sync_numbers([one, two])) == 2
-    assert await store.sync_numbers([one, two]) == []
+    assert len((await store.sync_numbers([one, two])).events) == 2
+    assert (await store.sync_numbers([one, two])).events == []
     moved = NumberRecord(id="n-1", number=OURS, application_id="a-2")
-    events = await store.sync_numbers([moved])
-    assert [e.body["number"]["id"] for e in events] == ["n-1", "n-2"]
-    assert events[1].body["number"]["number_state"] == "released"
+    events = [e.event for e in (await store.sync_numbers([moved])).events]
+    assert all(isinstance(e, feed.NumberUpdated) for e in events)
+    assert [e.number.id for e in events if isinstance(e, feed.NumberUpdated)] == ["n-1", "n-2"]
+    assert isinstance(events[1], feed.NumberUpdated)
+    assert events[1].number.number_state == "released"
     assert await store.numbers() == [moved]
 
 
@@ -362,3 +375,43 @@ async def test_events_since_a_seq_past_sqlite_integers_is_a_value_error(
     with pytest.raises(ValueError, match="beyond any seq"):
         await store.events_since(2**63, 10)
     assert await store.events_since(2**63 - 1, 10) == []
+
+
+# -- the conversation each message event carries (the rule the console no longer repeats) --
+
+
+def summary_of(written: Any) -> Any:
+    [stored] = written.events
+    assert isinstance(stored.event, feed.MessageReceived | feed.MessageSent | feed.MessageStatus)
+    assert stored.event.conversation is not None
+    return stored.seq, stored.event.conversation
+
+
+async def test_message_events_carry_the_conversation_as_stored(store: SqliteStore) -> None:
+    seq, first = summary_of(await store.ingest(record(), inbound("m-1", "hi"), "k1"))
+    assert (first.unread, first.last_preview, first.last_direction, first.activity) == (
+        1,
+        "hi",
+        "in",
+        seq,
+    )
+    seq, second = summary_of(await store.ingest(record(), inbound("m-2", "again", 5), "k2"))
+    assert (second.unread, second.last_preview, second.activity) == (2, "again", seq)
+    assert (await store.conversations(None, 1)).items == [second]
+
+
+async def test_a_late_message_counts_but_does_not_replace_the_newest(store: SqliteStore) -> None:
+    await store.ingest(record(), inbound("m-new", "newer", seconds=60), "a")
+    seq, late = summary_of(await store.ingest(record(), inbound("m-old", "older"), "b"))
+    assert (late.unread, late.last_preview, late.activity) == (2, "newer", seq)
+
+
+async def test_outbound_and_status_do_not_count_as_unread(store: SqliteStore) -> None:
+    await store.set_contact(THEIRS, "Ada")
+    _, sent = summary_of(await store.create_outbound(OURS, THEIRS, "hey", []))
+    assert (sent.unread, sent.last_direction, sent.contact_name) == (0, "out", "Ada")
+    sent_seq = sent.activity
+    receipt = outbound("m-1", "hey", delivery_state="delivered", delivery_code="0")
+    _, status = summary_of(await store.ingest(record(), receipt, "r"))
+    # A status changes the message, not its conversation: the same row, the same activity.
+    assert (status.unread, status.activity) == (0, sent_seq)

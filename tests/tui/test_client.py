@@ -16,6 +16,7 @@ import httpx
 import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
+from smsconsole.core import feed as protocol
 from smsconsole.core.calls import Call
 from smsconsole.core.messages import Message
 from smsconsole.core.records import Contact, Conversation, LoggedCallback, NumberRecord, Page
@@ -36,6 +37,11 @@ OTHER = "+14155550999"
 
 Console = Callable[..., ConsoleClient]
 WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455 §1.3
+READ = {"kind": "conversation.read", "conversation_id": "c-1"}
+
+
+def conversation_read(conversation_id: str) -> protocol.ConversationRead:
+    return protocol.ConversationRead(conversation_id=conversation_id)
 
 
 async def pull(feed: AsyncIterator[FeedItem], seconds: float = 5.0) -> FeedItem:
@@ -127,7 +133,9 @@ async def test_contacts_events_callbacks_and_an_empty_call_log(
     assert [event.kind for event in events.items] == ["message.received", "contact.updated"]
     status = await client.status()
     assert (status["seq"], status["provider"]) == (events.items[-1].seq, False)
-    assert events.items[0].body["message"]["from"] == REMOTE
+    received = events.items[0].event
+    assert isinstance(received, protocol.MessageReceived)
+    assert received.message.from_ == REMOTE
     assert (await client.events(since=events.items[-1].seq)).items == []
 
     logged = await client.callbacks(limit=5)
@@ -336,7 +344,8 @@ async def test_feed_replays_then_goes_live(server: Any, console: Console, inboun
     await server.callback(inbound_sms(3, "live one"))
     live = await pull(feed)
     assert isinstance(live, FeedEvent)
-    assert (live.seq, live.kind, live.body["message"]["text"]) == (
+    assert isinstance(live.event, protocol.MessageReceived)
+    assert (live.seq, live.kind, live.event.message.text) == (
         3,
         "message.received",
         "live one",
@@ -456,7 +465,7 @@ async def test_feed_pings_after_silence_and_ignores_pongs(console: Console) -> N
             elif frame["type"] == "ping":
                 await socket.send(json.dumps({"type": "pong"}))
                 if len(received) == 3:
-                    event = {"type": "event", "seq": 5, "event": {"kind": "x"}}
+                    event = {"type": "event", "seq": 5, "event": READ}
                     await socket.send(json.dumps(event))
 
     async with serve(fake_server, "127.0.0.1", 0) as ws_server:
@@ -466,10 +475,33 @@ async def test_feed_pings_after_silence_and_ignores_pongs(console: Console) -> N
         feed = client.feed()
         assert states([await pull(feed), await pull(feed)]) == ["connecting", "connected"]
         assert await pull(feed) == FeedLive(4)
-        assert await pull(feed) == FeedEvent(5, {"kind": "x"})
+        assert await pull(feed) == FeedEvent(5, conversation_read("c-1"))
         await feed.aclose()
     assert received == [{"type": "subscribe", "since": 4}, {"type": "ping"}, {"type": "ping"}]
     assert client.last_seq == 5
+
+
+async def test_feed_steps_over_frames_it_cannot_read(console: Console) -> None:
+    # A newer server: an event of a kind this console does not know, a frame type it does
+    # not know, and text that is not JSON. None reaches the consumer; the unknown event's
+    # seq still counts, so a resume does not ask for it again.
+    async def fake_server(socket: ServerConnection) -> None:
+        await socket.recv()  # subscribe
+        await socket.send(json.dumps({"type": "event", "seq": 1, "event": {"kind": "x.new"}}))
+        await socket.send(json.dumps({"type": "hello", "seq": 9}))
+        await socket.send("not json")
+        await socket.send(json.dumps({"type": "event", "seq": 2, "event": READ}))
+        await socket.send(json.dumps({"type": "live", "seq": 2}))
+        await socket.wait_closed()
+
+    async with serve(fake_server, "127.0.0.1", 0) as ws_server:
+        port = ws_server.sockets[0].getsockname()[1]
+        client = console(f"http://127.0.0.1:{port}")
+        feed = client.feed()
+        items = await pull_until_live(feed)
+        await feed.aclose()
+    assert items[2:] == [FeedEvent(2, conversation_read("c-1")), FeedLive(2)]
+    assert client.last_seq == 2
 
 
 async def test_a_cancelled_feed_drops_its_socket_at_once_even_to_a_silent_server(

@@ -62,7 +62,7 @@ async def list_messages(request: Request) -> JSON:
 @authorized
 async def mark_read(request: Request) -> JSON:
     """Mark a conversation read, for every attached console."""
-    conversation = await store(request).mark_read(request.path_params["conversation_id"])
+    conversation = (await store(request).mark_read(request.path_params["conversation_id"])).value
     if conversation is None:
         raise ApiError(404, "no such conversation")
     return JSON(conversation)
@@ -91,7 +91,7 @@ async def send_message(request: Request) -> JSON:
     await _require_our_number(request, from_)
     client = provider(request)
     kept = store(request)
-    message, _ = await kept.create_outbound(from_, to, text, media)
+    message = (await kept.create_outbound(from_, to, text, media)).value
     outbound = OutgoingMessage(from_=from_, to=to, text=text or None, media=tuple(media))
     try:
         provider_id = await client.send_message(
@@ -100,16 +100,19 @@ async def send_message(request: Request) -> JSON:
     except ProviderError as error:
         if error.outcome_unknown:
             raise await _unknown_outcome(kept, message.id, error) from error
-        failed = await kept.outbound_failed(message.id, error.code or error.category, error.message)
+        failed = (
+            await kept.outbound_failed(message.id, error.code or error.category, error.message)
+        ).value
         problem = provider_failure(error, "the provider refused the message")
         raise ApiError(problem.status, problem.reason, message=failed, **problem.extra) from error
-    return JSON(await kept.outbound_accepted(message.id, provider_id), status_code=201)
+    accepted = (await kept.outbound_accepted(message.id, provider_id)).value
+    return JSON(accepted, status_code=201)
 
 
 async def _unknown_outcome(kept: Store, message_id: str, error: ProviderError) -> ApiError:
     # v1 has no idempotency key: sending again could deliver the text twice. Say so, and
     # keep the one record the provider's callbacks will find.
-    unknown = await kept.outbound_unknown(message_id)
+    unknown = (await kept.outbound_unknown(message_id)).value
     problem = provider_failure(error, "sending the message")
     reason = (
         "the outcome is unknown: the provider may or may not have sent the message "
@@ -177,7 +180,7 @@ async def put_contact(request: Request) -> JSON:
     body = await json_object(request)
     name = (text_field(body, "name", required=True) or "").strip()
     number = phone_field(request, {"number": request.path_params["number"]}, "number")
-    return JSON(await store(request).set_contact(number, name))
+    return JSON((await store(request).set_contact(number, name)).value)
 
 
 @authorized
@@ -188,12 +191,12 @@ async def list_callbacks(request: Request) -> JSON:
 
 @authorized
 async def list_events(request: Request) -> JSON:
-    """The event log after ``since``, as the feed replays it."""
+    """The event log after ``since``, as the feed replays it: ``{"seq", "event"}`` items
+    whose events are the stored bytes, spliced in as they are (not decoded here)."""
     since = number_param(request, "since", 0, low=0, high=MAX_INT64)
     limit = limit_param(request)
     events = await store(request).events_since(since, limit)
-    items = [{"seq": event.seq, "event": event.body} for event in events]
-    return JSON({"items": items, "next": str(events[-1].seq) if len(events) == limit else None})
+    return JSON(Page(events, str(events[-1].seq) if len(events) == limit else None))
 
 
 @authorized

@@ -57,7 +57,7 @@ async def callback_endpoint(request: Request) -> JSON:
         # already says the store is not writable.
         log.error("could not commit a callback on %s: %s", request.url.path, problem)
         return error(503, "the store could not commit this callback; try again")
-    return JSON({"outcome": result.outcome})
+    return JSON({"outcome": result.value})
 
 
 class _Unsupported(Exception):

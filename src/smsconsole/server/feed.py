@@ -7,21 +7,35 @@ sends every stored event with ``seq > N`` as ``{"type": "event", "seq", "event"}
 ``{"type": "reset"}`` and reloads from ``/api``. The subscription to live events starts
 before the final catch-up read, and anything at or below the last seq sent is skipped, so a
 client misses nothing and sees nothing twice.
+
+The frames are those of :mod:`smsconsole.core.feed`, the protocol the console shares; an
+event's frame carries the bytes the store wrote for it, live and replayed alike (never
+decoded here).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from typing import Any, Final
+from typing import Final
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from smsconsole.core.feed import (
+    ClientFrame,
+    FrameError,
+    Live,
+    Ping,
+    Pong,
+    Reset,
+    Subscribe,
+    decode_client_frame,
+    encode_frame,
+)
 from smsconsole.server.auth import bearer_allowed
-from smsconsole.server.hub import Hub, Subscriber, event_frame
-from smsconsole.server.inputs import MAX_INT64, InvalidInput, decode_json, whole_number
+from smsconsole.server.hub import Hub, Subscriber, frame_of
+from smsconsole.server.inputs import InvalidInput
 from smsconsole.server.responses import error
 from smsconsole.store.base import Store
 
@@ -34,6 +48,7 @@ SUBSCRIBE_TIMEOUT: Final = 10.0
 CLOSE_PROTOCOL: Final = 1008
 CLOSE_TOO_SLOW: Final = 1013
 EXPECTED_SUBSCRIBE: Final = 'expected {"type": "subscribe", "since": N}'
+PONG: Final = encode_frame(Pong()).decode()
 
 
 async def feed_endpoint(websocket: WebSocket) -> None:
@@ -61,10 +76,10 @@ async def feed_endpoint(websocket: WebSocket) -> None:
 
 async def _subscribe_message(websocket: WebSocket) -> int | None:
     try:
-        message = await asyncio.wait_for(_receive_json(websocket), SUBSCRIBE_TIMEOUT)
-        if not isinstance(message, dict) or message.get("type") != "subscribe":
+        frame = await asyncio.wait_for(_receive_frame(websocket), SUBSCRIBE_TIMEOUT)
+        if not isinstance(frame, Subscribe):
             raise InvalidInput(EXPECTED_SUBSCRIBE)
-        return whole_number(message.get("since"), "since", high=MAX_INT64, digits=False)
+        return frame.since
     except (TimeoutError, InvalidInput) as problem:
         reason = EXPECTED_SUBSCRIBE if isinstance(problem, TimeoutError) else str(problem)
         await _refuse(websocket, reason)
@@ -73,8 +88,9 @@ async def _subscribe_message(websocket: WebSocket) -> int | None:
     return None
 
 
-async def _receive_json(websocket: WebSocket) -> Any:
-    """The next frame, decoded; a binary frame or bad JSON is :class:`InvalidInput`.
+async def _receive_frame(websocket: WebSocket) -> ClientFrame | None:
+    """The next frame, decoded (None: a JSON object of a type this server does not know);
+    a binary frame, or text that is not a frame, is :class:`InvalidInput`.
 
     Raises:
         WebSocketDisconnect: the client went away.
@@ -85,7 +101,10 @@ async def _receive_json(websocket: WebSocket) -> Any:
     text = message.get("text")
     if text is None:
         raise InvalidInput("the feed takes JSON text frames, not binary")
-    return decode_json(text)
+    try:
+        return decode_client_frame(text)
+    except FrameError as problem:
+        raise InvalidInput(str(problem)) from None
 
 
 async def _refuse(websocket: WebSocket, reason: str) -> None:
@@ -98,10 +117,10 @@ async def _refuse(websocket: WebSocket, reason: str) -> None:
 async def _serve(websocket: WebSocket, store: Store, subscriber: Subscriber, since: int) -> None:
     latest = await store.latest_seq()
     if since > latest:
-        await websocket.send_text(json.dumps({"type": "reset"}))
+        await websocket.send_text(encode_frame(Reset()).decode())
         since = 0
     last = await _replay(websocket, store, since)
-    await websocket.send_text(json.dumps({"type": "live", "seq": last}))
+    await websocket.send_text(encode_frame(Live(seq=last)).decode())
     # Two tasks per connection, none per event: one sends, one reads (to notice a close).
     sender = asyncio.create_task(_live(websocket, subscriber, last))
     reader = asyncio.create_task(_read_until_closed(websocket))
@@ -120,7 +139,7 @@ async def _replay(websocket: WebSocket, store: Store, since: int) -> int:
     while True:
         events = await store.events_since(last, REPLAY_CHUNK)
         for event in events:
-            await websocket.send_text(event_frame(event).text)
+            await websocket.send_text(frame_of(event).text)
             last = event.seq
         if len(events) < REPLAY_CHUNK:
             return last
@@ -150,9 +169,9 @@ async def _read_until_closed(websocket: WebSocket) -> None:
     """
     while True:
         try:
-            message = await _receive_json(websocket)
+            frame = await _receive_frame(websocket)
         except InvalidInput as problem:
             await _refuse(websocket, str(problem))
             return
-        if isinstance(message, dict) and message.get("type") == "ping":
-            await websocket.send_text(json.dumps({"type": "pong"}))
+        if isinstance(frame, Ping):
+            await websocket.send_text(PONG)

@@ -13,24 +13,24 @@ import asyncio
 from collections.abc import Sequence
 from typing import Final, NamedTuple
 
-import msgspec
-
-from smsconsole.store.base import StoredEvent
+from smsconsole.core.feed import Logged, event_frame
 
 QUEUE_LIMIT: Final = 2048
 
 
 class Frame(NamedTuple):
-    """An event as the feed sends it: its seq, and its frame already encoded as text."""
+    """An event as the feed sends it: its seq, and its frame as the text frame's text."""
 
     seq: int
     text: str
 
 
-def event_frame(event: StoredEvent) -> Frame:
-    """The feed frame of one event (encoded once, whatever the number of subscribers)."""
-    body = {"type": "event", "seq": event.seq, "event": event.body}
-    return Frame(event.seq, msgspec.json.encode(body).decode())
+def frame_of(event: Logged) -> Frame:
+    """The feed frame of one logged event: the stored bytes spliced in, not re-encoded.
+
+    Made once per event, whatever the number of subscribers, live or replayed alike.
+    """
+    return Frame(event.seq, event_frame(event.seq, event.event).decode())
 
 
 class Subscriber:
@@ -73,16 +73,16 @@ class Hub:
         """Stop receiving events."""
         self._subscribers.discard(subscriber)
 
-    def publish(self, events: Sequence[StoredEvent]) -> None:
+    def publish(self, events: Sequence[Logged]) -> None:
         """Give ``events`` to every subscriber (on the event loop)."""
         if not self._subscribers:
             return
-        frames = [event_frame(event) for event in events]
+        frames = [frame_of(event) for event in events]
         for subscriber in list(self._subscribers):
             for frame in frames:
                 subscriber.offer(frame)
 
-    def publish_threadsafe(self, events: Sequence[StoredEvent]) -> None:
+    def publish_threadsafe(self, events: Sequence[Logged]) -> None:
         """Give ``events`` to every subscriber, from any thread, keeping their order."""
         if not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.publish, list(events))

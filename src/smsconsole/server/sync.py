@@ -80,11 +80,11 @@ async def catch_up(store: Store, provider: Provider, settings: Settings) -> Sync
         else:
             batch.append(found)
         if len(batch) >= BATCH:
-            events += len(await store.reconcile(batch))
+            events += len((await store.reconcile(batch)).events)
             batch = []
         if seen >= MAX_MESSAGES:
             log.warning("catch-up stopped after %d messages", MAX_MESSAGES)
             break
     if batch:
-        events += len(await store.reconcile(batch))
+        events += len((await store.reconcile(batch)).events)
     return SyncReport(numbers=numbers, messages_seen=seen, events=events)

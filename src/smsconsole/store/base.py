@@ -8,12 +8,13 @@ keyset cursors (never ``OFFSET``), so the next page costs the same however deep 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Protocol, TypeVar
+from typing import Generic, Literal, Protocol, TypeVar
 
 import msgspec
 
 from smsconsole.core.calls import Call
 from smsconsole.core.events import CallbackEvent, MessageEvent
+from smsconsole.core.feed import LogEvent, Logged
 from smsconsole.core.messages import Message
 from smsconsole.core.records import (
     Contact,
@@ -30,10 +31,34 @@ Durability = Literal["full", "normal"]
 
 
 class StoredEvent(msgspec.Struct, frozen=True):
-    """An entry of the event log: its seq and the feed's JSON object for it."""
+    """An event a write appended to the log: its seq, the event, and its JSON as stored.
+
+    Attributes:
+        seq: Its place in the log.
+        event: The event, typed.
+        data: Its JSON, encoded once: the bytes of the event row and of the feed's frame.
+    """
 
     seq: int
-    body: dict[str, Any]
+    event: LogEvent
+    data: bytes
+
+    @property
+    def logged(self) -> Logged:
+        """The entry as the feed and ``/api/events`` send it."""
+        return Logged(self.seq, msgspec.Raw(self.data))
+
+
+class Written(msgspec.Struct, Generic[T], frozen=True):
+    """What every write answers: its value, and the events it appended (in seq order).
+
+    Attributes:
+        value: The write's own answer (the stored message, the outcome of a callback, ...).
+        events: The events it logged, committed with it; empty when it changed nothing.
+    """
+
+    value: T
+    events: list[StoredEvent] = msgspec.field(default_factory=list)
 
 
 class CallbackRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -45,14 +70,10 @@ class CallbackRecord(msgspec.Struct, frozen=True, kw_only=True):
     body: str
 
 
-class Ingested(msgspec.Struct, frozen=True):
-    """What recording a callback did: ``stored`` or ``duplicate``, and the events it made."""
+# What recording a callback did: stored it, or recognised a delivery already stored.
+Outcome = Literal["stored", "duplicate"]
 
-    outcome: Literal["stored", "duplicate"]
-    events: list[StoredEvent]
-
-
-Listener = Callable[[Sequence[StoredEvent]], None]
+Listener = Callable[[Sequence[Logged]], None]
 
 
 class StoreUnusable(Exception):
@@ -68,7 +89,10 @@ class StoreUnusable(Exception):
 
 
 class Store(Protocol):
-    """Persistence for the callback server: the event log and what is derived from it."""
+    """Persistence for the callback server: the event log and what is derived from it.
+
+    Every write answers a :class:`Written`: its value and the events it logged.
+    """
 
     async def open(self) -> None:
         """Create or migrate the database and start the writer.
@@ -92,32 +116,33 @@ class Store(Protocol):
 
     async def ingest(
         self, record: CallbackRecord, event: CallbackEvent, dedupe_key: str
-    ) -> Ingested:
+    ) -> Written[Outcome]:
         """Record a callback and apply its event, once per ``dedupe_key``."""
 
     async def create_outbound(
         self, from_: str, to: str, text: str, media: Sequence[str]
-    ) -> tuple[Message, list[StoredEvent]]:
+    ) -> Written[Message]:
         """Record a message we are about to send, as ``queued``."""
 
-    async def outbound_accepted(self, message_id: str, provider_id: str) -> Message:
+    async def outbound_accepted(self, message_id: str, provider_id: str) -> Written[Message]:
         """Record the provider's id for a message it accepted."""
 
-    async def outbound_failed(self, message_id: str, code: str, text: str) -> Message:
+    async def outbound_failed(self, message_id: str, code: str, text: str) -> Written[Message]:
         """Record that the provider refused a message, in its words."""
 
-    async def outbound_unknown(self, message_id: str) -> Message:
+    async def outbound_unknown(self, message_id: str) -> Written[Message]:
         """Record that a send may or may not have reached the provider (state ``unknown``).
 
         Its callbacks, when they come, settle the same message (matched by from, to and
         text while its provider id is unknown).
         """
 
-    async def reconcile(self, events: Sequence[MessageEvent]) -> list[StoredEvent]:
+    async def reconcile(self, events: Sequence[MessageEvent]) -> Written[None]:
         """Apply message events read from the provider's records (catching up)."""
 
-    async def mark_read(self, conversation_id: str) -> Conversation | None:
-        """Set a conversation's unread count to zero; None if there is no such conversation."""
+    async def mark_read(self, conversation_id: str) -> Written[Conversation | None]:
+        """Set a conversation's unread count to zero; the value is the conversation as it is
+        then, None if there is no such conversation."""
 
     async def conversations(self, cursor: str | None, limit: int) -> Page[Conversation]:
         """Conversations, newest activity first."""
@@ -140,8 +165,8 @@ class Store(Protocol):
     async def call(self, call_id: str) -> Call | None:
         """One call by our id."""
 
-    async def events_since(self, seq: int, limit: int) -> list[StoredEvent]:
-        """Events with ``seq`` greater than the one given, oldest first."""
+    async def events_since(self, seq: int, limit: int) -> list[Logged]:
+        """Events with ``seq`` greater than the one given, oldest first, as stored."""
 
     async def latest_seq(self) -> int:
         """The seq of the newest event (0 when there is none)."""
@@ -149,7 +174,7 @@ class Store(Protocol):
     async def callbacks(self, cursor: str | None, limit: int) -> Page[LoggedCallback]:
         """The raw callback log, newest first."""
 
-    async def sync_numbers(self, numbers: Sequence[NumberRecord]) -> list[StoredEvent]:
+    async def sync_numbers(self, numbers: Sequence[NumberRecord]) -> Written[None]:
         """Replace our numbers with the provider's list; an event for each change."""
 
     async def numbers(self) -> list[NumberRecord]:
@@ -158,7 +183,7 @@ class Store(Protocol):
     async def contacts(self) -> list[Contact]:
         """Every named number."""
 
-    async def set_contact(self, number: str, name: str) -> Contact:
+    async def set_contact(self, number: str, name: str) -> Written[Contact]:
         """Name a number (an empty name removes it)."""
 
     async def newest_message_time(self) -> str | None:

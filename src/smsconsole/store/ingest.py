@@ -1,7 +1,9 @@
 """Writes that record what happened: callbacks, sends, reads. Run on the writer connection.
 
-Each function runs inside the writer's transaction and returns the events it appended, so
-the derived tables and the event log always change together.
+Each function runs inside the writer's transaction and answers a :class:`Written`: its
+value and the events it appended, so the derived tables and the event log always change
+together. The conversation rule (unread count, last message, preview, activity) is here
+once, in ``_touch_conversation``; message events carry its result to every console.
 """
 
 from __future__ import annotations
@@ -9,10 +11,12 @@ from __future__ import annotations
 import secrets
 import sqlite3
 from collections.abc import Sequence
+from typing import cast
 
 import msgspec
 
 from smsconsole.core import events as domain
+from smsconsole.core import feed
 from smsconsole.core.calls import Call, advance_call, new_call
 from smsconsole.core.events import CallbackEvent
 from smsconsole.core.messages import (
@@ -24,15 +28,17 @@ from smsconsole.core.messages import (
     settle_message,
     status_rank,
 )
-from smsconsole.store.base import CallbackRecord, Ingested, StoredEvent
+from smsconsole.core.records import Conversation
+from smsconsole.store.base import CallbackRecord, Outcome, StoredEvent, Written
 from smsconsole.store.rows import (
     CALL_COLUMNS,
     MESSAGE_COLUMNS,
     append_event,
-    builtins,
     call_from_row,
+    conversation_of,
     message_from_row,
     message_values,
+    next_seq,
 )
 
 # An outbound message recorded before the provider answered can have its "sent" callback
@@ -57,7 +63,7 @@ def ingest(
     event: CallbackEvent,
     dedupe_key: str,
     now: str,
-) -> Ingested:
+) -> Written[Outcome]:
     """Record a callback once per ``dedupe_key`` and apply its event."""
     seen = connection.execute(
         "SELECT 1 FROM callbacks WHERE dedupe_key = ? AND outcome IN ('stored', 'superseded')",
@@ -88,7 +94,7 @@ def ingest(
             events[0].seq if events else None,
         ),
     )
-    return Ingested("duplicate" if seen else "stored", events)
+    return Written("duplicate" if seen else "stored", events)
 
 
 def apply_message_event(
@@ -120,10 +126,15 @@ def insert_message(connection: sqlite3.Connection, message: Message, now: str) -
         f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({placeholders})",
         message_values(message),
     )
-    kind = "message.received" if message.direction == "in" else "message.sent"
-    stored = append_event(connection, kind, {"message": builtins(message)}, now)
-    _touch_conversation(connection, message, stored.seq)
-    return [stored]
+    seq = next_seq(connection)
+    _touch_conversation(connection, message, seq)
+    conversation = conversation_of(connection, message.conversation_id)
+    event: feed.MessageChange
+    if message.direction == "in":
+        event = feed.MessageReceived(message=message, conversation=conversation)
+    else:
+        event = feed.MessageSent(message=message, conversation=conversation)
+    return [append_event(connection, event, now, seq=seq)]
 
 
 def update_message(connection: sqlite3.Connection, message: Message, now: str) -> StoredEvent:
@@ -146,7 +157,9 @@ def update_message(connection: sqlite3.Connection, message: Message, now: str) -
             message.id,
         ),
     )
-    return append_event(connection, "message.status", {"message": builtins(message)}, now)
+    conversation = conversation_of(connection, message.conversation_id)
+    status = feed.MessageStatus(message=message, conversation=conversation)
+    return append_event(connection, status, now)
 
 
 def _touch_conversation(connection: sqlite3.Connection, message: Message, seq: int) -> None:
@@ -199,7 +212,7 @@ def _pending_outbound(connection: sqlite3.Connection, event: domain.MessageEvent
 
 def create_outbound(
     connection: sqlite3.Connection, from_: str, to: str, text: str, media: Sequence[str], now: str
-) -> tuple[Message, list[StoredEvent]]:
+) -> Written[Message]:
     """Record a message we are about to hand to the provider, as ``queued``."""
     message = Message(
         id=new_id("msg"),
@@ -212,7 +225,7 @@ def create_outbound(
         state="queued",
         time=now,
     )
-    return message, insert_message(connection, message, now)
+    return Written(message, insert_message(connection, message, now))
 
 
 def outbound_result(
@@ -223,7 +236,7 @@ def outbound_result(
     provider_id: str | None = None,
     error: tuple[str, str] | None = None,
     unknown: bool = False,
-) -> tuple[Message, list[StoredEvent]]:
+) -> Written[Message]:
     """Record what the provider answered to our send: its id, its refusal, or nothing.
 
     ``unknown`` (the exchange broke after the request may have arrived) moves a ``queued``
@@ -245,8 +258,8 @@ def outbound_result(
     else:
         updated = msgspec.structs.replace(current, provider_id=current.provider_id or provider_id)
     if updated == current:
-        return current, []
-    return updated, [update_message(connection, updated, now)]
+        return Written(current)
+    return Written(updated, [update_message(connection, updated, now)])
 
 
 def apply_call_event(
@@ -258,18 +271,24 @@ def apply_call_event(
     ).fetchone()
     current = call_from_row(row) if row else _first_sight(connection, event, now)
     updated = advance_call(current, event, now)
+    detail = cast(feed.CallDetail, event)  # every CallEvent of the core is a CallDetail
+    change: feed.CallChange
     if isinstance(event, domain.IncomingCallEvent) and row is None:
-        kind = "call.incoming"
+        change = feed.CallIncoming(call=updated, detail=detail)
     elif updated.ended and not current.ended:
-        kind = "call.ended"
+        change = feed.CallEnded(call=updated, detail=detail)
     else:
-        kind = "call.updated"
-    detail = builtins(event)
-    stored = append_event(connection, kind, {"call": builtins(updated), "detail": detail}, now)
+        change = feed.CallUpdated(call=updated, detail=detail)
+    stored = append_event(connection, change, now)
     _save_call(connection, updated, stored.seq)
     connection.execute(
         "INSERT INTO call_events (seq, call_id, type, detail) VALUES (?, ?, ?, ?)",
-        (stored.seq, updated.id, detail.get("type", ""), msgspec.json.encode(detail).decode()),
+        (
+            stored.seq,
+            updated.id,
+            detail.__struct_config__.tag or "",
+            domain.encode_event(detail).decode(),
+        ),
     )
     return [stored]
 
@@ -311,16 +330,24 @@ def _save_call(connection: sqlite3.Connection, call: Call, seq: int) -> None:
 
 def reconcile(
     connection: sqlite3.Connection, events: Sequence[domain.MessageEvent], now: str
-) -> list[StoredEvent]:
+) -> Written[None]:
     """Apply message events read from the provider's own records (catching up)."""
-    return [stored for event in events for stored in apply_message_event(connection, event, now)]
+    logged = [stored for event in events for stored in apply_message_event(connection, event, now)]
+    return Written(None, logged)
 
 
-def mark_read(connection: sqlite3.Connection, conversation: str, now: str) -> list[StoredEvent]:
-    """Set a conversation's unread count to zero and log it (nothing if already read)."""
+def mark_read(
+    connection: sqlite3.Connection, conversation: str, now: str
+) -> Written[Conversation | None]:
+    """Set a conversation's unread count to zero and log it (no event if already read).
+
+    Answers the conversation as it is then; None if there is no such conversation.
+    """
     changed = connection.execute(
         "UPDATE conversations SET unread = 0 WHERE id = ? AND unread > 0", (conversation,)
     ).rowcount
-    if not changed:
-        return []
-    return [append_event(connection, "conversation.read", {"conversation_id": conversation}, now)]
+    events = []
+    if changed:
+        read = feed.ConversationRead(conversation_id=conversation)
+        events.append(append_event(connection, read, now))
+    return Written(conversation_of(connection, conversation), events)

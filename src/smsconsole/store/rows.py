@@ -9,6 +9,7 @@ from typing import Any
 import msgspec
 
 from smsconsole.core.calls import Call
+from smsconsole.core.feed import LogEvent, encode_event, kind_of
 from smsconsole.core.messages import Message
 from smsconsole.core.records import Conversation
 from smsconsole.store.base import StoredEvent
@@ -104,22 +105,45 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
     )
 
 
+def next_seq(connection: sqlite3.Connection) -> int:
+    """The seq the next event will have (taken inside the writing transaction).
+
+    ``events.seq`` is AUTOINCREMENT, so ``sqlite_sequence`` holds the largest seq ever given:
+    a seq is never reused, even after the newest events were removed.
+    """
+    row = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
+    return (int(row[0]) if row else 0) + 1
+
+
 def append_event(
-    connection: sqlite3.Connection, kind: str, body: dict[str, Any], now: str
+    connection: sqlite3.Connection, event: LogEvent, now: str, *, seq: int | None = None
 ) -> StoredEvent:
-    """Append one event to the log and return it with its seq."""
-    full = {"kind": kind, **body}
-    cursor = connection.execute(
-        "INSERT INTO events (kind, time, body) VALUES (?, ?, ?)",
-        (kind, now, msgspec.json.encode(full).decode()),
-    )
-    seq = cursor.lastrowid
-    assert seq is not None  # an INSERT into a rowid table always has one
-    return StoredEvent(seq, full)
+    """Append one event to the log, encoded once; return it with its seq.
+
+    ``seq`` is one taken with :func:`next_seq` by a write that needed it first (a message's
+    conversation records the seq of its event as its activity).
+    """
+    data = encode_event(event)
+    kind = kind_of(event)
+    if seq is None:
+        cursor = connection.execute(
+            "INSERT INTO events (kind, time, body) VALUES (?, ?, ?)", (kind, now, data.decode())
+        )
+        assert cursor.lastrowid is not None  # an INSERT into a rowid table always has one
+        seq = cursor.lastrowid
+    else:
+        connection.execute(
+            "INSERT INTO events (seq, kind, time, body) VALUES (?, ?, ?, ?)",
+            (seq, kind, now, data.decode()),
+        )
+    return StoredEvent(seq, event, data)
 
 
-def builtins(value: msgspec.Struct) -> dict[str, Any]:
-    """A record as the plain JSON object the feed and the API send."""
-    result = msgspec.to_builtins(value)
-    assert isinstance(result, dict)
-    return result
+def conversation_of(connection: sqlite3.Connection, conversation_id: str) -> Conversation | None:
+    """One conversation as the API lists it (its contact's name joined in)."""
+    row = connection.execute(
+        f"SELECT {CONVERSATION_COLUMNS} FROM conversations c"
+        " LEFT JOIN contacts k ON k.number = c.remote_number WHERE c.id = ?",
+        (conversation_id,),
+    ).fetchone()
+    return conversation_from_row(row) if row else None

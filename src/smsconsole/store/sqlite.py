@@ -25,8 +25,11 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
+import msgspec
+
+from smsconsole.core import feed
 from smsconsole.core.calls import Call
 from smsconsole.core.events import CallbackEvent, MessageEvent
 from smsconsole.core.messages import Message, now_utc, thread_cursor
@@ -43,17 +46,17 @@ from smsconsole.store import integrity
 from smsconsole.store.base import (
     CallbackRecord,
     Durability,
-    Ingested,
     Listener,
+    Outcome,
     StoredEvent,
     StoreUnusable,
+    Written,
 )
 from smsconsole.store.rows import (
     CALL_COLUMNS,
     CONVERSATION_COLUMNS,
     MESSAGE_COLUMNS,
     append_event,
-    builtins,
     call_from_row,
     conversation_from_row,
     message_from_row,
@@ -192,10 +195,16 @@ class SqliteStore:
         return connection
 
     def _committed(self, results: list[Any]) -> None:
-        events = [event for result in results for event in _events_of(result)]
+        # Every write this store submits answers a Written (see _write).
+        written = cast(list[Written[object]], results)
+        events = [event.logged for result in written for event in result.events]
         if events:
             for listener in self._listeners:
                 listener(events)
+
+    async def _write(self, work: Callable[[sqlite3.Connection], Written[T]]) -> Written[T]:
+        """Run one write on the writer; its value and events once committed."""
+        return await self._writer.write(work)
 
     async def _read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         loop = asyncio.get_running_loop()
@@ -222,72 +231,66 @@ class SqliteStore:
         ``PROBE_EVERY`` seconds, so a full disk is not written to on every call.
         """
         if self._writer.failure is None:
-            work: Callable[[sqlite3.Connection], object] = _nothing
+            work: Callable[[sqlite3.Connection], Written[None]] = _nothing
         elif time.monotonic() < self._next_probe:
             return False
         else:
             self._next_probe = time.monotonic() + PROBE_EVERY
             work = _probe
         try:
-            await asyncio.wait_for(self._writer.write(work), READY_WITHIN)
+            await asyncio.wait_for(self._write(work), READY_WITHIN)
         except (sqlite3.Error, TimeoutError):
             return False
         return self._writer.failure is None
 
     async def ingest(
         self, record: CallbackRecord, event: CallbackEvent, dedupe_key: str
-    ) -> Ingested:
+    ) -> Written[Outcome]:
         """Record a callback and apply its event, once per ``dedupe_key``."""
-        return await self._writer.write(
-            lambda c: writes.ingest(c, record, event, dedupe_key, now_utc())
-        )
+        return await self._write(lambda c: writes.ingest(c, record, event, dedupe_key, now_utc()))
 
     async def create_outbound(
         self, from_: str, to: str, text: str, media: Sequence[str]
-    ) -> tuple[Message, list[StoredEvent]]:
+    ) -> Written[Message]:
         """Record a message we are about to send, as ``queued``."""
-        return await self._writer.write(
+        return await self._write(
             lambda c: writes.create_outbound(c, from_, to, text, media, now_utc())
         )
 
-    async def outbound_accepted(self, message_id: str, provider_id: str) -> Message:
+    async def outbound_accepted(self, message_id: str, provider_id: str) -> Written[Message]:
         """Record the provider's id for a message it accepted."""
-        message, _ = await self._writer.write(
+        return await self._write(
             lambda c: writes.outbound_result(c, message_id, now_utc(), provider_id=provider_id)
         )
-        return message
 
-    async def outbound_failed(self, message_id: str, code: str, text: str) -> Message:
+    async def outbound_failed(self, message_id: str, code: str, text: str) -> Written[Message]:
         """Record that the provider refused a message, in its words."""
-        message, _ = await self._writer.write(
+        return await self._write(
             lambda c: writes.outbound_result(c, message_id, now_utc(), error=(code, text))
         )
-        return message
 
-    async def outbound_unknown(self, message_id: str) -> Message:
+    async def outbound_unknown(self, message_id: str) -> Written[Message]:
         """Record that a send may or may not have reached the provider."""
-        message, _ = await self._writer.write(
+        return await self._write(
             lambda c: writes.outbound_result(c, message_id, now_utc(), unknown=True)
         )
-        return message
 
-    async def reconcile(self, events: Sequence[MessageEvent]) -> list[StoredEvent]:
+    async def reconcile(self, events: Sequence[MessageEvent]) -> Written[None]:
         """Apply message events read from the provider's records; new ones are logged."""
-        return await self._writer.write(lambda c: writes.reconcile(c, events, now_utc()))
+        return await self._write(lambda c: writes.reconcile(c, events, now_utc()))
 
-    async def mark_read(self, conversation_id: str) -> Conversation | None:
-        """Set a conversation's unread count to zero."""
-        await self._writer.write(lambda c: writes.mark_read(c, conversation_id, now_utc()))
-        return await self.conversation(conversation_id)
+    async def mark_read(self, conversation_id: str) -> Written[Conversation | None]:
+        """Set a conversation's unread count to zero; the conversation as it is then."""
+        return await self._write(lambda c: writes.mark_read(c, conversation_id, now_utc()))
 
-    async def sync_numbers(self, numbers: Sequence[NumberRecord]) -> list[StoredEvent]:
+    async def sync_numbers(self, numbers: Sequence[NumberRecord]) -> Written[None]:
         """Replace our numbers with the provider's list; an event for each change."""
-        return await self._writer.write(lambda c: _sync_numbers(c, numbers, now_utc()))
+        return await self._write(lambda c: _sync_numbers(c, numbers, now_utc()))
 
-    async def set_contact(self, number: str, name: str) -> Contact:
+    async def set_contact(self, number: str, name: str) -> Written[Contact]:
         """Name a number (an empty name removes it)."""
 
-        def work(connection: sqlite3.Connection) -> list[StoredEvent]:
+        def work(connection: sqlite3.Connection) -> Written[Contact]:
             if name:
                 connection.execute(
                     "INSERT INTO contacts (number, name) VALUES (?, ?)"
@@ -297,11 +300,11 @@ class SqliteStore:
             else:
                 connection.execute("DELETE FROM contacts WHERE number = ?", (number,))
             # Every attached console shows the new name at once.
-            body = {"contact": {"number": number, "name": name}}
-            return [append_event(connection, "contact.updated", body, now_utc())]
+            contact = Contact(number, name)
+            named = feed.ContactUpdated(contact=contact)
+            return Written(contact, [append_event(connection, named, now_utc())])
 
-        await self._writer.write(work)
-        return Contact(number, name)
+        return await self._write(work)
 
     # -- reads --------------------------------------------------------------------------
 
@@ -408,16 +411,16 @@ class SqliteStore:
 
         return await self._read(query)
 
-    async def events_since(self, seq: int, limit: int) -> list[StoredEvent]:
-        """Events after ``seq``, oldest first."""
+    async def events_since(self, seq: int, limit: int) -> list[feed.Logged]:
+        """Events after ``seq``, oldest first, as stored: their JSON is not decoded."""
         if seq > MAX_INT64:
             raise ValueError(f"seq {_shown(str(seq))} is beyond any seq")
 
-        def query(connection: sqlite3.Connection) -> list[StoredEvent]:
+        def query(connection: sqlite3.Connection) -> list[feed.Logged]:
             rows = connection.execute(
                 "SELECT seq, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit)
             ).fetchall()
-            return [StoredEvent(row["seq"], json.loads(row["body"])) for row in rows]
+            return [feed.Logged(row["seq"], msgspec.Raw(row["body"].encode())) for row in rows]
 
         return await self._read(query)
 
@@ -490,16 +493,6 @@ def fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
-def _events_of(result: Any) -> list[StoredEvent]:
-    if isinstance(result, Ingested):
-        return result.events
-    if isinstance(result, tuple) and len(result) == 2 and isinstance(result[1], list):
-        return [event for event in result[1] if isinstance(event, StoredEvent)]
-    if isinstance(result, list):
-        return [event for event in result if isinstance(event, StoredEvent)]
-    return []
-
-
 def _int_cursor(cursor: str | None) -> int:
     """A cursor this store made from an id or activity: ASCII digits within SQLite's range.
 
@@ -525,11 +518,12 @@ def _time_cursor(cursor: str | None) -> tuple[str, str]:
     return time, message_id
 
 
-def _nothing(connection: sqlite3.Connection) -> None:
+def _nothing(connection: sqlite3.Connection) -> Written[None]:
     """An empty transaction: the writer answers."""
+    return Written(None)
 
 
-def _probe(connection: sqlite3.Connection) -> None:
+def _probe(connection: sqlite3.Connection) -> Written[None]:
     """A write that needs new pages and leaves nothing behind: it commits only if the file
     can grow and its WAL take the frames. It is larger than a callback's write (64 KiB), so
     the store is not called ready while callbacks would still fail. The key is no phone
@@ -538,6 +532,7 @@ def _probe(connection: sqlite3.Connection) -> None:
         "INSERT INTO contacts (number, name) VALUES ('smsconsole:probe', hex(zeroblob(32768)))"
     )
     connection.execute("DELETE FROM contacts WHERE rowid = ?", (inserted.lastrowid,))
+    return Written(None)
 
 
 def _checkpoint(connection: sqlite3.Connection, failing: bool) -> bool:
@@ -586,7 +581,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
 
 def _sync_numbers(
     connection: sqlite3.Connection, numbers: Sequence[NumberRecord], now: str
-) -> list[StoredEvent]:
+) -> Written[None]:
     existing = {
         row["id"]: NumberRecord(**dict(row)) for row in connection.execute("SELECT * FROM numbers")
     }
@@ -610,11 +605,9 @@ def _sync_numbers(
                     number.number_state,
                 ),
             )
-            events.append(
-                append_event(connection, "number.updated", {"number": builtins(number)}, now)
-            )
+            events.append(append_event(connection, feed.NumberUpdated(number=number), now))
     for gone in existing.values():
         connection.execute("DELETE FROM numbers WHERE id = ?", (gone.id,))
-        released = builtins(gone) | {"number_state": "released"}
-        events.append(append_event(connection, "number.updated", {"number": released}, now))
-    return events
+        released = msgspec.structs.replace(gone, number_state="released")
+        events.append(append_event(connection, feed.NumberUpdated(number=released), now))
+    return Written(None, events)

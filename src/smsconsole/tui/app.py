@@ -31,6 +31,7 @@ from textual.screen import Screen
 from textual.worker import WorkerCancelled
 
 from smsconsole.core.calls import Call
+from smsconsole.core.feed import LogEvent
 from smsconsole.core.messages import now_utc
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import Conversation
@@ -245,15 +246,15 @@ class SmsConsoleApp(App[None]):
             if item.state != "connected":
                 self.live = False
         elif isinstance(item, FeedEvent):
-            await self.apply(item.seq, item.body)
+            await self.apply(item.seq, item.event)
         elif isinstance(item, FeedLive):
             self.live = True
         elif isinstance(item, FeedReset):
             await self.reload()
 
-    async def apply(self, seq: int, body: dict[str, object]) -> None:
+    async def apply(self, seq: int, event: LogEvent) -> None:
         """Apply one event to the state and the screen."""
-        change = self.inbox.apply(seq, dict(body))
+        change = self.inbox.apply(seq, event)
         screen = self.inbox_screen
         if change.conversation_id is not None:
             if (

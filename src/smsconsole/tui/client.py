@@ -14,10 +14,9 @@ seen twice across a drop.
 from __future__ import annotations
 
 import asyncio
-import json
 import mimetypes
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
@@ -28,7 +27,9 @@ import msgspec
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 
+from smsconsole.core import feed as protocol
 from smsconsole.core.calls import Call
+from smsconsole.core.feed import LogEvent
 from smsconsole.core.messages import Message
 from smsconsole.core.records import (
     Contact,
@@ -48,6 +49,7 @@ MAX_MEDIA_BYTES: Final = 1_500_000
 PING_AFTER: Final = 20.0  # seconds of silence before an application ping
 DEFAULT_DELAYS: Final = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 REFUSED_TOKEN: Final = "the server refused the token"
+_PING: Final = protocol.encode_frame(protocol.Ping()).decode()
 
 ConnectionState = Literal["connecting", "connected", "reconnecting", "offline"]
 
@@ -96,15 +98,15 @@ class FeedState:
 
 @dataclass(frozen=True)
 class FeedEvent:
-    """One stored event: ``body`` is the server's event object (``kind`` and its record)."""
+    """One stored event, typed: its seq and the event (a :data:`~smsconsole.core.feed.LogEvent`)."""
 
     seq: int
-    body: dict[str, Any] = field(hash=False)
+    event: LogEvent
 
     @property
     def kind(self) -> str:
         """The event's kind, e.g. ``message.received``."""
-        return str(self.body.get("kind", ""))
+        return protocol.kind_of(self.event)
 
 
 @dataclass(frozen=True)
@@ -130,11 +132,6 @@ class _CallAnswer(msgspec.Struct, frozen=True):
 
 class _Uploaded(msgspec.Struct, frozen=True):
     url: str
-
-
-class _Logged(msgspec.Struct, frozen=True):
-    seq: int
-    event: dict[str, Any]
 
 
 class ConsoleClient:
@@ -283,9 +280,14 @@ class ConsoleClient:
         return await self._call("GET", "/api/callbacks", Page[LoggedCallback], params=params)
 
     async def events(self, since: int = 0, limit: int | None = None) -> Page[FeedEvent]:
-        """The event log after ``since``, as the feed replays it."""
+        """The event log after ``since``, as the feed replays it, decoded into typed events.
+
+        Raises:
+            ConsoleError: The server is unreachable or refused, or an event is of a kind
+                this console does not know (the server is newer).
+        """
         params = {"since": since, "limit": limit}
-        logged = await self._call("GET", "/api/events", Page[_Logged], params=params)
+        logged = await self._call("GET", "/api/events", Page[protocol.Entry], params=params)
         return Page([FeedEvent(item.seq, item.event) for item in logged.items], logged.next)
 
     async def check_callbacks(self, application_id: str) -> dict[str, Any]:
@@ -520,9 +522,8 @@ class ConsoleClient:
                         close_timeout=2,
                     ) as socket:
                         try:
-                            await socket.send(
-                                json.dumps({"type": "subscribe", "since": self.last_seq})
-                            )
+                            subscribe = protocol.Subscribe(since=self.last_seq)
+                            await socket.send(protocol.encode_frame(subscribe).decode())
                             failures = 0
                             yield self._enter(
                                 FeedState("connected", f"connected to {self.base_url}")
@@ -559,37 +560,40 @@ class ConsoleClient:
         self._state = state
         return state
 
-    async def _frame(self, socket: ClientConnection) -> dict[str, Any]:
-        """The next frame that means something, pinging after a silence."""
+    async def _frame(self, socket: ClientConnection) -> protocol.ServerFrame:
+        """The next frame that means something, decoded once; pinging after a silence."""
         while True:
             try:
                 async with asyncio.timeout(self._ping_after):
                     raw = await socket.recv()  # cancelling recv() loses nothing
             except TimeoutError:
-                await socket.send(json.dumps({"type": "ping"}))
+                await socket.send(_PING)
                 continue
             try:
-                frame = json.loads(raw)
-            except ValueError:
+                frame = protocol.decode_server_frame(raw)
+            except protocol.FrameError as problem:
+                self._step_over(problem)
                 continue
-            if isinstance(frame, dict) and frame.get("type") != "pong":
+            if not isinstance(frame, protocol.Pong):
                 return frame
 
-    def _item(self, frame: dict[str, Any]) -> FeedItem | None:
+    def _step_over(self, problem: protocol.FrameError) -> None:
+        """A frame this console cannot read: skipped. An event of a kind it does not know
+        (a newer server) is passed over like one it would ignore, so its seq counts."""
+        if problem.type == "event" and problem.seq is not None and problem.seq > self.last_seq:
+            self.last_seq = problem.seq
+
+    def _item(self, frame: protocol.ServerFrame) -> FeedItem | None:
         """The item a frame stands for; None for what the console need not see."""
-        kind, seq = frame.get("type"), frame.get("seq")
-        if kind == "reset":
+        if isinstance(frame, protocol.Reset):
             self.last_seq = 0
             return FeedReset()
-        if not isinstance(seq, int) or isinstance(seq, bool):
-            return None
-        if kind == "live":
-            return FeedLive(seq)
-        body = frame.get("event")
-        if kind == "event" and isinstance(body, dict) and seq > self.last_seq:
+        if isinstance(frame, protocol.Live):
+            return FeedLive(frame.seq)
+        if isinstance(frame, protocol.EventFrame) and frame.seq > self.last_seq:
             # Set as the event is handed over: the consumer has it once it sees the item.
-            self.last_seq = seq
-            return FeedEvent(seq, body)
+            self.last_seq = frame.seq
+            return FeedEvent(frame.seq, frame.event)
         return None
 
 

@@ -1,21 +1,23 @@
 """What the console knows: conversations in activity order, calls, numbers — and how a feed
 event changes them. Pure: no Textual, no I/O, so the rules are tested in milliseconds.
 
-The console loads a first page from ``/api`` and then applies feed events. Applying is
-idempotent for what the list shows (an event already reflected in a loaded page — the same
-last message — does not count twice), so a load that races the feed cannot double-count
-unread messages.
+The console loads a first page from ``/api`` and then applies feed events. A message event
+carries its conversation as the server computed it (unread count, last message, preview,
+activity), and the console takes it as it is: the rule is the server's, written once. It is
+taken only when it is newer than the row the console has (a higher ``activity``), so a load
+that races the feed cannot move a row back or count a message twice.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
-from typing import Any
 
 import msgspec
 
+from smsconsole.core import feed
 from smsconsole.core.calls import Call
-from smsconsole.core.messages import Message, conversation_id, parties, preview
+from smsconsole.core.messages import Message, conversation_id
 from smsconsole.core.records import Conversation, NumberRecord
 
 
@@ -83,74 +85,52 @@ class Inbox:
         """The operator's name for ``number``, if any."""
         return self.contacts.get(number)
 
-    def apply(self, seq: int, body: dict[str, Any]) -> Change:
-        """Apply one feed event; answer what changed."""
-        kind = body.get("kind", "")
-        if kind in ("message.received", "message.sent", "message.status"):
-            message = msgspec.convert(body["message"], Message)
-            return self._message(seq, message, new=kind != "message.status")
-        if kind == "conversation.read":
-            return self._read(str(body.get("conversation_id", "")))
-        if kind.startswith("call."):
-            call = msgspec.convert(body["call"], Call)
-            self.calls[call.id] = call
-            return Change(call=call, incoming_call=kind == "call.incoming")
-        if kind == "contact.updated":
-            contact = body.get("contact") or {}
-            changed = self.set_contact(str(contact.get("number", "")), str(contact.get("name", "")))
-            return Change(renamed=tuple(changed))
-        if kind == "number.updated":
-            number = msgspec.convert(body["number"], NumberRecord)
-            if number.number_state == "released":
-                self.numbers.pop(number.number, None)
-            else:
-                self.numbers[number.number] = number
-            return Change(numbers_changed=True)
-        return Change()
+    def apply(self, seq: int, event: feed.LogEvent) -> Change:
+        """Apply one feed event (``seq`` is its place in the log); answer what changed."""
+        match event:
+            case feed.MessageReceived() | feed.MessageSent() | feed.MessageStatus():
+                return self._message(event)
+            case feed.ConversationRead(conversation_id=conversation):
+                return self._read(conversation)
+            case feed.CallIncoming() | feed.CallUpdated() | feed.CallEnded():
+                self.calls[event.call.id] = event.call
+                return Change(call=event.call, incoming_call=isinstance(event, feed.CallIncoming))
+            case feed.ContactUpdated(contact=contact):
+                return Change(renamed=tuple(self.set_contact(contact.number, contact.name)))
+            case feed.NumberUpdated(number=number):
+                if number.number_state == "released":
+                    self.numbers.pop(number.number, None)
+                else:
+                    self.numbers[number.number] = number
+                return Change(numbers_changed=True)
+        return Change()  # pragma: no cover - every kind is matched above
 
-    def _message(self, seq: int, message: Message, *, new: bool) -> Change:
+    def _message(self, event: feed.MessageChange) -> Change:
+        message, summary = event.message, event.conversation
         current = self.conversations.get(message.conversation_id)
-        if current is None:
-            our, remote = parties(message.direction, message.from_, message.to)
-            current = Conversation(
-                id=message.conversation_id,
-                our_number=our,
-                remote_number=remote,
-                contact_name=self.contacts.get(remote),
-                last_time=message.time,
-                activity=0,
-            )
-        arrived = new and current.last_message_id != message.id
-        updated = current
-        if arrived:
-            updated = msgspec.structs.replace(
-                current,
-                unread=current.unread + (1 if message.direction == "in" else 0),
-                activity=max(seq, current.activity),
-            )
-            # A late message (caught up after an outage) counts, but does not become the
-            # conversation's last message unless it is the newest.
-            if message.time >= current.last_time:
-                updated = msgspec.structs.replace(
-                    updated,
-                    last_message_id=message.id,
-                    last_time=message.time,
-                    last_direction=message.direction,
-                    last_preview=preview(message),
-                )
-        self.conversations[message.conversation_id] = updated
-        if updated.activity != current.activity or current.id not in self.order:
-            self._move_to_front(message.conversation_id)
+        # The server's row after this event; taken when it is news to this console. An
+        # event logged before events carried it changes only the thread.
+        newer = summary is not None and (current is None or summary.activity > current.activity)
+        if newer and summary is not None:
+            self.conversations[message.conversation_id] = summary
+            self._place(message.conversation_id)
+        arrived = newer and isinstance(event, feed.MessageReceived)
         return Change(
             conversation_id=message.conversation_id,
             message=message,
-            new_inbound=arrived and message.direction == "in",
+            new_inbound=arrived,
         )
 
-    def _move_to_front(self, conversation: str) -> None:
+    def _place(self, conversation: str) -> None:
+        """Put a conversation where its activity sorts it (newest first)."""
         if conversation in self.order:
             self.order.remove(conversation)
-        self.order.insert(0, conversation)
+        activity = self.conversations[conversation].activity
+        if not self.order or activity >= self.conversations[self.order[0]].activity:
+            self.order.insert(0, conversation)  # news: nearly always the newest
+            return
+        keys = [-self.conversations[cid].activity for cid in self.order]
+        self.order.insert(bisect.bisect_left(keys, -activity), conversation)
 
     def _read(self, conversation: str) -> Change:
         current = self.conversations.get(conversation)
