@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-import phonenumbers
-
+from smsconsole.core.formatting import price
+from smsconsole.core.phone import is_toll_free
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.providers.catapult.errors import CatapultError
 from smsconsole.providers.catapult.models import Application, AvailableNumber, PhoneNumber
@@ -133,12 +133,7 @@ class ApplicationNotFound(Refused):
 
 def price_of(text: str | None) -> Decimal | None:
     """A v1 price string (``"0.35"``, §1.7) as a Decimal, or None when absent or unreadable."""
-    if text is None:
-        return None
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        return None
+    return price(text)
 
 
 def monthly_total(prices: Sequence[str | None]) -> tuple[Decimal, int]:
@@ -217,15 +212,6 @@ async def plan_search_order(
             "with these criteria; nothing was ordered"
         )
     return found[:quantity]
-
-
-def is_toll_free(e164: str) -> bool:
-    """Whether a number is toll-free (searched under §3.2 rather than §3.1)."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
 
 
 async def find_offer(client: CatapultClient, e164: str, *, toll_free: bool) -> AvailableNumber:

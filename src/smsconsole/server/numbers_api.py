@@ -18,6 +18,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from smsconsole.core.formatting import MASK
 from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import NumberRecord
 from smsconsole.providers.catapult.errors import CatapultError
@@ -48,7 +49,7 @@ from smsconsole.server.http import (
 from smsconsole.server.inputs import InvalidInput, whole_number
 from smsconsole.server.responses import JSON, ApiError, snake
 from smsconsole.server.sync import sync_numbers
-from smsconsole.server.urls import MASK, callback_url, masked_urls, unmasked
+from smsconsole.server.urls import callback_url, masked_urls, unmasked
 
 LOCAL_CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
 MONEY: Final = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
