@@ -46,6 +46,7 @@ from smsconsole.store.base import (
     Ingested,
     Listener,
     StoredEvent,
+    StoreUnavailable,
     StoreUnusable,
 )
 from smsconsole.store.rows import (
@@ -230,7 +231,7 @@ class SqliteStore:
             work = _probe
         try:
             await asyncio.wait_for(self._writer.write(work), READY_WITHIN)
-        except (sqlite3.Error, TimeoutError):
+        except (StoreUnavailable, TimeoutError):
             return False
         return self._writer.failure is None
 
