@@ -28,7 +28,8 @@ def test_money_reads_what_the_provider_and_the_api_send() -> None:
 
 
 @pytest.mark.parametrize(
-    "hostile", ["", "   ", "free", "0.35$", "NaN", "sNaN", "Infinity", "-inf", True, [], {}, object()]
+    "hostile",
+    ["", "   ", "free", "0.35$", "NaN", "sNaN", "Infinity", "-inf", True, [], {}, object()],
 )
 def test_money_says_unknown_for_what_is_not_a_price(hostile: object) -> None:
     assert money(hostile) == "?"
