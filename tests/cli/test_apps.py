@@ -48,7 +48,8 @@ def test_create_points_at_this_server_with_the_callback_credentials(run: Run, sa
     )
     # What is printed never shows the callback password.
     assert (
-        created["incoming_call_url"] == "https://bandwidth:********@console.example.com/callbacks/calls"
+        created["incoming_call_url"]
+        == "https://bandwidth:********@console.example.com/callbacks/calls"
     )
     assert created == {
         "id": created["id"],

@@ -105,4 +105,3 @@ async def test_delete_warns_about_numbers_still_pointing_at_it(
         assert await account.v1_applications() == []
         assert rows(screen) == []
         assert number.startswith("+1305")
-

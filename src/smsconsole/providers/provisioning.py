@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from smsconsole.core.formatting import price
+from smsconsole.core.formatting import money, price
 from smsconsole.core.phone import is_toll_free
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.providers.catapult.errors import CatapultError
@@ -289,7 +289,7 @@ async def order_exactly(
     total, _ = monthly_total([offer.price for offer in offers])
     if agreed_total is not None and total != agreed_total:
         raise PriceChanged(
-            f"these numbers cost ${total:.2f} a month now, not the ${agreed_total:.2f} "
+            f"these numbers cost {money(total)} a month now, not the {money(agreed_total)} "
             "confirmed; nothing was ordered",
             offers,
             total,

@@ -18,7 +18,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.core.formatting import MASK
+from smsconsole.core.formatting import MASK, money
 from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import NumberRecord
 from smsconsole.providers.catapult.errors import CatapultError
@@ -166,7 +166,7 @@ def _offer_json(offer: AvailableNumber) -> dict[str, Any]:
 def _cost(offers: Sequence[AvailableNumber], region: str) -> str:
     total, _ = monthly_total([offer.price for offer in offers])
     numbers = ", ".join(format_for_display(offer.number, region) for offer in offers)
-    return f"{numbers} (${total:.2f} a month)"
+    return f"{numbers} ({money(total)} a month)"
 
 
 async def _bought(request: Request, ordered: Sequence[Ordered]) -> list[Any]:
@@ -248,7 +248,7 @@ async def order_numbers(request: Request) -> JSON:
     except PriceChanged as changed:
         raise ApiError(
             409,
-            f"these numbers cost ${changed.total:.2f} a month now, not the ${agreed:.2f} "
+            f"these numbers cost {money(changed.total)} a month now, not the {money(agreed)} "
             "confirmed; nothing was ordered",
             offers=[_offer_json(offer) for offer in changed.offers],
             ordered=[],

@@ -7,12 +7,12 @@ rather than one per request. Only after that commit does a write's future resolv
 callback server, "acknowledged" means "committed" at the configured ``synchronous`` level.
 
 Every write ends in its result or an error, whatever fails: a write, the ``COMMIT`` (a full
-disk, a deferred constraint), or the writer thread itself. Whatever SQLite refused reaches the
-caller as the store's own :class:`~smsconsole.store.base.StoreUnavailable` (with SQLite's
-error as its cause), so nothing above the store handles a database driver's errors. A write the caller gave up on
-before it started is skipped; a write submitted once the writer has stopped fails at once.
-``failure`` keeps the last commit's error until a commit that changed something succeeds,
-which is what ``/readyz`` reports.
+disk, a deferred constraint), or the writer thread itself. Whatever SQLite refused reaches
+the caller as the store's own :class:`~smsconsole.store.base.StoreUnavailable` (SQLite's
+error as its cause), so nothing above the store handles a database driver's errors. A write
+the caller gave up on before it started is skipped; a write submitted once the writer has
+stopped fails at once. ``failure`` keeps the last commit's error until a commit that changed
+something succeeds, which is what ``/readyz`` reports.
 
 After each commit the ``on_commit`` hook receives what the batch's writes returned, in
 commit order, on the writer thread; the store uses it to publish new events in ``seq``
