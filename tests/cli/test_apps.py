@@ -48,13 +48,14 @@ def test_create_points_at_this_server_with_the_callback_credentials(run: Run, sa
     )
     # What is printed never shows the callback password.
     assert (
-        created["incoming_call_url"] == "https://bandwidth:****@console.example.com/callbacks/calls"
+        created["incoming_call_url"]
+        == "https://bandwidth:********@console.example.com/callbacks/calls"
     )
     assert created == {
         "id": created["id"],
         "name": "console",
-        "incoming_call_url": "https://bandwidth:****@console.example.com/callbacks/calls",
-        "incoming_message_url": "https://bandwidth:****@console.example.com/callbacks/messages",
+        "incoming_call_url": "https://bandwidth:********@console.example.com/callbacks/calls",
+        "incoming_message_url": "https://bandwidth:********@console.example.com/callbacks/messages",
         "callback_http_method": "POST",
         "auto_answer": True,
         "numbers": [],

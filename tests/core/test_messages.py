@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from hypothesis import given
 from hypothesis import strategies as st
 
 from smsconsole.core import events as domain
-from smsconsole.core.messages import Message, iso_utc, settle_message, status_rank
+from smsconsole.core.messages import (
+    Message,
+    advance_message,
+    iso_utc,
+    message_from_event,
+    settle_message,
+    status_rank,
+)
 
 T0 = datetime(2016, 5, 3, 14, 5, 40, tzinfo=UTC)
 OURS, THEIRS = "+19195550187", "+14155550123"
@@ -130,6 +138,69 @@ def test_a_stale_step_is_not_a_contradiction() -> None:
     stale = settle_message(delivered, event("sending", 9))
     assert stale.message == delivered
     assert not stale.contradicted
+
+
+def test_a_state_outside_the_ladder_ranks_below_it() -> None:
+    assert status_rank("bogus", None) < status_rank("queued", None)
+    assert status_rank("received", None) == status_rank("sent", "delivered")
+
+
+def test_a_receipt_before_sent_never_moves_back() -> None:
+    # The pure rule tests/store/test_sqlite.py checks the store applies.
+    receipt = settle_message(queued(), event("sent", 5, delivery_state="delivered")).message
+    late = advance_message(receipt, event("sending", 1))
+    assert (late.state, late.delivery_state) == ("sent", "delivered")
+    assert late == receipt
+
+
+def test_a_final_receipt_is_not_replaced_by_a_later_arrival_of_the_same_time() -> None:
+    failed = settle_message(
+        queued(), event("sent", 5, delivery_state="not-delivered", delivery_code="775")
+    ).message
+    other = advance_message(failed, event("sent", 5, delivery_state="delivered", delivery_code="0"))
+    assert (other.delivery_state, other.delivery_code) == ("not-delivered", "775")
+
+
+def test_a_repeated_event_changes_nothing() -> None:
+    once = advance_message(queued(), event("sent", 5))
+    assert advance_message(once, event("sent", 5)) == once
+
+
+def test_ids_text_and_media_once_known_are_kept() -> None:
+    known = msgspec.structs.replace(queued(), provider_id="m-0", media=("https://m/1.png",))
+    news = msgspec.structs.replace(event("sent", 5), text="other", media=("https://m/2.png",))
+    after = advance_message(known, news)
+    assert (after.provider_id, after.text, after.media) == (
+        "m-0",
+        "On my way",
+        ("https://m/1.png",),
+    )
+    blank = msgspec.structs.replace(queued(), text="")
+    assert advance_message(blank, event("sent", 5)).text == "On my way"
+
+
+def test_a_message_first_heard_of_through_an_event() -> None:
+    inbound = domain.MessageEvent(
+        event_type="sms",
+        direction="in",
+        message_id="m-9",
+        from_=THEIRS,
+        to=OURS,
+        text="hi",
+        state="received",
+        time=T0,
+    )
+    message = message_from_event("msg-9", inbound, "2030-01-01T00:00:00.000Z")
+    assert (message.id, message.provider_id, message.direction, message.state) == (
+        "msg-9",
+        "m-9",
+        "in",
+        "received",
+    )
+    assert message.conversation_id == "19195550187-14155550123"  # (ours, theirs)
+    assert (message.time, message.status_time) == (iso_utc(T0), iso_utc(T0))
+    untimed = message_from_event("msg-9", msgspec.structs.replace(inbound, time=None), "later")
+    assert (untimed.time, untimed.status_time) == ("later", None)
 
 
 STATUSES: list[tuple[domain.MessageState, domain.DeliveryState | None, str | None]] = [

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
+from smsconsole.core.formatting import MASK
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.sandbox.app import create_sandbox_app
-from smsconsole.server.urls import MASK
 
 SECRET = "callback-secret"  # tests/server/conftest.py's callback password
 AUTH = ("t-sandbox", "s-sandbox")

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from smsconsole.settings.config import MASK, ConfigError, load_settings
+from smsconsole.core.formatting import MASK
+from smsconsole.settings.config import ConfigError, load_settings
 
 EXAMPLE = Path(__file__).parents[2] / "config.example.toml"
 

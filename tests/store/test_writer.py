@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from smsconsole.store.base import StoreUnavailable
 from smsconsole.store.writer import Writer, WriterStopped
 
 
@@ -21,6 +22,13 @@ def insert(value: int) -> Callable[[sqlite3.Connection], int | None]:
     return lambda c: c.execute("INSERT INTO t (x) VALUES (?)", (value,)).lastrowid
 
 
+def refused_by_sqlite(result: object) -> type[BaseException] | None:
+    """The SQLite error a write was refused with, behind the store's own error; else None."""
+    if isinstance(result, StoreUnavailable) and result.__cause__ is not None:
+        return type(result.__cause__)
+    return None
+
+
 def count(path: Path) -> int:
     with sqlite3.connect(path) as connection:
         return int(connection.execute("SELECT count(*) FROM t").fetchone()[0])
@@ -32,8 +40,9 @@ async def test_a_failing_write_alone_rolls_back_and_the_next_commits(tmp_path: P
     writer.start()
     try:
         await writer.write(insert(1))
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(StoreUnavailable, match="UNIQUE") as refused:
             await writer.write(insert(1))
+        assert refused_by_sqlite(refused.value) is sqlite3.IntegrityError
         await writer.write(insert(2))
     finally:
         writer.stop()
@@ -52,7 +61,7 @@ async def test_in_a_batch_one_failure_does_not_undo_the_others(tmp_path: Path) -
         )
     finally:
         writer.stop()
-    assert [isinstance(r, sqlite3.IntegrityError) for r in results] == [False, False, True, False]
+    assert [refused_by_sqlite(r) for r in results] == [None, None, sqlite3.IntegrityError, None]
     assert count(path) == 3
     assert sum(len(batch) for batch in committed) == 3
     assert writer.writes == 3
@@ -89,8 +98,9 @@ async def test_a_lone_write_whose_commit_fails_gets_the_error(tmp_path: Path) ->
     writer = Writer(lambda: connect_with_parents(path))
     writer.start()
     try:
-        with pytest.raises(sqlite3.IntegrityError):
+        with pytest.raises(StoreUnavailable) as refused:
             await asyncio.wait_for(writer.write(orphan), 2)
+        assert refused_by_sqlite(refused.value) is sqlite3.IntegrityError
         assert writer.failure is None  # a constraint says nothing about the disk
         await asyncio.wait_for(writer.write(insert(1)), 2)  # the writer goes on
     finally:
@@ -113,7 +123,7 @@ async def test_when_a_batch_commit_fails_every_write_of_it_gets_the_error(tmp_pa
         results = await asyncio.wait_for(asyncio.gather(*batch, return_exceptions=True), 2)
     finally:
         writer.stop()
-    assert [type(result) for result in results] == [sqlite3.IntegrityError] * 3
+    assert [refused_by_sqlite(result) for result in results] == [sqlite3.IntegrityError] * 3
     assert count(path) == 0
 
 
@@ -186,8 +196,9 @@ async def test_a_full_database_fails_the_write_and_only_a_real_commit_clears_it(
     writer.start()
     big = lambda c: c.execute("INSERT INTO t (x) VALUES (zeroblob(100000))")  # noqa: E731
     try:
-        with pytest.raises(sqlite3.OperationalError, match="full"):
+        with pytest.raises(StoreUnavailable, match="full") as refused:
             await asyncio.wait_for(writer.write(big), 2)
+        assert refused_by_sqlite(refused.value) is sqlite3.OperationalError
         assert isinstance(writer.failure, sqlite3.OperationalError)
         await asyncio.wait_for(writer.write(lambda c: None), 2)  # commits nothing
         assert writer.failure is not None
@@ -196,3 +207,27 @@ async def test_a_full_database_fails_the_write_and_only_a_real_commit_clears_it(
         assert writer.failure is None
     finally:
         writer.stop()
+
+
+async def test_a_writes_own_error_that_is_not_sqlites_reaches_the_caller_as_it_is(
+    tmp_path: Path,
+) -> None:
+    def missing(connection: sqlite3.Connection) -> None:
+        raise KeyError("m-1")
+
+    writer = Writer(lambda: connect(tmp_path / "w.db"))
+    writer.start()
+    try:
+        with pytest.raises(KeyError):
+            await asyncio.wait_for(writer.write(missing), 2)
+        assert writer.failure is None
+    finally:
+        writer.stop()
+
+
+async def test_a_stopped_writer_is_a_store_that_takes_no_writes(tmp_path: Path) -> None:
+    writer = Writer(lambda: connect(tmp_path / "w.db"))
+    writer.start()
+    writer.stop()
+    with pytest.raises(StoreUnavailable, match="closed"):
+        await asyncio.wait_for(writer.write(insert(1)), 0.5)

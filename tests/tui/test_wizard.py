@@ -57,7 +57,7 @@ async def test_the_whole_wizard_from_the_first_run_offer(account: Any, tmp_path:
         assert "ordered (919) 55" in step(wizard, 2)
         assert "→ smsconsole" in step(wizard, 3)
         check = step(wizard, 4)
-        assert f"bandwidth:•••@127.0.0.1:{account.server.port}/callbacks/…" in check
+        assert f"bandwidth:********@127.0.0.1:{account.server.port}/callbacks/…" in check
         assert "are accepted" in check
 
         [number] = await account.owned()

@@ -26,7 +26,8 @@ from smsconsole.cli.provider import (
     print_json,
     yes_option,
 )
-from smsconsole.cli.tables import masked_url, plural, table
+from smsconsole.cli.tables import plural, table
+from smsconsole.core.formatting import masked_url
 from smsconsole.core.phone import format_for_display
 from smsconsole.providers.base import Application, ApplicationSettings, PhoneNumber, Provider
 from smsconsole.server.urls import callback_url

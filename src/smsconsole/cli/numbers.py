@@ -28,7 +28,8 @@ from smsconsole.cli.provider import (
     typed_confirm_or_stop,
     yes_option,
 )
-from smsconsole.cli.tables import money, place, plural, table
+from smsconsole.cli.tables import plural, table
+from smsconsole.core.formatting import location, money
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.providers.base import Application, AvailableNumber, PhoneNumber, Provider
 from smsconsole.providers.provisioning import (
@@ -37,11 +38,9 @@ from smsconsole.providers.provisioning import (
     Ordered,
     OrderInterrupted,
     available_offers,
-    is_toll_free,
     monthly_total,
     order_exactly,
     plan_search_order,
-    price_of,
     reassign,
 )
 from smsconsole.settings.config import Settings
@@ -93,16 +92,12 @@ def _app_label(app_id: str | None, names: dict[str, str], *, quoted: bool = True
     return f'"{name}" ({app_id})' if quoted else f"{name} ({app_id})"
 
 
-def _location(e164: str, city: str | None, state: str | None) -> str:
-    return place(city, state) or ("toll-free" if is_toll_free(e164) else "-")
-
-
 def _offers_table(offers: Sequence[AvailableNumber], region: str) -> str:
     rows = [
         [
             format_for_display(o.number, region),
-            _location(o.number, o.city, o.state),
-            money(price_of(o.price)),
+            location(o.number, o.city, o.state) or "-",
+            money(o.price),
         ]
         for o in offers
     ]
@@ -185,8 +180,8 @@ def numbers_list(application: str | None, config_file: Path | None, as_json: boo
     rows = [
         [
             format_for_display(n.number, region),
-            _location(n.number, n.city, n.state),
-            money(price_of(n.price)),
+            location(n.number, n.city, n.state) or "-",
+            money(n.price),
             _app_label(n.application_id, names, quoted=False) if n.application_id else "-",
         ]
         for n in ours
@@ -262,8 +257,8 @@ def _show_ordered(done: Sequence[Ordered], region: str, as_json: bool, app_id: s
         [
             format_for_display(item.offer.number, region),
             item.number_id,
-            _location(item.offer.number, item.offer.city, item.offer.state),
-            money(price_of(item.offer.price)),
+            location(item.offer.number, item.offer.city, item.offer.state) or "-",
+            money(item.offer.price),
         ]
         for item in done
     ]
@@ -370,7 +365,7 @@ def _show_not_ordered(stopped: OrderInterrupted, region: str) -> None:
     if stopped.error.outcome_unknown:
         progress(f"{shown} may have been bought: check `smsconsole numbers list`")
     else:
-        progress(f"{shown} was not bought ({money(price_of(failed.price))} a month)")
+        progress(f"{shown} was not bought ({money(failed.price)} a month)")
     if untried:
         total, _ = monthly_total([offer.price for offer in untried])
         numbers = ", ".join(format_for_display(offer.number, region) for offer in untried)
@@ -465,8 +460,8 @@ def numbers_release(number: str, yes: bool, config_file: Path | None, as_json: b
     details = ", ".join(
         part
         for part in (
-            _location(record.number, record.city, record.state),
-            f"{money(price_of(record.price))} a month",
+            location(record.number, record.city, record.state) or "-",
+            f"{money(record.price)} a month",
             f"pointing at {_app_label(record.application_id, names)}",
         )
         if part

@@ -58,6 +58,15 @@ def is_e164(text: str) -> bool:
         return False
 
 
+def is_toll_free(e164: str) -> bool:
+    """Whether a number is toll-free (searched under §3.2 rather than §3.1)."""
+    try:
+        parsed = phonenumbers.parse(e164, None)
+    except NumberParseException:
+        return False
+    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
+
+
 def format_national(e164: str) -> str:
     """Return the national form of an E.164 number (``(919) 555-0187``), or it unchanged."""
     try:

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-import phonenumbers
-
+from smsconsole.core.formatting import money, price
+from smsconsole.core.phone import is_toll_free
 from smsconsole.providers.base import (
     Application,
     AvailableNumber,
@@ -129,12 +129,7 @@ class ApplicationNotFound(Refused):
 
 def price_of(text: str | None) -> Decimal | None:
     """A provider's price text (``"0.35"``) as a Decimal, or None when absent or unreadable."""
-    if text is None:
-        return None
-    try:
-        return Decimal(text.strip())
-    except InvalidOperation:
-        return None
+    return price(text)
 
 
 def monthly_total(prices: Sequence[str | None]) -> tuple[Decimal, int]:
@@ -183,15 +178,6 @@ async def plan_search_order(
             "with these criteria; nothing was ordered"
         )
     return found[:quantity]
-
-
-def is_toll_free(e164: str) -> bool:
-    """Whether a number is toll-free (searched as such rather than as a local number)."""
-    try:
-        parsed = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.TOLL_FREE
 
 
 async def find_offer(provider: Provider, e164: str, *, toll_free: bool) -> AvailableNumber:
@@ -262,7 +248,7 @@ async def order_exactly(
     total, _ = monthly_total([offer.price for offer in offers])
     if agreed_total is not None and total != agreed_total:
         raise PriceChanged(
-            f"these numbers cost ${total:.2f} a month now, not the ${agreed_total:.2f} "
+            f"these numbers cost {money(total)} a month now, not the {money(agreed_total)} "
             "confirmed; nothing was ordered",
             offers,
             total,

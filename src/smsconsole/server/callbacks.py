@@ -10,7 +10,6 @@ store cannot commit, the answer is 503, so the provider tries the fallback URL.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Final
 
 from starlette.requests import ClientDisconnect, Request
@@ -19,7 +18,7 @@ from smsconsole.core.events import CallbackEvent
 from smsconsole.providers.base import CallbackError, CallbackParser
 from smsconsole.server.auth import callback_allowed, redacted_headers
 from smsconsole.server.responses import JSON, error
-from smsconsole.store.base import CallbackRecord, Store
+from smsconsole.store.base import CallbackRecord, Store, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +51,7 @@ async def callback_endpoint(request: Request) -> JSON:
     store: Store = request.app.state.store
     try:
         result = await store.ingest(record, event, parser.dedupe_key(event))
-    except sqlite3.Error as problem:
+    except StoreUnavailable as problem:
         # One line, not a traceback: on a full disk every callback lands here, and /readyz
         # already says the store is not writable.
         log.error("could not commit a callback on %s: %s", request.url.path, problem)

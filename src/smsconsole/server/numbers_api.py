@@ -18,6 +18,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
+from smsconsole.core.formatting import MASK, money
 from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import NumberRecord
 from smsconsole.providers.base import (
@@ -53,7 +54,7 @@ from smsconsole.server.http import (
 from smsconsole.server.inputs import InvalidInput, whole_number
 from smsconsole.server.responses import JSON, ApiError, snake
 from smsconsole.server.sync import sync_numbers
-from smsconsole.server.urls import MASK, callback_url, masked_urls, unmasked
+from smsconsole.server.urls import callback_url, masked_urls, unmasked
 
 LOCAL_CRITERIA: Final = ("state", "city", "zip", "area_code", "local_number", "pattern")
 MONEY: Final = re.compile(r"[0-9]{1,7}(?:\.[0-9]{1,6})?")
@@ -169,7 +170,7 @@ def _offer_json(offer: AvailableNumber) -> dict[str, Any]:
 def _cost(offers: Sequence[AvailableNumber], region: str) -> str:
     total, _ = monthly_total([offer.price for offer in offers])
     numbers = ", ".join(format_for_display(offer.number, region) for offer in offers)
-    return f"{numbers} (${total:.2f} a month)"
+    return f"{numbers} ({money(total)} a month)"
 
 
 async def _bought(request: Request, ordered: Sequence[Ordered]) -> list[Any]:
@@ -251,7 +252,7 @@ async def order_numbers(request: Request) -> JSON:
     except PriceChanged as changed:
         raise ApiError(
             409,
-            f"these numbers cost ${changed.total:.2f} a month now, not the ${agreed:.2f} "
+            f"these numbers cost {money(changed.total)} a month now, not the {money(agreed)} "
             "confirmed; nothing was ordered",
             offers=[_offer_json(offer) for offer in changed.offers],
             ordered=[],

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import urlsplit
 
+from smsconsole.core.formatting import MASK, masked_url
 from smsconsole.providers.base import CallbackKind, CallbackTarget, Provider
 from smsconsole.settings.config import ServerSettings
 
@@ -32,24 +33,10 @@ def callback_url(provider: Provider, server: ServerSettings, kind: CallbackKind)
     return provider.callback_url(callback_target(server), kind)
 
 
-# What an answer shows in place of a callback password ("*" is allowed in userinfo, RFC 3986).
-MASK: Final = "********"
-
-
-def masked(url: str) -> str:
-    """``url`` with the password of its userinfo replaced by :data:`MASK`."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    netloc = f"{parts.username}:{MASK}@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
-
-
 def masked_urls(record: dict[str, Any]) -> dict[str, Any]:
     """An application as an answer shows it: every ``*_url`` with its password masked."""
     return {
-        key: masked(value) if key.endswith("_url") and isinstance(value, str) else value
+        key: masked_url(value) if key.endswith("_url") and isinstance(value, str) else value
         for key, value in record.items()
     }
 
@@ -64,6 +51,6 @@ def unmasked(url: str, current: str | None) -> str | None:
     parts = urlsplit(url)
     if parts.password != MASK:
         return url
-    if current is None or masked(current) != url:
+    if current is None or masked_url(current) != url:
         return None
     return current

@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from smsconsole.core.formatting import MASK
 from smsconsole.core.phone import supported_regions
 from smsconsole.settings import paths
 
 ENV_PREFIX = "SMSCONSOLE_"
-MASK = "********"
 
 
 class ConfigError(Exception):

@@ -88,6 +88,16 @@ class StoreUnusable(Exception):
         self.path = path
 
 
+class StoreUnavailable(Exception):
+    """The store did not take a write: nothing of it was written.
+
+    Raised by every write of a :class:`Store` that the database refused (a full disk, an I/O
+    error, a locked or read-only file, a store being closed), in place of the driver's own
+    error, so no caller needs to know the database. Whether writes commit again is what
+    :meth:`Store.writable` says (``/readyz``); the message is the database's own words.
+    """
+
+
 class Store(Protocol):
     """Persistence for the callback server: the event log and what is derived from it.
 
@@ -117,7 +127,11 @@ class Store(Protocol):
     async def ingest(
         self, record: CallbackRecord, event: CallbackEvent, dedupe_key: str
     ) -> Written[Outcome]:
-        """Record a callback and apply its event, once per ``dedupe_key``."""
+        """Record a callback and apply its event, once per ``dedupe_key``.
+
+        Raises:
+            StoreUnavailable: It was not committed (as for every write of the store).
+        """
 
     async def create_outbound(
         self, from_: str, to: str, text: str, media: Sequence[str]

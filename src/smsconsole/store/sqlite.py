@@ -49,6 +49,7 @@ from smsconsole.store.base import (
     Listener,
     Outcome,
     StoredEvent,
+    StoreUnavailable,
     StoreUnusable,
     Written,
 )
@@ -239,7 +240,7 @@ class SqliteStore:
             work = _probe
         try:
             await asyncio.wait_for(self._write(work), READY_WITHIN)
-        except (sqlite3.Error, TimeoutError):
+        except (StoreUnavailable, TimeoutError):
             return False
         return self._writer.failure is None
 

@@ -7,10 +7,12 @@ rather than one per request. Only after that commit does a write's future resolv
 callback server, "acknowledged" means "committed" at the configured ``synchronous`` level.
 
 Every write ends in its result or an error, whatever fails: a write, the ``COMMIT`` (a full
-disk, a deferred constraint), or the writer thread itself. A write the caller gave up on
-before it started is skipped; a write submitted once the writer has stopped fails at once.
-``failure`` keeps the last commit's error until a commit that changed something succeeds,
-which is what ``/readyz`` reports.
+disk, a deferred constraint), or the writer thread itself. Whatever SQLite refused reaches
+the caller as the store's own :class:`~smsconsole.store.base.StoreUnavailable` (SQLite's
+error as its cause), so nothing above the store handles a database driver's errors. A write
+the caller gave up on before it started is skipped; a write submitted once the writer has
+stopped fails at once. ``failure`` keeps the last commit's error until a commit that changed
+something succeeds, which is what ``/readyz`` reports.
 
 After each commit the ``on_commit`` hook receives what the batch's writes returned, in
 commit order, on the writer thread; the store uses it to publish new events in ``seq``
@@ -30,13 +32,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Final, Generic, TypeGuard, TypeVar
 
+from smsconsole.store.base import StoreUnavailable
+
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 MAX_BATCH: Final = 256
 
 
-class WriterStopped(sqlite3.OperationalError):
+class WriterStopped(StoreUnavailable):
     """The writer is not running: it was stopped, or its thread died."""
 
 
@@ -84,7 +88,7 @@ class Writer:
         self.writes = 0
 
     @property
-    def failure(self) -> sqlite3.Error | None:
+    def failure(self) -> Exception | None:
         """Why the last commit failed, or ``None`` once one that changed something succeeds."""
         return self._stopped or self._failure
 
@@ -107,14 +111,18 @@ class Writer:
 
         Raises:
             WriterStopped: The writer is not running; nothing was written.
-            sqlite3.Error: The write or its commit failed; nothing of it was written.
+            StoreUnavailable: SQLite refused the write or its commit (the cause is its
+                error); nothing of it was written.
         """
         future: Future[T] = Future()
         with self._closing:
             if self._stopped is not None:
                 raise self._stopped
             self._jobs.put(_Job(work, future))
-        return await asyncio.wrap_future(future)
+        try:
+            return await asyncio.wrap_future(future)
+        except sqlite3.Error as error:
+            raise StoreUnavailable(str(error)) from error
 
     def _run(self) -> None:
         try:

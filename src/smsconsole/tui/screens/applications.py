@@ -8,7 +8,6 @@ but a name. Deleting one warns first when numbers still point at it.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -17,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Select
 
+from smsconsole.core.formatting import masked_url
 from smsconsole.core.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import clean, plain, plain_cell
@@ -29,20 +29,6 @@ DEFAULT_URLS: Final = (
     "Leave the URLs blank to use this server's: its public URL + /callbacks/calls and "
     "/callbacks/messages, with its callback credentials (the server fills them in)."
 )
-
-
-def without_password(url: str | None) -> str:
-    """A callback URL fit to show: the password in its userinfo (§9) is masked."""
-    if not url:
-        return "—"
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    netloc = f"{parts.username}:•••@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 class ApplicationForm(ModalScreen[dict[str, Any] | None]):
@@ -196,8 +182,8 @@ class ApplicationsScreen(Screen[None]):
         for app in self.applications:
             table.add_row(
                 plain_cell(app.get("name") or ""),
-                plain_cell(without_password(app.get("incoming_message_url"))),
-                plain_cell(without_password(app.get("incoming_call_url"))),
+                plain_cell(masked_url(app.get("incoming_message_url")) or "—"),
+                plain_cell(masked_url(app.get("incoming_call_url")) or "—"),
                 plain_cell(str(app.get("callback_http_method") or "POST").upper()),
                 "yes" if app.get("auto_answer") else "no",
                 str(len(self.numbers_of(app["id"]))),

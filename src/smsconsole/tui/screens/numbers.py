@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from textual import on, work
@@ -34,6 +34,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from smsconsole.core.formatting import location, money, price
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
@@ -91,26 +92,17 @@ def fields_concerned(error: ConsoleError) -> tuple[list[str], str]:
 
 def price_of(value: object) -> Decimal:
     """A monthly price as the provider gives it (``"0.35"``); unknown counts as zero."""
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return Decimal(0)
+    return price(value) or Decimal(0)
 
 
-def dollars(amount: Decimal) -> str:
-    """``$1.05``."""
-    return f"${amount.quantize(Decimal('0.01'))}"
+def place_of(found: dict[str, Any]) -> str:
+    """Where an available number is (``Cary, NC``, ``toll-free``), from the API's fields."""
+    return location(found["number"], found.get("city"), found.get("state"))
 
 
 def monthly_total(prices: Iterable[object]) -> Decimal:
     """The sum of monthly prices."""
     return sum((price_of(price) for price in prices), Decimal(0))
-
-
-def place_of(found: dict[str, Any]) -> str:
-    """``CARY, NC`` for a local number; ``toll-free`` when it has no place."""
-    parts = [str(found[key]) for key in ("city", "state") if found.get(key)]
-    return ", ".join(parts) or "toll-free"
 
 
 class ApplicationPicker(ModalScreen[str | None]):
@@ -227,11 +219,9 @@ class NumbersScreen(Screen[None]):
         for record in numbers:
             table.add_row(
                 format_for_display(record.number, self.console.region),
-                plain_cell(
-                    place_of({"city": record.city, "state": record.state}) if record.city else ""
-                ),
+                plain_cell(location(record.number, record.city, record.state)),
                 plain_cell(self.application_label(record.application_id)),
-                f"{dollars(price_of(record.price))}" if record.price else "",
+                money(record.price) if record.price else "",
                 key=record.id,
             )
         if not numbers and not self.noted:
@@ -374,7 +364,7 @@ class NumbersScreen(Screen[None]):
                 plain_cell(item.get("national_number") or format_for_display(item["number"])),
                 plain_cell(place_of(item)),
                 plain_cell(item.get("rate_center") or ""),
-                dollars(price_of(item.get("price"))),
+                money(item.get("price")),
                 plain_cell((item.get("pattern_match") or "").rstrip()),
                 key=item["number"],
             )
@@ -447,12 +437,12 @@ class NumbersScreen(Screen[None]):
         """
         lines = [
             f"  {item.get('national_number') or item['number']}  {place_of(item)}  "
-            f"{dollars(price_of(item.get('price')))}/month"
+            f"{money(item.get('price'))}/month"
             for item in chosen
         ]
         total = monthly_total(item.get("price") for item in chosen)
         count = f"{len(chosen)} number{'s' if len(chosen) != 1 else ''}"
-        question = f"Order {count}?\n" + "\n".join(lines) + f"\nTotal: {dollars(total)} a month."
+        question = f"Order {count}?\n" + "\n".join(lines) + f"\nTotal: {money(total)} a month."
         if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Cancel")):
             self.note("Nothing ordered.")
             return

@@ -22,13 +22,13 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
 
+from smsconsole.core.formatting import masked_url, money
 from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import plain, plain_cell
-from smsconsole.tui.screens.applications import without_password
 from smsconsole.tui.screens.dialogs import Confirm
-from smsconsole.tui.screens.numbers import dollars, place_of, price_of
+from smsconsole.tui.screens.numbers import place_of, price_of
 
 if TYPE_CHECKING:
     from smsconsole.tui.app import SmsConsoleApp
@@ -74,7 +74,7 @@ def callback_problem(url: str | None, kind: str) -> str | None:
         return f"it has no incoming {kind[:-1]} URL"
     parts = urlsplit(url)
     if not parts.path.rstrip("/").endswith(f"/callbacks/{kind}"):
-        return f"its {kind[:-1]} URL {without_password(url)} is not a /callbacks/{kind} address"
+        return f"its {kind[:-1]} URL {masked_url(url)} is not a /callbacks/{kind} address"
     if not parts.username or not parts.password:
         return f"its {kind[:-1]} URL carries no callback credentials, so the server would refuse"
     return None
@@ -228,7 +228,7 @@ class SetupWizard(Screen[None]):
         name = self.query_one("#wizard-name", Input).value.strip() or "smsconsole"
         self.show(index, "running", f"creating the application {name}…")
         self.application = await self.console.client.create_application(name)
-        url = without_password(self.application.get("incoming_message_url"))
+        url = masked_url(self.application.get("incoming_message_url")) or "—"
         return f"created {name}; texts and calls go to {url.rsplit('/', 1)[0]}/…"
 
     async def step_number(self, index: int) -> str:
@@ -242,7 +242,7 @@ class SetupWizard(Screen[None]):
         offer = found[0]
         shown = offer.get("national_number") or offer["number"]
         price = price_of(offer.get("price"))
-        cost = dollars(price)
+        cost = money(price)
         question = f"Order {shown} ({place_of(offer)})?\nIt costs {cost} a month."
         self.show(index, "running", f"found {shown}; waiting for your answer…")
         if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Not now")):
@@ -292,5 +292,5 @@ class SetupWizard(Screen[None]):
             raise StepFailed(
                 "; ".join(failures) + ". Fix server.public_url or the tunnel, then retry."
             )
-        url = without_password(application.get("incoming_message_url"))
+        url = masked_url(application.get("incoming_message_url")) or "—"
         return f"texts and calls reach this server at {url.rsplit('/', 1)[0]}/… and are accepted"
