@@ -2,8 +2,8 @@
 
 The app owns the :class:`ConsoleClient` and the :class:`Inbox` state. It loads the state,
 follows the feed, and tells its screens what changed with Textual messages
-(:mod:`smsconsole.tui.updates`); each screen is given a :class:`ConsoleContext` and acts on its own.
-Everything that talks to the server runs in workers, so the screen never waits on the network.
+(:mod:`smsconsole.tui.updates`); each screen is given a :class:`ConsoleContext` and acts on
+its own. What talks to the server runs in workers, so the screen never waits on the network.
 """
 
 from __future__ import annotations
@@ -16,22 +16,12 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import work
-from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.worker import WorkerCancelled
 
 from smsconsole.tui import loading
 from smsconsole.tui import prefs as prefs_file
-from smsconsole.tui.client import (
-    ConsoleClient,
-    ConsoleError,
-    FeedEvent,
-    FeedItem,
-    FeedLive,
-    FeedReset,
-    FeedState,
-)
+from smsconsole.tui.client import ConsoleClient, FeedEvent, FeedItem, FeedLive, FeedReset, FeedState
 from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.inbox import Inbox
@@ -41,10 +31,8 @@ from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
 from smsconsole.tui.terminal import TerminalApp
-from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
+from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable, Update
 from smsconsole.tui.widgets.call_bar import allowed, live_call
-
-LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
 
 
 class SmsConsoleApp(TerminalApp):
@@ -62,7 +50,7 @@ class SmsConsoleApp(TerminalApp):
 
     CSS_PATH = "smsconsole.tcss"
     TITLE = "smsconsole"
-    COMMANDS = App.COMMANDS | {ConsoleCommands, MessageSearch}
+    COMMANDS = TerminalApp.COMMANDS | {ConsoleCommands, MessageSearch}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit"),
         Binding("n", "new_conversation", "New", id="app.new_conversation"),
@@ -99,15 +87,7 @@ class SmsConsoleApp(TerminalApp):
         if not notifications:
             prefs.notifications = False
         self.context = ConsoleContext(
-            client=client,
-            inbox=self.inbox,
-            prefs=prefs,
-            prefs_path=prefs_path,
-            region=region,
-            restricted=restricted,
-            server_label=server_label,
-            notify=self.notify,
-            ring=self.ring,
+            client, self.inbox, prefs, prefs_path, region, restricted, server_label, self
         )
         self.live = False
         self.loaded = asyncio.Event()
@@ -118,7 +98,7 @@ class SmsConsoleApp(TerminalApp):
         """The main screen (under any dialog)."""
         return next(s for s in self.screen_stack if isinstance(s, InboxScreen))
 
-    def tell(self, update: Callable[[], Message]) -> None:
+    def tell(self, update: Callable[[], Update]) -> None:
         """Post an update to every screen shown (each makes its own copy of the message)."""
         for screen in self.screen_stack:
             screen.post_message(update())
@@ -134,16 +114,12 @@ class SmsConsoleApp(TerminalApp):
     @work(exclusive=True, group="load", exit_on_error=False)
     async def connect_and_load(self) -> None:
         """Load state from ``/api`` (retrying while the server is unreachable), then follow."""
-        attempt = 0
-        while True:
-            try:
-                await self.reload()
-                break
-            except ConsoleError as error:
-                delay = LOAD_RETRY[min(attempt, len(LOAD_RETRY) - 1)]
-                attempt += 1
-                self.tell(partial(Unreachable, self.client.base_url, delay, error.message))
-                await asyncio.sleep(delay)
+
+        def unreachable(delay: float, why: str) -> None:
+            self.tell(partial(Unreachable, self.client.base_url, delay, why))
+
+        self._more_conversations = await loading.load_retrying(self.client, self.inbox, unreachable)
+        self.tell(Loaded)
         self.loaded.set()
         self.follow_feed()
         self.load_remaining()

@@ -20,23 +20,21 @@ from smsconsole.tui.inbox import Inbox
 from smsconsole.tui.prefs import Prefs
 
 
-class Notify(Protocol):
-    """Show a toast (the app's ``notify``: no markup, a terminal's controls cleaned out)."""
+class Shell(Protocol):
+    """Where a screen's toasts and rings go: the app, toward its terminal."""
 
-    def __call__(
+    def notify(
         self,
         message: str,
         *,
         title: str = "",
         severity: SeverityLevel = "information",
         timeout: float | None = None,
-    ) -> None: ...
+    ) -> None:
+        """Show a toast (no markup; a terminal's controls cleaned out)."""
 
-
-class Ring(Protocol):
-    """Ring the terminal and raise a desktop notification (bell, OSC 9, OSC 777)."""
-
-    def __call__(self, title: str, body: str) -> None: ...
+    def ring(self, title: str, body: str) -> None:
+        """Ring the terminal and raise a desktop notification (bell, OSC 9, OSC 777)."""
 
 
 @dataclass
@@ -52,8 +50,7 @@ class ConsoleContext:
         restricted: A remote user's console (over SSH): it runs no program, opens no link,
             reads no file for them and writes none but its prefs.
         server_label: The server, as the status bar names it.
-        notify: Shows a toast.
-        ring: Rings the terminal for a text or a call.
+        shell: Shows the toasts and rings the terminal.
     """
 
     client: ConsoleClient
@@ -63,8 +60,18 @@ class ConsoleContext:
     region: str
     restricted: bool
     server_label: str
-    notify: Notify
-    ring: Ring
+    shell: Shell
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+    ) -> None:
+        """Show a toast."""
+        self.shell.notify(message, title=title, severity=severity, timeout=timeout)
 
     def who(self, number: str) -> str:
         """A number as the operator knows it: the contact's name, else the number shown."""
@@ -78,7 +85,7 @@ class ConsoleContext:
         """Ring and notify, unless notifications are off or the conversation is muted."""
         if not self.prefs.notifications or conversation_id in self.prefs.muted:
             return
-        self.ring(title, body)
+        self.shell.ring(title, body)
         self.notify(body, title=title, timeout=4)
 
     # Over SSH, what would run a program or touch a file on the server, as the server's

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
-from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.client import ConsoleClient, ConsoleError
 from smsconsole.tui.inbox import Inbox
 
+LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
 FIRST_PAGE = 200
 REFRESH_EVERY = 0.5
 
@@ -29,6 +31,24 @@ async def load(client: ConsoleClient, inbox: Inbox) -> str | None:
     inbox.load_calls(calls.items)
     client.last_seq = int(status["seq"])
     return page.next
+
+
+async def load_retrying(
+    client: ConsoleClient, inbox: Inbox, unreachable: Callable[[float, str], None]
+) -> str | None:
+    """:func:`load`, again while the server cannot be reached, waiting longer each time.
+
+    ``unreachable`` hears of each failure: the seconds until the next attempt, and why.
+    """
+    attempt = 0
+    while True:
+        try:
+            return await load(client, inbox)
+        except ConsoleError as error:
+            delay = LOAD_RETRY[min(attempt, len(LOAD_RETRY) - 1)]
+            attempt += 1
+            unreachable(delay, error.message)
+            await asyncio.sleep(delay)
 
 
 async def load_remaining(
