@@ -245,3 +245,22 @@ async def test_attach_a_file_and_send_it_as_mms(world: World, tmp_path: Path) ->
         sent = [m for m in await world.outbox() if m["text"] == "look"]
         assert len(sent) == 1
         assert sent[0]["media"][0].endswith("/media/photo.jpg")
+
+
+async def test_palette_search_opens_the_hit_in_its_conversation(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        await world.text_in("Is the zebra crossing open?")
+        await until(pilot, lambda: len(rows(app)) == 1)
+        await pilot.press("c")  # from another screen: the hit brings the inbox back
+        await until(pilot, lambda: app.screen is not app.inbox_screen)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"zebra")
+        await pilot.pause(0.5)  # the search asks the server
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: app.screen is app.inbox_screen)
+        await until(pilot, lambda: any("zebra" in b for b in bubbles(app)))
+        opened = app.inbox_screen.open_conversation
+        assert opened is not None
+        assert app.inbox.conversations[opened].remote_number == REMOTE
