@@ -1,4 +1,5 @@
-"""The main screen: conversations on the left, the open thread and the composer on the right."""
+"""The main screen: conversations, the open thread and the composer, and what the operator does
+with them (reply, start, read, name, mute, search hits, the editor, attachments, call prompts)."""
 
 from __future__ import annotations
 
