@@ -66,26 +66,28 @@ async def world(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIte
 async def test_inbound_text_appears_with_an_unread_badge(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
         await world.text_in("Is the shop open on Sunday?")
         await until(pilot, lambda: len(rows(app)) == 1)
         [row] = rows(app)
         assert "● (415) 555-0123" in row
         assert "Is the shop open on Sunday?" in row
         assert row.splitlines()[1].endswith(" 1")  # the unread badge
-        assert app.status.unread == 1
-        assert app.notified == ["Text from (415) 555-0123: Is the shop open on Sunday?"]
+        assert app.inbox_screen.status.unread == 1
+        await until(pilot, lambda: list(app._notifications))  # the toast the alert raised
+        toasts = [f"{toast.title}: {toast.message}" for toast in app._notifications]
+        assert toasts == ["Text from (415) 555-0123: Is the shop open on Sunday?"]
 
 
 async def test_reply_reaches_the_far_end_and_shows_delivered(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
         await world.text_in("Hello?")
         await until(pilot, lambda: len(rows(app)) == 1)
         await pilot.press("enter")  # open the conversation; the composer takes the focus
         await until(pilot, lambda: any("Hello?" in b for b in bubbles(app)))
-        await until(pilot, lambda: app.status.unread == 0)  # opening marks it read
+        await until(pilot, lambda: app.inbox_screen.status.unread == 0)  # opening marks it read
         await pilot.press(*"Yes, we are here.")
         await pilot.press("enter")
         await until(pilot, lambda: any("✓✓ delivered" in b for b in bubbles(app)))
@@ -97,9 +99,9 @@ async def test_reply_reaches_the_far_end_and_shows_delivered(world: World) -> No
 async def test_failed_send_shows_the_reason(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
         # +1500555 0775: the sandbox's far end has opted out (delivery code 775)
-        app.open_new(world.number, "+15005550775")
+        app.inbox_screen.open_new(world.number, "+15005550775")
         await pilot.pause()
         await pilot.press(*"Your order is ready")
         await pilot.press("enter")
@@ -111,8 +113,10 @@ async def test_failed_send_shows_the_reason(world: World) -> None:
 async def test_send_refused_by_provider_shows_its_words(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
-        app.open_new(world.number, "+15005550001")  # the sandbox fails 0000-0099: state error
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(
+            world.number, "+15005550001"
+        )  # the sandbox fails 0000-0099: state error
         await pilot.pause()
         await pilot.press(*"Hi")
         await pilot.press("enter")
@@ -122,7 +126,7 @@ async def test_send_refused_by_provider_shows_its_words(world: World) -> None:
 async def test_incoming_call_answered_spoken_to_and_hung_up(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
         response = await world.sandbox.post(
             "/sandbox/inbound/calls", json={"from": REMOTE, "to": world.number}
         )
@@ -131,7 +135,11 @@ async def test_incoming_call_answered_spoken_to_and_hung_up(world: World) -> Non
         assert "(415) 555-0123" in str(app.screen.caller)
         await pilot.press("a")
         await until(
-            pilot, lambda: app.active_call is not None and app.active_call.state == "active"
+            pilot,
+            lambda: (
+                app.inbox_screen.call_bar.active_call is not None
+                and app.inbox_screen.call_bar.active_call.state == "active"
+            ),
         )
         await pilot.press("escape")  # leave the composer so letters are commands
         await pilot.press("s")
@@ -148,7 +156,7 @@ async def test_incoming_call_answered_spoken_to_and_hung_up(world: World) -> Non
             while "speak" not in await delivered():
                 await pilot.pause(0.05)
         await pilot.press("h")
-        await until(pilot, lambda: app.active_call is None)
+        await until(pilot, lambda: app.inbox_screen.call_bar.active_call is None)
         [ended] = [c for c in app.inbox.calls.values() if c.provider_id == call_id]
         assert (ended.state, ended.cause) == ("completed", "NORMAL_CLEARING")
         kinds = await delivered()
@@ -170,15 +178,15 @@ async def test_dropped_connection_recovers_without_losing_or_doubling(
         number = await provision(server.url)
         async with console_app(server.url, tmp_path) as app, app.run_test(size=(100, 30)) as pilot:
             world = World(sandbox, server.url, number, app)
-            await until(pilot, lambda: app.status.state == "connected")
+            await until(pilot, lambda: app.inbox_screen.status.state == "connected")
             await world.text_in("one")
             await until(pilot, lambda: "one" in "".join(rows(app)))
             await server_cm.__aexit__(None, None, None)  # the server goes away
-            await until(pilot, lambda: app.status.state in ("reconnecting", "offline"))
+            await until(pilot, lambda: app.inbox_screen.status.state in ("reconnecting", "offline"))
             await world.text_in("two")  # its callback fails: the provider keeps it
             async with start_server(store, port=port, provider=provider):
                 await world.text_in("three")
-                await until(pilot, lambda: app.status.state == "connected", seconds=10)
+                await until(pilot, lambda: app.inbox_screen.status.state == "connected", seconds=10)
                 await until(pilot, lambda: app.inbox.unread_total == 3, seconds=10)
                 await pilot.press("enter")
                 await until(pilot, lambda: len(bubbles(app)) == 3)
@@ -189,7 +197,7 @@ async def test_dropped_connection_recovers_without_losing_or_doubling(
 async def test_name_a_contact_from_its_thread(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
         await world.text_in("hi, it's Grace")
         await until(pilot, lambda: len(rows(app)) == 1)
         await pilot.press("enter")
@@ -205,7 +213,7 @@ async def test_name_a_contact_from_its_thread(world: World) -> None:
 async def test_search_from_the_palette_jumps_to_the_hit(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
         await world.text_in("the parcel arrived at the depot")
         await world.text_in("something else", remote="+13125550142")
         await until(pilot, lambda: len(rows(app)) == 2)
@@ -224,8 +232,8 @@ async def test_attach_a_file_and_send_it_as_mms(world: World, tmp_path: Path) ->
     picture.write_bytes(b"\xff\xd8\xff" + b"0" * 2048)
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
-        app.open_new(world.number, REMOTE)
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(world.number, REMOTE)
         await pilot.pause()
         await pilot.press("ctrl+o")
         await until(pilot, lambda: prompt_ready(app))
@@ -237,3 +245,22 @@ async def test_attach_a_file_and_send_it_as_mms(world: World, tmp_path: Path) ->
         sent = [m for m in await world.outbox() if m["text"] == "look"]
         assert len(sent) == 1
         assert sent[0]["media"][0].endswith("/media/photo.jpg")
+
+
+async def test_palette_search_opens_the_hit_in_its_conversation(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        await world.text_in("Is the zebra crossing open?")
+        await until(pilot, lambda: len(rows(app)) == 1)
+        await pilot.press("c")  # from another screen: the hit brings the inbox back
+        await until(pilot, lambda: app.screen is not app.inbox_screen)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"zebra")
+        await pilot.pause(0.5)  # the search asks the server
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: app.screen is app.inbox_screen)
+        await until(pilot, lambda: any("zebra" in b for b in bubbles(app)))
+        opened = app.inbox_screen.open_conversation
+        assert opened is not None
+        assert app.inbox.conversations[opened].remote_number == REMOTE

@@ -111,7 +111,7 @@ async def test_hostile_text_is_shown_plain_everywhere(
         base_url=server.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
     )
     async with api, app.run_test(size=(100, 30), notifications=True) as pilot:
-        await until(pilot, lambda: app.status.state == "connected" and app.live)
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected" and app.live)
         for text in texts:
             n = next(SERIAL)
             remote = f"+1415555{n:04d}"

@@ -91,8 +91,8 @@ async def test_ctrl_g_runs_no_editor_and_keeps_the_text(
 ) -> None:
     app = restricted
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
-        app.open_new(OURS, REMOTE)
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(OURS, REMOTE)
         await pilot.pause()
         await pilot.press(*"half a reply")
         await pilot.press("ctrl+g")
@@ -109,7 +109,7 @@ async def test_open_media_and_any_url_go_to_no_opener(
 ) -> None:
     app = restricted
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
         app.action_open_media(MEDIA)
         app.open_url("https://elsewhere.example/")
         await pilot.pause()
@@ -128,8 +128,8 @@ async def test_no_file_of_the_server_is_attached_or_written(
     monkeypatch.setenv("XDG_DOWNLOAD_DIR", str(tmp_path))
     before = files(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
-        app.open_new(OURS, REMOTE)
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(OURS, REMOTE)
         await pilot.pause()
         await pilot.press("ctrl+o")
         await until(pilot, lambda: app.notices)
@@ -153,8 +153,8 @@ async def test_unrestricted_console_still_runs_the_editor(
     client = ConsoleClient(server.url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
     app = WatchedApp(client, prefs_path=tmp_path / "console.json", server_label="test")
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
-        app.open_new(OURS, REMOTE)
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(OURS, REMOTE)
         await pilot.pause()
         await pilot.press("ctrl+g")
         await pilot.pause()

@@ -112,7 +112,7 @@ def connected_with(count: int) -> RunBefore:
     async def run_before(pilot: Pilot[None]) -> None:
         app = pilot.app
         assert isinstance(app, SmsConsoleApp)
-        await until(pilot, lambda: app.status.state == "connected" and app.live)
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected" and app.live)
         await until(pilot, lambda: len(rows(app)) == count)
         await pilot.pause()
 
@@ -140,7 +140,9 @@ def test_thread(
         await pilot.press("enter")  # open the newest conversation: Alice's
         app.inbox_screen.query_one("#composer-input", TextArea).cursor_blink = False
         await until(pilot, lambda: len(app.inbox_screen.query_one(ThreadView).message_ids) == 5)
-        await until(pilot, lambda: app.status.unread == 2)  # opening marked Alice's read
+        await until(
+            pilot, lambda: app.inbox_screen.status.unread == 2
+        )  # opening marked Alice's read
         await pilot.press(*"See you at 10")
         await pilot.pause()
 
@@ -184,7 +186,7 @@ def test_offline(snap_compare: SnapCompare, tmp_path: Path) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         # The second failed load says "retrying in 1s" and keeps saying it for a second: the
         # capture happens well inside that second (the first says 0.5s, for only half of one).
-        await until(pilot, lambda: app.status.retry_in == 1)
+        await until(pilot, lambda: app.inbox_screen.status.retry_in == 1)
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

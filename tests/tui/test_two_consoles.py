@@ -72,17 +72,19 @@ async def pair(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIter
 async def test_read_state_messages_and_calls_stay_in_step(pair: Pair) -> None:
     a, b = pair.a, pair.b
     async with a.run_test(size=SIZE) as pa, b.run_test(size=SIZE) as pb:
-        await until(pa, lambda: a.status.state == b.status.state == "connected")
+        await until(
+            pa, lambda: a.inbox_screen.status.state == b.inbox_screen.status.state == "connected"
+        )
 
         await pair.text_in("Are you open today?")
         await until(pa, lambda: len(rows(a)) == len(rows(b)) == 1)
         assert badged(a)
         assert badged(b)
-        assert a.status.unread == b.status.unread == 1
+        assert a.inbox_screen.status.unread == b.inbox_screen.status.unread == 1
 
         await pa.press("enter")  # open the thread on A: the server's conversation.read event
         await until(pa, lambda: any("Are you open today?" in t for t in bubbles(a)))
-        await until(pb, lambda: b.status.unread == 0)
+        await until(pb, lambda: b.inbox_screen.status.unread == 0)
         assert not badged(b)
         assert not badged(a)
 
@@ -99,9 +101,18 @@ async def test_read_state_messages_and_calls_stay_in_step(pair: Pair) -> None:
         await until(pb, lambda: isinstance(b.screen, IncomingCall))
         assert "is calling" in call_bar(b)
         await pa.press("a")
-        await until(pb, lambda: b.active_call is not None and b.active_call.state == "active")
+        await until(
+            pb,
+            lambda: (
+                b.inbox_screen.call_bar.active_call is not None
+                and b.inbox_screen.call_bar.active_call.state == "active"
+            ),
+        )
         await until(pb, lambda: "h hang up" in call_bar(b))
-        answered_a, answered_b = a.active_call, b.active_call
+        answered_a, answered_b = (
+            a.inbox_screen.call_bar.active_call,
+            b.inbox_screen.call_bar.active_call,
+        )
         assert answered_a is not None
         assert answered_b is not None
         assert answered_a.id == answered_b.id

@@ -43,8 +43,8 @@ async def test_unknown_send_is_shown_and_resending_it_asks_first(
 ) -> None:
     app, proxy, number = stalled
     async with app.run_test(size=(100, 30)) as pilot:
-        await until(pilot, lambda: app.status.state == "connected")
-        app.open_new(number, REMOTE)
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(number, REMOTE)
         await pilot.pause()
         proxy.pause()
         await pilot.press(*"On my way")

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from smsconsole.core.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import clean
-
-if TYPE_CHECKING:
-    from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.screens.inbox import InboxScreen
 
 ACTIONS: list[tuple[str, str, str]] = [
     ("New conversation", "new_conversation", "Text any number from one of yours"),
@@ -40,25 +36,18 @@ ACTIONS: list[tuple[str, str, str]] = [
 class ConsoleCommands(Provider):
     """Every console action by name."""
 
-    @property
-    def console(self) -> SmsConsoleApp:
-        from smsconsole.tui.app import SmsConsoleApp
-
-        assert isinstance(self.app, SmsConsoleApp)
-        return self.app
-
     def _runner(self, action: str) -> Callable[[], object]:
         return lambda: self.app.run_action(action)
 
     async def discover(self) -> Hits:
         for name, action, help_text in ACTIONS:
-            if self.console.check_action(action, ()):
+            if self.app.check_action(action, ()):
                 yield DiscoveryHit(name, self._runner(action), help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, action, help_text in ACTIONS:
-            if not self.console.check_action(action, ()):
+            if not self.app.check_action(action, ()):
                 continue
             score = matcher.match(name)
             if score > 0:
@@ -69,25 +58,23 @@ class MessageSearch(Provider):
     """Full-text search over every message; choosing a hit opens it in its thread."""
 
     async def search(self, query: str) -> Hits:
-        from smsconsole.tui.app import SmsConsoleApp
-
-        app = self.app
-        if not isinstance(app, SmsConsoleApp) or len(query.strip()) < 2:
+        inbox = next((s for s in self.app.screen_stack if isinstance(s, InboxScreen)), None)
+        if inbox is None or len(query.strip()) < 2:
             return
         try:
-            hits = await app.client.search(query, limit=20)
+            hits = await inbox.console.client.search(query, limit=20)
         except ConsoleError:
             return
         for rank, hit in enumerate(hits):
             message = hit.message
             other = message.from_ if message.direction == "in" else message.to
-            who = app.inbox.name_of(other) or format_for_display(other, app.region)
+            who = inbox.console.who(other)
             snippet = clean(hit.snippet)
 
             def reveal(
                 conversation: str = message.conversation_id, found: str = message.id
             ) -> None:
-                app.reveal(conversation, found)
+                inbox.reveal(conversation, found)
 
             yield Hit(
                 1.0 - rank / 100,

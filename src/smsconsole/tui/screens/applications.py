@@ -7,7 +7,7 @@ but a name. Deleting one warns first when numbers still point at it.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,11 +19,9 @@ from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, 
 from smsconsole.core.formatting import masked_url
 from smsconsole.core.phone import format_for_display
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import clean, plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm
-
-if TYPE_CHECKING:
-    from smsconsole.tui.app import SmsConsoleApp
 
 DEFAULT_URLS: Final = (
     "Leave the URLs blank to use this server's: its public URL + /callbacks/calls and "
@@ -126,18 +124,11 @@ class ApplicationsScreen(Screen[None]):
         Binding("delete", "delete", "Delete", id="applications.delete"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, console: ConsoleContext) -> None:
         super().__init__(id="applications-screen")
+        self.console = console
         self.applications: list[dict[str, Any]] = []
         self.noted = False
-
-    @property
-    def console(self) -> SmsConsoleApp:
-        """The app, typed."""
-        from smsconsole.tui.app import SmsConsoleApp
-
-        assert isinstance(self.app, SmsConsoleApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header()

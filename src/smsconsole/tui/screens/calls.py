@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,10 +10,9 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from smsconsole.core.phone import format_for_display
 from smsconsole.tui import timefmt
+from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain_cell
-
-if TYPE_CHECKING:
-    pass
+from smsconsole.tui.updates import InboxChanged
 
 STATE_WORDS = {
     "started": "ringing",
@@ -27,9 +25,17 @@ STATE_WORDS = {
 
 
 class CallsScreen(Screen[None]):
-    """Calls, newest first."""
+    """Calls, newest first.
+
+    Args:
+        console: The state whose calls it shows.
+    """
 
     BINDINGS = [Binding("escape,c", "app.pop_screen", "Back", id="calls.back")]
+
+    def __init__(self, console: ConsoleContext) -> None:
+        super().__init__()
+        self.console = console
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -47,25 +53,27 @@ class CallsScreen(Screen[None]):
         self.refresh_calls()
         table.focus()
 
+    @on(InboxChanged)
+    def inbox_changed(self, event: InboxChanged) -> None:
+        if event.change.call is not None:
+            self.refresh_calls()
+
     def refresh_calls(self) -> None:
         """Show the calls the console knows, newest first."""
-        from smsconsole.tui.app import SmsConsoleApp
-
-        app = self.app
-        assert isinstance(app, SmsConsoleApp)
+        console = self.console
         table = self.query_one(DataTable)
         table.clear()
-        calls = sorted(app.inbox.calls.values(), key=lambda c: c.start_time or "", reverse=True)
+        calls = sorted(console.inbox.calls.values(), key=lambda c: c.start_time or "", reverse=True)
         self.query_one("#calls-empty", Static).display = not calls
         for call in calls[:500]:
             other = call.from_ if call.direction == "in" else call.to
             ours = call.to if call.direction == "in" else call.from_
-            who = app.inbox.name_of(other) or format_for_display(other, app.region)
+            who = console.who(other)
             table.add_row(
                 timefmt.clock(call.start_time or ""),
                 "in" if call.direction == "in" else "out",
                 plain_cell(who),
-                format_for_display(ours, app.region),
+                format_for_display(ours, console.region),
                 plain_cell(STATE_WORDS.get(call.state, call.state)),
                 _duration(call.active_time, call.end_time),
                 plain_cell((call.cause or "").replace("_", " ").lower()),

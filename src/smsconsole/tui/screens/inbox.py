@@ -1,29 +1,38 @@
-"""The main screen: conversations on the left, the open thread and the composer on the right."""
+"""The main screen: conversations, the open thread and the composer, and what the operator does
+with them (reply, start, read, name, mute, search hits, the editor, attachments, call prompts)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import contextlib
+import os
+import shlex
+import subprocess
+import tempfile
+from pathlib import Path
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from smsconsole.core.messages import Message
-from smsconsole.core.phone import format_for_display
+from smsconsole.core.calls import Call
+from smsconsole.core.messages import Message, now_utc
+from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import Conversation
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.context import ConsoleContext
+from smsconsole.tui.inbox import conversation_for
 from smsconsole.tui.plain import clean, plain
+from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
+from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
+from smsconsole.tui.widgets.call_bar import CallBar
 from smsconsole.tui.widgets.composer import Composer, MessageInput
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
-
-if TYPE_CHECKING:
-    from smsconsole.tui.app import SmsConsoleApp
 
 PAGE = 50
 
@@ -39,7 +48,11 @@ EMPTY_HINT = (
 
 
 class InboxScreen(Screen[None]):
-    """Conversations, the open thread, and the composer."""
+    """Conversations, the open thread, the composer, and what the operator does with them.
+
+    Args:
+        console: The client, the state and the preferences it shows and acts on.
+    """
 
     BINDINGS = [
         Binding("escape", "focus_list", "Conversations", show=False, id="inbox.focus_list"),
@@ -47,17 +60,12 @@ class InboxScreen(Screen[None]):
         Binding("end", "jump_end", "Newest", show=False, id="inbox.jump_end"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, console: ConsoleContext) -> None:
         super().__init__(id="inbox")
+        self.console = console
         self.open_conversation: str | None = None
-
-    @property
-    def console(self) -> SmsConsoleApp:
-        """The app, typed."""
-        from smsconsole.tui.app import SmsConsoleApp
-
-        assert isinstance(self.app, SmsConsoleApp)
-        return self.app
+        # (from, to, text) of sends whose outcome the server could not learn.
+        self._unknown_sends: set[tuple[str, str, str]] = set()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -70,7 +78,7 @@ class InboxScreen(Screen[None]):
                     id="conversations",
                 )
             with Vertical(id="thread-pane"):
-                yield Static("", id="call-bar")
+                yield CallBar(self.console, id="call-bar")
                 yield Label("", id="thread-title")
                 yield Static(EMPTY_HINT, id="empty")
                 yield ThreadView(id="thread")
@@ -84,10 +92,66 @@ class InboxScreen(Screen[None]):
         self.query_one(ThreadView).display = False
         self.query_one(Composer).display = False
         self.query_one("#new-below", Label).display = False
-        self.query_one("#call-bar", Static).display = False
+        self.status.server = self.console.server_label
+        self.status.muted = not self.console.prefs.notifications
         self.query_one(ConversationList).focus()
 
+    @property
+    def status(self) -> StatusBar:
+        """The status bar."""
+        return self.query_one(StatusBar)
+
+    @property
+    def call_bar(self) -> CallBar:
+        """The call bar (the current call and its controls)."""
+        return self.query_one(CallBar)
+
     # -- what the app tells the screen ------------------------------------------------------
+
+    @on(InboxChanged)
+    async def inbox_changed(self, event: InboxChanged) -> None:
+        """Show what one feed event changed; ring for news (a text, a call)."""
+        change = event.change
+        if change.conversation_id is not None:
+            if (
+                change.message is not None
+                and change.message.conversation_id == self.open_conversation
+            ):
+                await self.show_message(change.message)
+                if change.new_inbound and self.app.screen is self:
+                    self.mark_read(change.conversation_id)
+            self.refresh_list()
+        if change.numbers_changed:
+            self.refresh_list()
+        for conversation_id in change.renamed:
+            self.refresh_row(conversation_id)
+        if change.call is not None:
+            self.call_bar.show_call()
+        reading = change.conversation_id == self.open_conversation and self.app.screen is self
+        if event.live and change.new_inbound and change.message is not None and not reading:
+            message = change.message
+            title = f"Text from {self.console.who(message.from_)}"
+            self.console.alert(message.conversation_id, title, message.text or "📎 attachment")
+        if event.live and change.incoming_call and change.call is not None:
+            self._incoming(change.call)
+
+    @on(Loaded)
+    def loaded(self, event: Loaded) -> None:
+        self.refresh_list()
+        self.call_bar.show_call()
+
+    @on(Connection)
+    def connection(self, event: Connection) -> None:
+        self.status.state = event.state
+        self.status.retry_in = event.retry_in
+        self.status.detail = event.detail
+
+    @on(Unreachable)
+    def unreachable(self, event: Unreachable) -> None:
+        self.status.state = "offline"
+        self.status.retry_in = event.retry_in
+        self.status.detail = event.detail
+        self.show_unreachable(event.url, event.detail)
 
     def refresh_list(self) -> None:
         """Show the conversations again (order or membership changed)."""
@@ -98,12 +162,12 @@ class InboxScreen(Screen[None]):
         hint = self.query_one("#empty", Static)
         hint.display = self.open_conversation is None
         hint.update(EMPTY_HINT if not self.console.inbox.order else PICK_HINT)
-        self.query_one(StatusBar).unread = self.console.inbox.unread_total
+        self.status.unread = self.console.inbox.unread_total
 
     def refresh_row(self, conversation_id: str) -> None:
         """Repaint one conversation's row."""
         self.query_one(ConversationList).refresh_row(conversation_id)
-        self.query_one(StatusBar).unread = self.console.inbox.unread_total
+        self.status.unread = self.console.inbox.unread_total
 
     async def show_message(self, message: Message) -> None:
         """A new message, or a new state of one, in the open thread."""
@@ -126,12 +190,6 @@ class InboxScreen(Screen[None]):
         if action == "filter" and isinstance(self.focused, MessageInput):
             return None
         return True
-
-    def show_call_bar(self, words: str | None) -> None:
-        """Show what the current call is doing, or hide the bar."""
-        bar = self.query_one("#call-bar", Static)
-        bar.display = words is not None
-        bar.update(plain(words or ""))
 
     # -- opening a conversation -------------------------------------------------------------
 
@@ -178,7 +236,7 @@ class InboxScreen(Screen[None]):
         await view.show(conversation_id, page.items, page.next)
         if reveal is not None:
             await self._reveal(view, reveal)
-        self.console.mark_read(conversation_id)
+        self.mark_read(conversation_id)
 
     async def _reveal(self, view: ThreadView, message_id: str) -> None:
         # Page older messages in until the one searched for is shown (bounded).
@@ -224,8 +282,298 @@ class InboxScreen(Screen[None]):
         conversation = self.console.inbox.conversations.get(self.open_conversation or "")
         if conversation is None:
             return
-        self.console.send(
-            conversation.our_number, conversation.remote_number, event.text, event.media
+        self.send_text(conversation.our_number, conversation.remote_number, event.text, event.media)
+
+    @work(group="send", exit_on_error=False)
+    async def send_text(self, from_: str, to: str, text: str, media: tuple[str, ...]) -> None:
+        """Send through the server; a refusal is shown, never dropped."""
+        composer = self.query_one(Composer)
+        notify = self.console.notify
+        if not self.console.client.connected:
+            notify(
+                "Not sent: the console is not connected to the server. Your text is kept in the "
+                "composer; send again when the status bar says connected.",
+                severity="error",
+                timeout=8,
+            )
+            return
+        if not await self._resend_confirmed(from_, to, text):
+            notify("Not sent again: the earlier send may already have gone out.")
+            return
+        composer.clear()
+        try:
+            message = await self.console.client.send(from_, to, text, media)
+        except ConsoleError as error:
+            if error.record is not None:
+                if error.record.state == "unknown":
+                    self._unknown_sends.add((from_, to, text))
+                await self.show_message(error.record)
+            else:
+                composer.set_text(text)
+            notify(f"Not sent: {error.message}", severity="error", timeout=10)
+            return
+        await self.show_message(message)
+
+    async def _resend_confirmed(self, from_: str, to: str, text: str) -> bool:
+        """Whether to send ``text``: asks first when the same text's send is in doubt.
+
+        A send the server answered with state ``unknown`` may have reached the provider (v1
+        has no idempotency key): sending it again could deliver it twice, so only the
+        operator decides.
+        """
+        if (from_, to, text) not in self._unknown_sends:
+            return True
+        question = (
+            "This text was sent before, and it is not known whether that send went out (the "
+            "provider did not answer). Sending again may deliver it twice.\nSend it again?"
+        )
+        again: bool = await self.app.push_screen_wait(Confirm(question, yes="Send again"))
+        return again
+
+    @work(group="setup", exit_on_error=False)
+    async def offer_setup(self) -> None:
+        """First run: with a provider and no numbers yet, offer the setup wizard once."""
+        if self.console.inbox.numbers:
+            return
+        try:
+            status = await self.console.client.status()
+        except ConsoleError:
+            return
+        if not status.get("provider") or self.console.inbox.numbers:
+            return
+        question = (
+            "You have no phone numbers yet.\nSet one up now? (an application, a number, "
+            "its callbacks; W or the command palette starts it later)"
+        )
+        if await self.app.push_screen_wait(Confirm(question, yes="Set up", no="Later")):
+            await self.app.run_action("setup_wizard")
+
+    # -- conversations ----------------------------------------------------------------------
+
+    @work(group="read", exit_on_error=False)
+    async def mark_read(self, conversation_id: str) -> None:
+        """Mark a conversation read on the server, so every console agrees."""
+        inbox = self.console.inbox
+        conversation = inbox.conversations.get(conversation_id)
+        if conversation is None or conversation.unread == 0:
+            return
+        inbox.mark_read_locally(conversation_id)
+        self.refresh_row(conversation_id)
+        with contextlib.suppress(ConsoleError):  # the feed will bring the truth either way
+            await self.console.client.mark_read(conversation_id)
+
+    def new_conversation(self) -> None:
+        """Ask for the numbers of a new conversation, then open it."""
+        prefs = self.console.prefs
+
+        def chosen(result: tuple[str, str] | None) -> None:
+            if result is None:
+                return
+            from_, to = result
+            prefs.default_from = from_
+            self.console.save_prefs()
+            self.open_new(from_, to)
+
+        ours = sorted(self.console.inbox.numbers)
+        dialog = NewConversation(ours, prefs.default_from, self.console.region)
+        self.app.push_screen(dialog, chosen)
+
+    def open_new(self, from_: str, to: str) -> None:
+        """Open (or start) the conversation between ``from_`` and ``to``."""
+        inbox = self.console.inbox
+        conversation_id = conversation_for(from_, to)
+        if conversation_id not in inbox.conversations:
+            inbox.conversations[conversation_id] = Conversation(
+                id=conversation_id,
+                our_number=from_,
+                remote_number=to,
+                contact_name=inbox.name_of(to),
+                last_time=now_utc(),
+                activity=0,
+            )
+            inbox.order.insert(0, conversation_id)
+        self.refresh_list()
+        self.open(conversation_id)
+
+    def next_unread(self) -> None:
+        """Open the next conversation with unread texts (back on this screen)."""
+        target = self.console.inbox.next_unread(self.open_conversation)
+        if target is None:
+            self.console.notify("No unread conversations.", timeout=2)
+            return
+        if self.app.screen is not self:
+            self.app.pop_screen()
+        self.query_one("#filter").display = False
+        self.refresh_list()
+        self.open(target)
+
+    def reveal(self, conversation_id: str, message_id: str) -> None:
+        """Open the conversation of a search hit and scroll to the message."""
+        while self.app.screen is not self:
+            self.app.pop_screen()
+        self.open(conversation_id, reveal=message_id)
+
+    def name_contact(self) -> None:
+        """Ask for a name for the open conversation's number."""
+        conversation = self.console.inbox.conversations.get(self.open_conversation or "")
+        if conversation is None:
+            return
+        number = conversation.remote_number
+
+        def named(name: str | None) -> None:
+            if name is not None:
+                self.save_contact(number, name.strip())
+
+        shown = format_for_display(number, self.console.region)
+        prompt = Prompt(
+            f"Name for {shown} (empty removes it)", value=conversation.contact_name or ""
+        )
+        self.app.push_screen(prompt, named)
+
+    @work(group="contact", exit_on_error=False)
+    async def save_contact(self, number: str, name: str) -> None:
+        try:
+            await self.console.client.set_contact(number, name)
+        except ConsoleError as error:
+            self.console.notify(f"Could not save the name: {error.message}", severity="error")
+            return
+        for conversation_id in self.console.inbox.set_contact(number, name):
+            self.refresh_row(conversation_id)
+        if self.open_conversation is not None:
+            self.open(self.open_conversation)
+
+    def mute(self) -> None:
+        """Mute the open conversation, or ring for it again."""
+        conversation_id = self.open_conversation
+        if conversation_id is None:
+            return
+        muted = self.console.prefs.muted
+        if conversation_id in muted:
+            muted.remove(conversation_id)
+            self.console.notify("Notifications on for this conversation.", timeout=2)
+        else:
+            muted.append(conversation_id)
+            self.console.notify("Muted: no bell or notification for this conversation.", timeout=2)
+        self.console.save_prefs()
+
+    def toggle_notifications(self) -> None:
+        """Bell and desktop notifications on or off, for every conversation."""
+        prefs = self.console.prefs
+        prefs.notifications = not prefs.notifications
+        self.status.muted = not prefs.notifications
+        self.console.save_prefs()
+
+    # -- composing --------------------------------------------------------------------------
+
+    def compose_in_editor(self) -> None:
+        """Write the message in ``$VISUAL`` or ``$EDITOR``."""
+        if self.console.refused("composing in $EDITOR. Type the message here."):
+            return
+        composer = self.query_one(Composer)
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        with tempfile.NamedTemporaryFile(
+            "w+", suffix=".txt", delete=False, encoding="utf-8"
+        ) as handle:
+            handle.write(composer.text)
+            path = Path(handle.name)
+        try:
+            with self.app.suspend():
+                subprocess.run([*shlex.split(editor), str(path)], check=False)
+            composer.set_text(path.read_text(encoding="utf-8").rstrip("\n"))
+        except (OSError, subprocess.SubprocessError) as error:
+            self.console.notify(f"Could not run {editor}: {error}", severity="error")
+        except SuspendNotSupported:
+            self.console.notify(
+                "This terminal cannot hand over to an editor here.", severity="warning"
+            )
+        finally:
+            path.unlink(missing_ok=True)
+
+    def attach(self) -> None:
+        """Ask for a file, upload it, and add it to the message as MMS."""
+        if self.console.refused("attaching a file from the server's disk."):
+            return
+
+        def check(text: str) -> str | None:
+            path = Path(text).expanduser()
+            return None if path.is_file() else f"no such file: {path}"
+
+        def chosen(text: str | None) -> None:
+            if text:
+                self.upload(Path(text).expanduser())
+
+        self.app.push_screen(
+            Prompt("Attach a file as MMS", placeholder="~/Pictures/photo.jpg", check=check), chosen
+        )
+
+    @work(group="upload", exit_on_error=False)
+    async def upload(self, path: Path) -> None:
+        try:
+            url = await self.console.client.upload_media(path)
+        except ConsoleError as error:
+            self.console.notify(f"Not attached: {error.message}", severity="error", timeout=8)
+            return
+        self.query_one(Composer).attach(url)
+        self.console.notify(f"Attached {path.name}", timeout=2)
+
+    # -- calls ------------------------------------------------------------------------------
+
+    def _incoming(self, call: Call) -> None:
+        who = self.console.who(call.from_)
+        self.console.alert(None, "Incoming call", who)
+
+        def decided(choice: str | None) -> None:
+            if choice == "answer":
+                self.call_bar.answer(call.id)
+                # Out of the composer, so the call's keys (s, t, h) act at once.
+                self.query_one(ConversationList).focus()
+            elif choice == "reject":
+                self.call_bar.reject(call.id)
+
+        dialog = IncomingCall(who, format_for_display(call.to, self.console.region))
+        self.app.push_screen(dialog, decided)
+
+    def speak(self) -> None:
+        """Ask what to say into the current call (text to speech), then say it."""
+        call = self.call_bar.active_call
+        if call is None:
+            return
+
+        def spoken(sentence: str | None) -> None:
+            if sentence and sentence.strip():
+                self.call_bar.speak(call.id, sentence.strip())
+
+        self.app.push_screen(
+            Prompt(
+                "Say to the caller (text to speech)",
+                placeholder="Please hold, I'll be right with you.",
+            ),
+            spoken,
+        )
+
+    def transfer(self) -> None:
+        """Ask where to send the current call, then transfer it."""
+        call = self.call_bar.active_call
+        if call is None:
+            return
+        region = self.console.region
+
+        def check(text: str) -> str | None:
+            try:
+                parse_e164(text, region)
+            except InvalidPhoneNumber as problem:
+                return str(problem)
+            return None
+
+        def chosen(number: str | None) -> None:
+            if number:
+                self.call_bar.transfer(call.id, parse_e164(number, region))
+
+        self.app.push_screen(
+            Prompt(
+                "Transfer the call to", placeholder="your mobile, e.g. (919) 555-0100", check=check
+            ),
+            chosen,
         )
 
     # -- keys -------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -38,11 +38,10 @@ from smsconsole.core.formatting import location, money, price
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
-
-if TYPE_CHECKING:
-    from smsconsole.tui.app import SmsConsoleApp
+from smsconsole.tui.updates import InboxChanged
 
 # The search form's fields, in two rows: (id, caption, placeholder, width class).
 ROWS: Final = (
@@ -143,20 +142,13 @@ class NumbersScreen(Screen[None]):
         Binding("R", "refresh", "Refresh", show=False, id="numbers.refresh"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, console: ConsoleContext) -> None:
         super().__init__(id="numbers-screen")
+        self.console = console
         self.results: list[dict[str, Any]] = []
         self.chosen: list[str] = []
         self.application_names: dict[str, str] = {}
         self.noted = False
-
-    @property
-    def console(self) -> SmsConsoleApp:
-        """The app, typed."""
-        from smsconsole.tui.app import SmsConsoleApp
-
-        assert isinstance(self.app, SmsConsoleApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -210,6 +202,11 @@ class NumbersScreen(Screen[None]):
         self.query_one("#state", Input).focus()
 
     # -- our numbers --------------------------------------------------------------------------
+
+    @on(InboxChanged)
+    def inbox_changed(self, event: InboxChanged) -> None:
+        if event.change.renamed:
+            self.show_numbers()
 
     def show_numbers(self) -> None:
         """Show our numbers as the console knows them (the feed keeps them current)."""

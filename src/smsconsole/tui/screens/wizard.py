@@ -11,7 +11,7 @@ What succeeded is kept: a retry starts at the step that failed, so nothing is or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from rich.console import RenderableType
@@ -26,12 +26,10 @@ from smsconsole.core.formatting import masked_url, money
 from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
+from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm
 from smsconsole.tui.screens.numbers import place_of, price_of
-
-if TYPE_CHECKING:
-    from smsconsole.tui.app import SmsConsoleApp
 
 NEW: Final = "__new__"
 STEPS: Final = (
@@ -88,20 +86,13 @@ class SetupWizard(Screen[None]):
         Binding("ctrl+r", "run", "Start / retry", id="wizard.run"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, console: ConsoleContext) -> None:
         super().__init__(id="wizard")
+        self.console = console
         self.steps = [Step(title) for title in STEPS]
         self.applications: dict[str, dict[str, Any]] = {}
         self.application: dict[str, Any] | None = None
         self.number: NumberRecord | None = None
-
-    @property
-    def console(self) -> SmsConsoleApp:
-        """The app, typed."""
-        from smsconsole.tui.app import SmsConsoleApp
-
-        assert isinstance(self.app, SmsConsoleApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         yield Header()
