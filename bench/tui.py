@@ -51,7 +51,8 @@ from typing import TYPE_CHECKING, Any, Final
 import httpx
 
 from smsconsole.core import feed
-from smsconsole.core.messages import Message, conversation_id, iso_utc, parties, preview
+from smsconsole.core.clock import iso_utc
+from smsconsole.core.messages import Message, conversation_id, parties, preview
 from smsconsole.core.records import Conversation
 from smsconsole.store.rows import MESSAGE_COLUMNS, message_values
 from smsconsole.store.sqlite import SqliteStore

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from smsconsole.core import events as domain
 from smsconsole.core.calls import ENDED, Call, advance_call, new_call, transferring
-from smsconsole.core.messages import iso_utc
+from smsconsole.core.clock import iso_utc
 
 T0 = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 NOW = "2026-11-27T13:00:00.000Z"  # when an event without a time of its own reached us

@@ -10,10 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from smsconsole.core import events as domain
+from smsconsole.core.clock import iso_utc
 from smsconsole.core.messages import (
     Message,
     advance_message,
-    iso_utc,
     message_from_event,
     settle_message,
     status_rank,

@@ -12,8 +12,8 @@ import pytest
 
 from smsconsole.core import events as domain
 from smsconsole.core import feed
+from smsconsole.core.clock import iso_utc
 from smsconsole.core.feed import Logged, kind_of
-from smsconsole.core.messages import iso_utc
 from smsconsole.core.records import NumberRecord
 from smsconsole.store import sqlite as sqlite_module
 from smsconsole.store.base import CallbackRecord, StoreUnusable

@@ -8,8 +8,8 @@ from textual.notifications import SeverityLevel
 
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.context import ConsoleContext
-from smsconsole.tui.inbox import Inbox
 from smsconsole.tui.prefs import Prefs
+from smsconsole.tui.state import Inbox
 
 
 class Terminal:

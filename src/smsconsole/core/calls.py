@@ -12,8 +12,8 @@ from typing import Final
 import msgspec
 
 from smsconsole.core import events
+from smsconsole.core.clock import iso_utc
 from smsconsole.core.events import CallState, Direction
-from smsconsole.core.messages import iso_utc
 
 _RANK: Final[dict[str, int]] = {
     "started": 0,

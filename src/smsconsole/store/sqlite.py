@@ -31,8 +31,9 @@ import msgspec
 
 from smsconsole.core import feed
 from smsconsole.core.calls import Call
+from smsconsole.core.clock import now_utc
 from smsconsole.core.events import CallbackEvent, MessageEvent
-from smsconsole.core.messages import Message, now_utc, thread_cursor
+from smsconsole.core.messages import Message, thread_cursor
 from smsconsole.core.records import (
     Contact,
     Conversation,
@@ -41,8 +42,7 @@ from smsconsole.core.records import (
     Page,
     SearchHit,
 )
-from smsconsole.store import ingest as writes
-from smsconsole.store import integrity
+from smsconsole.store import integrity, writes
 from smsconsole.store.base import (
     CallbackRecord,
     Durability,

@@ -25,12 +25,12 @@ from smsconsole.tui import prefs as prefs_file
 from smsconsole.tui.client import ConsoleClient, FeedEvent, FeedItem, FeedLive, FeedReset, FeedState
 from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.context import ConsoleContext
-from smsconsole.tui.inbox import Inbox
 from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
+from smsconsole.tui.state import Inbox
 from smsconsole.tui.terminal import TerminalApp
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable, Update
 from smsconsole.tui.widgets.call_bar import allowed, live_call

@@ -16,8 +16,8 @@ from textual.notifications import SeverityLevel
 from smsconsole.core.phone import format_for_display
 from smsconsole.tui import prefs as prefs_file
 from smsconsole.tui.client import ConsoleClient
-from smsconsole.tui.inbox import Inbox
 from smsconsole.tui.prefs import Prefs
+from smsconsole.tui.state import Inbox
 
 
 class Shell(Protocol):

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from smsconsole.tui.client import ConsoleClient, ConsoleError
-from smsconsole.tui.inbox import Inbox
+from smsconsole.tui.state import Inbox
 
 LOAD_RETRY = (0.5, 1.0, 2.0, 5.0, 10.0)
 FIRST_PAGE = 200

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from smsconsole.tui.inbox import Change
+from smsconsole.tui.state import Change
 
 
 class Update(Message, bubble=False):

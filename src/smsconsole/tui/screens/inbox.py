@@ -19,14 +19,15 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from smsconsole.core.calls import Call
-from smsconsole.core.messages import Message, now_utc
+from smsconsole.core.clock import now_utc
+from smsconsole.core.messages import Message
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import Conversation
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
-from smsconsole.tui.inbox import conversation_for
 from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
+from smsconsole.tui.state import conversation_for
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
 from smsconsole.tui.widgets.call_bar import CallBar
 from smsconsole.tui.widgets.composer import Composer, MessageInput

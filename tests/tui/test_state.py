@@ -10,7 +10,7 @@ from smsconsole.core import feed
 from smsconsole.core.calls import Call
 from smsconsole.core.messages import Message
 from smsconsole.core.records import Contact, Conversation, NumberRecord
-from smsconsole.tui.inbox import Change, Inbox
+from smsconsole.tui.state import Change, Inbox
 
 OURS = "+19195550187"
 ADA = "+13125550142"
