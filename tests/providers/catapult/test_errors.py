@@ -51,3 +51,18 @@ def test_network_error_has_no_status() -> None:
     error = CatapultError("Could not reach Catapult", category="network", code="connect-error")
     assert str(error).startswith("Could not reach Catapult (no response, network/connect-error)")
     assert "status=None" in repr(error)
+
+
+def test_lone_surrogates_in_the_providers_words_become_replacement_characters() -> None:
+    # JSON may escape half of a surrogate pair; Python decodes it to a str that cannot be
+    # encoded (a store write of it failed with UnicodeEncodeError, so a send answered 500).
+    body = (
+        b'{"category": "bad-request", "code": "bad-\\ud800", "message": "no \\udfff here",'
+        b' "details": [{"name": "to\\ud83d", "value": "\\ud83d!"}]}'
+    )
+    error = error_from_response(400, body, method="POST", path="/v1/x")
+    assert (error.code, error.message) == ("bad-\ufffd", "no \ufffd here")
+    assert error.details == (("to\ufffd", "\ufffd!"),)
+    str(error).encode("utf-8")  # every field can now be written anywhere
+    paired = b'{"code": "x", "message": "a \\ud83d\\ude00 pair stays whole"}'
+    assert error_from_response(400, paired).message == "a \U0001f600 pair stays whole"

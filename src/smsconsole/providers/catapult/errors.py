@@ -8,6 +8,7 @@ This module is pure (no HTTP client): the sandbox reuses :func:`parse_error_body
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 
 from smsconsole.providers.base import DEADLINE_EXCEEDED, ProviderError
@@ -20,6 +21,8 @@ __all__ = [
     "parse_error_body",
     "text_of",
 ]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # half of a pair, unencodable alone
 
 # Reference §1.9: the category each status carries when the body does not say.
 _CATEGORY_BY_STATUS = {
@@ -98,12 +101,12 @@ def parse_error_body(body: bytes) -> dict[str, object] | None:
 def details_pairs(raw: object) -> tuple[tuple[str, str], ...]:
     """Turn v1 ``details`` (a list of ``{name, value}``, or a plain object) into pairs."""
     if isinstance(raw, Mapping):
-        return tuple((str(name), text_of(value)) for name, value in raw.items())
+        return tuple((text_of(name), text_of(value)) for name, value in raw.items())
     pairs: list[tuple[str, str]] = []
     if isinstance(raw, list):
         for item in raw:
             if isinstance(item, Mapping) and "name" in item:
-                pairs.append((str(item["name"]), text_of(item.get("value"))))
+                pairs.append((text_of(item["name"]), text_of(item.get("value"))))
     return tuple(pairs)
 
 
@@ -136,7 +139,11 @@ def error_from_response(
 
 
 def text_of(value: object) -> str:
-    """A v1 value as text for an error field: ``None`` is empty, numbers in decimal."""
+    """A v1 value as text for an error field: ``None`` is empty, numbers in decimal.
+
+    Half of a surrogate pair (JSON may escape one alone) becomes U+FFFD: such a str cannot
+    be encoded, so it could not be stored, logged or shown.
+    """
     if value is None:
         return ""
-    return value if isinstance(value, str) else str(value)
+    return _LONE_SURROGATE.sub("\ufffd", value if isinstance(value, str) else str(value))
