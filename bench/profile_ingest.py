@@ -290,6 +290,7 @@ async def profile(
         steps[(thread, classify(thread, frames))] += int(count)
     figures = {
         "requests": seq_after - seq_before,
+        "stored_before": seq_before,
         "elapsed": elapsed,
         "wrk_rps": run.requests_per_second,
         "wrk_cpu": run.cpu["wrk"],
@@ -312,7 +313,8 @@ def report(
         f"profile: smsconsole, durability={args.durability}, {args.subscribers} subscribers, "
         f"wrk -t1 -c{args.connections}: {figures['wrk_rps']:.0f} req/s over the whole run "
         f"(wrk CPU {figures['wrk_cpu']:.0f}%); py-spy {rate}/s for {figures['elapsed']:.1f} s, "
-        f"{requests:.0f} requests stored in the window"
+        f"{requests:.0f} requests stored in the window (the store held "
+        f"{figures['stored_before']:.0f} callbacks when it began)"
     )
     print("thread CPU in the window (/proc), per request:")
     for name, seconds in sorted(figures.items()):
