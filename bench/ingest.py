@@ -1,23 +1,28 @@
-"""Ingest benchmark for the callback server (issue 4, "Show").
+"""Ingest benchmark for the callback server (issues 4 and 12), load from wrk.
 
-Run: ``uv run python bench/ingest.py [--seconds N] [--concurrency C] [--subscribers 10]``.
+Run: ``uv run python bench/ingest.py [--rounds N] [--seconds S] [--subscribers N]
+[--durability full|normal]`` (needs ``wrk``: ``apt-get install wrk``).
 
-Two measurements, printed as a table:
+Two measurements, printed as tables:
 
-1. Throughput of ``POST /callbacks/messages`` with realistic v1 inbound-SMS payloads
-   (reference §6.3, a new ``messageId`` per request) while websocket subscribers read
-   ``/ws``, against a bare Starlette endpoint that parses the JSON and answers 200. Both run
-   under the uvicorn settings of ``smsconsole.server.run.uvicorn_config`` (log level warning),
-   each in its own subprocess, driven by the same load generator (``httpx.AsyncClient``,
-   a fixed number of concurrent keep-alive connections, a warm-up, then a fixed duration).
-   The ratio smsconsole / bare has a target of >= 0.5.
-2. Callback-to-websocket latency at a steady rate (an open-loop paced sender stamps the send
-   time into each message's text; the subscribers, in their own process, subtract it from the
-   time the frame arrives). Target: p99 < 50 ms.
+1. Throughput of ``POST /callbacks/messages``, driven by wrk (``-t1 -c32``, a Lua script that
+   sends reference §6.3 inbound-SMS payloads with a new ``messageId`` per request and the
+   callback Basic credentials), in runs interleaved bare, smsconsole, bare, smsconsole, ...
+   The bare server is a Starlette endpoint that parses the JSON and answers 200. Both run
+   under the uvicorn settings of ``smsconsole.server.run.uvicorn_config``, each in its own
+   subprocess. Per run: req/s, wrk's p50/p99 latency, non-2xx and socket errors, and the CPU
+   of the server, of wrk (so a reader sees the generator is not the limit) and of the
+   subscribers; then the medians and the ratio smsconsole / bare (target >= 0.5). Websocket
+   subscribers (their own process) read ``/ws`` throughout, resume with their last seq when
+   dropped, as a console does, and are checked to have received every stored event
+   (seq 1..N, N from ``/api/status``) exactly once.
+2. Callback-to-websocket latency at steady rates (500/s and 2,000/s by default): an
+   open-loop sender on raw HTTP/1.1 keep-alive sockets stamps the time each callback was due
+   into its text; the subscribers subtract it from the time the frame arrives.
 
 The script re-invokes itself for its server (``--serve smsconsole|bare``) and subscriber
 (``--subscribe``) processes. Loopback only; every subprocess and temporary directory is
-cleaned up, also on Ctrl-C.
+removed at the end, also on Ctrl-C. ``bench/profile_ingest.py`` reuses its pieces.
 """
 
 from __future__ import annotations
@@ -30,8 +35,10 @@ import json
 import math
 import os
 import re
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,11 +70,13 @@ HEADERS: Final = {
     "Authorization": "Basic "
     + base64.b64encode(f"{CALLBACK_USER}:{CALLBACK_PASSWORD}".encode()).decode(),
 }
-EVENT_PREFIX: Final = '{"type":"event"'  # feed.event_frame's compact encoding
+EVENT_PREFIX: Final = '{"type":"event","seq":'  # feed.event_frame's compact encoding
+LIVE_PREFIX: Final = '{"type":"live"'
 STAMP: Final = re.compile(r"bench-t=(\d+)")
 REMOTE_NUMBERS: Final = 50  # spread messages over many conversations, as in real traffic
 READY_SECONDS: Final = 20.0
-DRAIN_SECONDS: Final = 15.0
+DRAIN_SECONDS: Final = 30.0
+WRK_RESULT: Final = "wrk-result"
 
 
 # --- the processes under test -------------------------------------------------------------
@@ -123,38 +132,73 @@ def serve(kind: str, port: int, workdir: Path, durability: str) -> None:
 
 @dataclass
 class Feed:
-    """One websocket subscriber: counts event frames and measures stamped ones."""
+    """One websocket subscriber that resumes as a console does, and counts what it got."""
 
-    events: int = 0
+    seqs: set[int] = field(default_factory=set)
+    duplicates: int = 0
+    last: int = 0
+    drops: int = 0
+    resets: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     live: asyncio.Event = field(default_factory=asyncio.Event)
-    closed: str | None = None
+    why: str | None = None  # the last drop or failure
 
     async def run(self, url: str) -> None:
-        try:
-            async with connect(url, open_timeout=10) as ws:
-                await ws.send(json.dumps({"type": "subscribe", "since": 0}))
-                async for frame in ws:
-                    now = time.monotonic_ns()
-                    text = frame if isinstance(frame, str) else frame.decode()
-                    if text.startswith(EVENT_PREFIX):
-                        self.events += 1
-                        if stamp := STAMP.search(text):
-                            self.latencies_ms.append((now - int(stamp[1])) / 1e6)
-                    elif '"live"' in text:
-                        self.live.set()
-                self.closed = f"closed by server ({ws.close_code})"
-        except ConnectionClosed as closed:
-            self.closed = f"dropped: {closed}"
-        except OSError as problem:
-            self.closed = f"failed: {problem}"
+        """Follow the feed until cancelled, resubscribing with the last seq when dropped."""
+        failures = 0
+        while True:
+            try:
+                async with connect(url, open_timeout=10) as ws:
+                    await ws.send(json.dumps({"type": "subscribe", "since": self.last}))
+                    failures = 0
+                    async for frame in ws:
+                        self._frame(frame if isinstance(frame, str) else frame.decode())
+                self.why = f"closed by server ({ws.close_code} {ws.close_reason})"
+            except ConnectionClosed as closed:
+                self.why = f"dropped: {closed}"
+            except OSError as problem:
+                failures += 1
+                self.why = f"failed: {problem}"
+                if failures > 20:
+                    return
+            self.drops += 1
+            await asyncio.sleep(0.05)
+
+    def _frame(self, text: str) -> None:
+        now = time.monotonic_ns()
+        if text.startswith(EVENT_PREFIX):
+            seq = int(text[len(EVENT_PREFIX) : text.index(",", len(EVENT_PREFIX))])
+            if seq in self.seqs:
+                self.duplicates += 1
+            else:
+                self.seqs.add(seq)
+            self.last = max(self.last, seq)
+            if "bench-t=" in text and (stamp := STAMP.search(text)):
+                self.latencies_ms.append((now - int(stamp[1])) / 1e6)
+        elif text.startswith(LIVE_PREFIX):
+            self.live.set()
+        elif '"reset"' in text:
+            self.resets += 1
+            self.last = 0
+
+    def summary(self, expected: int) -> dict[str, Any]:
+        """What this feed got of seq 1..``expected``."""
+        got = sum(1 for seq in self.seqs if 1 <= seq <= expected)
+        return {
+            "missing": expected - got,
+            "duplicates": self.duplicates,
+            "beyond": len(self.seqs) - got,
+            "drops": self.drops,
+            "resets": self.resets,
+            "why": self.why,
+        }
 
 
 async def subscribe(port: int, count: int) -> None:
     """Subscriber process: attach ``count`` feeds, say ``ready``, report when told to stop.
 
-    Reads the number of events to expect from stdin, waits (bounded) until every feed has
-    that many, then prints a JSON summary on stdout.
+    Reads the last seq the server stored from stdin, waits (bounded) until every feed has
+    reached it, then prints a JSON summary on stdout.
     """
     url = f"ws://{HOST}:{port}/ws?token={TOKEN}"
     feeds = [Feed() for _ in range(count)]
@@ -164,26 +208,20 @@ async def subscribe(port: int, count: int) -> None:
     print("ready", flush=True)
     expected = int(await asyncio.to_thread(sys.stdin.readline) or "0")
     deadline = time.monotonic() + DRAIN_SECONDS
-
-    def waiting() -> bool:
-        short = any(feed.events < expected and feed.closed is None for feed in feeds)
-        return short and time.monotonic() < deadline
-
-    while waiting():  # noqa: ASYNC110 - the counts change in the feed tasks
+    while any(feed.last < expected for feed in feeds) and time.monotonic() < deadline:  # noqa: ASYNC110 - the feeds move in their tasks
         await asyncio.sleep(0.02)
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     summary = {
-        "events": [feed.events for feed in feeds],
-        "closed": [feed.closed for feed in feeds if feed.closed],
+        "feeds": [feed.summary(expected) for feed in feeds],
         "first": feeds[0].latencies_ms,
         "all": stats([ms for feed in feeds for ms in feed.latencies_ms]),
     }
     print(json.dumps(summary), flush=True)
 
 
-# --- the orchestrator ---------------------------------------------------------------------
+# --- processes and measuring them ---------------------------------------------------------
 
 
 def free_port() -> int:
@@ -203,9 +241,16 @@ class Processes:
     def start(
         self, *args: str, piped: bool = False, log: Path | None = None
     ) -> subprocess.Popen[str]:
+        """This script again, with ``args`` (a server or the subscribers)."""
+        return self.spawn([sys.executable, __file__, *args], piped=piped, log=log)
+
+    def spawn(
+        self, argv: Sequence[str], *, piped: bool = False, log: Path | None = None
+    ) -> subprocess.Popen[str]:
+        """Any program (wrk, py-spy), stopped with the others."""
         with open(log or os.devnull, "ab") as stderr:
             process = subprocess.Popen(
-                [sys.executable, __file__, *args],
+                argv,
                 stdin=subprocess.PIPE if piped else subprocess.DEVNULL,
                 stdout=subprocess.PIPE if piped else subprocess.DEVNULL,
                 stderr=stderr if log else None,
@@ -216,13 +261,13 @@ class Processes:
         return process
 
     def stop(self, process: subprocess.Popen[str]) -> None:
-        if process.poll() is None:
+        if process.returncode is None and process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
-                process.wait(timeout=5)
+                process.wait()
         for stream in (process.stdin, process.stdout):
             if stream is not None:
                 stream.close()
@@ -230,7 +275,7 @@ class Processes:
             self._running.remove(process)
 
     def stop_all(self) -> None:
-        for process in list(self._running):
+        for process in reversed(self._running):
             self.stop(process)
 
 
@@ -261,86 +306,158 @@ async def wait_ready(base: str, process: subprocess.Popen[str]) -> None:
     raise RuntimeError(f"server at {base} not ready after {READY_SECONDS} s")
 
 
+async def stored_seq_now(base: str) -> int:
+    """The server's latest event seq (``/api/status``, with the bearer token)."""
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        return int((await client.get("/api/status", headers=headers)).json()["seq"])
+
+
+async def stored_seq(base: str) -> int:
+    """The server's latest event seq, once it has stopped moving (in-flight writes done)."""
+    async with httpx.AsyncClient(base_url=base, timeout=10) as client:
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        previous = -1
+        while True:
+            seq = int((await client.get("/api/status", headers=headers)).json()["seq"])
+            if seq == previous:
+                return seq
+            previous = seq
+            await asyncio.sleep(0.3)
+
+
 async def read_line(stream: IO[str] | None, seconds: float) -> str:
     """A line from a subprocess's stdout, bounded in time."""
     assert stream is not None
     return await asyncio.wait_for(asyncio.to_thread(stream.readline), seconds)
 
 
+def sms_fields(message_id: str, from_: str, text: str) -> dict[str, Any]:
+    """The reference §6.3 inbound SMS."""
+    return {
+        "eventType": "sms",
+        "direction": "in",
+        "messageId": message_id,
+        "messageUri": f"https://api.catapult.inetwork.com/v1/users/u-bench/messages/{message_id}",
+        "from": from_,
+        "to": "+19195550187",
+        "text": text,
+        "applicationId": "a-ocis2jhtlgmxgedn73u55xt",
+        "time": "2016-05-03T14:05:40.112Z",
+        "state": "received",
+        "segmentCount": 1,
+    }
+
+
+def remote_number(n: int) -> str:
+    return f"+1415555{n % REMOTE_NUMBERS:04d}"
+
+
 def sms_payload(unique: str, n: int, text: str) -> bytes:
-    """The reference §6.3 inbound SMS, with a new messageId."""
-    message_id = f"m-{unique}"
-    return json.dumps(
-        {
-            "eventType": "sms",
-            "direction": "in",
-            "messageId": message_id,
-            "messageUri": f"https://api.catapult.inetwork.com/v1/users/u-bench/messages/{message_id}",
-            "from": f"+1415555{n % REMOTE_NUMBERS:04d}",
-            "to": "+19195550187",
-            "text": text,
-            "applicationId": "a-ocis2jhtlgmxgedn73u55xt",
-            "time": "2016-05-03T14:05:40.112Z",
-            "state": "received",
-            "segmentCount": 1,
-        }
-    ).encode()
+    """The reference §6.3 inbound SMS as a body, with a new messageId."""
+    return json.dumps(sms_fields(f"m-{unique}", remote_number(n), text)).encode()
 
 
-class LoadGenerator:
-    """Posts distinct inbound-SMS callbacks; one counter of message ids for the whole run.
+def wrk_script(prefix: str) -> str:
+    """wrk's Lua script: one inbound SMS per request, ``messageId`` m-<prefix><counter>."""
+    template = json.dumps(sms_fields("@ID@", "@FROM@", "Hello from the benchmark"))
+    template = template.replace("%", "%%").replace("@ID@", "%s").replace("@FROM@", "%s")
+    headers = "\n".join(f'wrk.headers["{name}"] = "{value}"' for name, value in HEADERS.items())
+    return f"""-- Written by bench/ingest.py. One thread (-t1): the counter is the run's.
+local prefix = "m-{prefix}"
+local template = [==[{template}]==]
+local n = 0
+wrk.method = "POST"
+{headers}
 
-    It holds ``clients`` httpx clients of ``connections`` keep-alive connections each:
-    httpcore scans its whole pool on every request, so one client of 32 connections costs
-    about twice the client CPU per request of 32 clients of one connection (measured here),
-    and the client, not the server, would set the pace.
+request = function()
+  n = n + 1
+  local id = prefix .. string.format("%012d", n)
+  local from = string.format("+1415555%04d", n % {REMOTE_NUMBERS})
+  return wrk.format(nil, "/callbacks/messages", nil, string.format(template, id, id, from))
+end
+
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("{WRK_RESULT} %d %d %d %d %d %d %d %d %d %d\\n",
+    summary.duration, summary.requests, e.status, e.connect, e.read, e.write, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency.max))
+end
+"""
+
+
+@dataclass
+class WrkRun:
+    """One wrk run against one server."""
+
+    kind: str
+    seconds: float
+    requests: int  # responses wrk counted, whatever their status
+    non_2xx: int  # wrk counts statuses > 399; the servers answer nothing in 3xx
+    socket_errors: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    cpu: dict[str, float]  # % of one core during the run: server, wrk, subscribers
+    stored: int | None = None  # smsconsole: callbacks in its store at the end of the run
+
+    @property
+    def ok(self) -> int:
+        return self.requests - self.non_2xx
+
+    @property
+    def requests_per_second(self) -> float:
+        return self.ok / self.seconds
+
+    @property
+    def server_us_per_request(self) -> float:
+        return self.cpu.get("server", math.nan) * 1e4 / max(self.requests_per_second, 1e-9)
+
+
+def run_wrk(
+    processes: Processes,
+    kind: str,
+    base: str,
+    script: Path,
+    seconds: int,
+    connections: int,
+    watch: dict[str, int],
+) -> WrkRun:
+    """Run wrk to the end (blocking); its figures and the CPU of it and of ``watch``.
+
+    wrk's own CPU is its rusage when it exits (``wait4``): the utime + stime that
+    ``/proc/<pid>/stat`` shows, up to its last instant. The other processes' CPU is read
+    from ``/proc/<pid>/stat`` before and after.
     """
-
-    def __init__(self, base: str, run_id: str, clients: int, connections: int = 1) -> None:
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        self._clients = [
-            httpx.AsyncClient(base_url=base, headers=HEADERS, limits=limits, timeout=10)
-            for _ in range(clients)
-        ]
-        self._run_id = run_id
-        self._next = 0
-        self.ok = 0
-        self.refused = 0
-        self.errors = 0
-
-    def payload(self, text: str) -> bytes:
-        """The next callback body."""
-        self._next += 1
-        return sms_payload(f"{self._run_id}{self._next:012d}", self._next, text)
-
-    async def __aenter__(self) -> LoadGenerator:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await asyncio.gather(*(client.aclose() for client in self._clients))
-
-    async def post(self, client: httpx.AsyncClient, text: str) -> None:
-        try:
-            response = await client.post("/callbacks/messages", content=self.payload(text))
-        except httpx.HTTPError:
-            self.errors += 1
-            return
-        if response.is_success:
-            self.ok += 1
-        else:
-            self.refused += 1
-
-    async def closed_loop(self, seconds: float) -> int:
-        """One worker per client posts back to back for ``seconds``; the 2xx count."""
-        before = self.ok
-        deadline = time.monotonic() + seconds
-
-        async def worker(client: httpx.AsyncClient) -> None:
-            while time.monotonic() < deadline:
-                await self.post(client, "Hello from the benchmark")
-
-        await asyncio.gather(*(worker(client) for client in self._clients))
-        return self.ok - before
+    argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s"]
+    argv += ["-s", str(script), f"{base}/callbacks/messages"]
+    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    started = time.monotonic()
+    process = processes.spawn(argv, piped=True)
+    assert process.stdout is not None
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.monotonic() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    processes.stop(process)
+    after = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    line = next((ln for ln in output.splitlines() if ln.startswith(WRK_RESULT)), None)
+    if process.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({process.returncode}): {output[-400:]}")
+    duration, requests, status_errors, *socket, p50, p99, worst = map(int, line.split()[1:])
+    cpu = {name: 100 * (after[name] - before[name]) / elapsed for name in watch}
+    cpu["wrk"] = 100 * (usage.ru_utime + usage.ru_stime) / (duration / 1e6)
+    return WrkRun(
+        kind=kind,
+        seconds=duration / 1e6,
+        requests=requests,
+        non_2xx=status_errors,
+        socket_errors=sum(socket),
+        p50_ms=p50 / 1e3,
+        p99_ms=p99 / 1e3,
+        max_ms=worst / 1e3,
+        cpu=cpu,
+    )
 
 
 class PacedSender:
@@ -409,39 +526,6 @@ class PacedSender:
         return worst / 1e6
 
 
-# --- the two measurements -----------------------------------------------------------------
-
-
-@dataclass
-class Throughput:
-    """One server's closed-loop result."""
-
-    name: str
-    requests_per_second: float
-    ok: int
-    refused: int
-    errors: int
-    cpu: dict[str, float]
-    delivery: dict[str, Any] | None = None
-    total_ok: int = 0
-    server_errors: str = ""
-
-
-@dataclass
-class Latency:
-    """The paced run's result."""
-
-    sent: int
-    ok: int
-    worst_start_lag_ms: float
-    first: dict[str, float]
-    all: dict[str, float]
-    events: list[int]
-    closed: list[str]
-    server_cpu: float
-    server_errors: str = ""
-
-
 def stats(samples: Sequence[float]) -> dict[str, float]:
     """Count, p50, p90, p99 and max (nearest rank), in the samples' unit."""
     ordered = sorted(samples)
@@ -460,18 +544,58 @@ def stats(samples: Sequence[float]) -> dict[str, float]:
     }
 
 
-class Bench:
-    """Runs the servers and subscribers of each measurement in subprocesses."""
+# --- the two measurements -----------------------------------------------------------------
 
-    def __init__(self, args: argparse.Namespace, processes: Processes, workdir: Path) -> None:
-        self.args = args
-        self.processes = processes
-        self.workdir = workdir
-        self._runs = 0
-        self.log = workdir / "server.log"  # the stderr of the latest server
 
-    def server_errors(self) -> str:
-        """What the latest server logged at ERROR: a count and the last exception line."""
+@dataclass
+class Delivery:
+    """What the subscribers received of the stored events."""
+
+    stored: int  # the server's latest seq: one event per stored callback
+    acknowledged: int  # 2xx answers the load generator counted
+    feeds: list[dict[str, Any]]
+
+    def complete(self) -> int:
+        return sum(not feed["missing"] and not feed["duplicates"] for feed in self.feeds)
+
+
+@dataclass
+class Throughput:
+    runs: list[WrkRun]
+    delivery: Delivery | None
+    server_errors: str
+
+
+@dataclass
+class Latency:
+    rate: float
+    sent: int
+    ok: int
+    worst_start_lag_ms: float
+    first: dict[str, float]
+    all: dict[str, float]
+    delivery: Delivery
+    server_cpu: float
+    server_errors: str
+
+
+class Server:
+    """One benchmark server in its subprocess."""
+
+    def __init__(self, bench: Bench, kind: str) -> None:
+        bench.runs += 1
+        self.kind = kind
+        self.port = free_port()
+        self.base = f"http://{HOST}:{self.port}"
+        self.log = bench.workdir / f"{bench.runs}-{kind}.log"
+        self.process = bench.processes.start(
+            "--serve", kind, "--port", str(self.port),
+            "--workdir", str(bench.workdir / f"{bench.runs}-{kind}"),
+            "--durability", bench.args.durability, log=self.log,
+        )  # fmt: skip
+
+    def errors(self) -> str:
+        """What the server logged at ERROR: a count and the last exception line."""
         lines = self.log.read_text(errors="replace").splitlines() if self.log.exists() else []
         errors = sum(line.startswith("ERROR") for line in lines)
         raised = [line for line in lines if re.match(r"^[\w.]+(Error|Exception|Disconnect)", line)]
@@ -479,98 +603,102 @@ class Bench:
             return "none"
         return f"{errors} ERROR lines" + (f", last: {raised[-1][:80]}" if raised else "")
 
-    def _server(self, kind: str) -> tuple[subprocess.Popen[str], int]:
-        self._runs += 1
-        port = free_port()
-        workdir = self.workdir / f"{self._runs}-{kind}"
-        self.log = self.workdir / f"{self._runs}-{kind}.log"
-        process = self.processes.start(
-            "--serve", kind, "--port", str(port), "--workdir", str(workdir),
-            "--durability", self.args.durability, log=self.log,
-        )  # fmt: skip
-        return process, port
 
-    async def _subscribers(self, port: int) -> subprocess.Popen[str]:
+class Bench:
+    """Runs the servers, wrk and the subscribers of each measurement in subprocesses."""
+
+    def __init__(self, args: argparse.Namespace, processes: Processes, workdir: Path) -> None:
+        self.args = args
+        self.processes = processes
+        self.workdir = workdir
+        self.runs = 0
+
+    async def server(self, kind: str) -> Server:
+        server = Server(self, kind)
+        await wait_ready(server.base, server.process)
+        return server
+
+    async def subscribers(self, server: Server) -> subprocess.Popen[str]:
         process = self.processes.start(
-            "--subscribe", "--port", str(port), "--subscribers", str(self.args.subscribers),
-            piped=True,
+            "--subscribe", "--port", str(server.port), "--subscribers",
+            str(self.args.subscribers), piped=True,
         )  # fmt: skip
         if (await read_line(process.stdout, READY_SECONDS + 5)).strip() != "ready":
             raise RuntimeError("the subscribers did not attach")
         return process
 
-    async def _collect(self, process: subprocess.Popen[str], expected: int) -> dict[str, Any]:
+    async def collect(
+        self, process: subprocess.Popen[str], server: Server, acknowledged: int
+    ) -> tuple[Delivery, dict[str, Any]]:
+        stored = await stored_seq(server.base)
         assert process.stdin is not None
-        process.stdin.write(f"{expected}\n")
+        process.stdin.write(f"{stored}\n")
         process.stdin.flush()
-        summary: dict[str, Any] = json.loads(await read_line(process.stdout, DRAIN_SECONDS + 5))
-        return summary
+        summary: dict[str, Any] = json.loads(await read_line(process.stdout, DRAIN_SECONDS + 10))
+        return Delivery(stored, acknowledged, summary["feeds"]), summary
 
-    async def throughput(self, kind: str, subscribers: int) -> Throughput:
-        result = await self._throughput(kind, subscribers)
-        result.server_errors = self.server_errors()
-        return result
+    def wrk(self, server: Server, seconds: int, watch: dict[str, int]) -> WrkRun:
+        self.runs += 1
+        script = self.workdir / f"wrk-{self.runs}.lua"
+        script.write_text(wrk_script(f"{server.kind[:4]}{self.runs}x"))
+        watch = {"server": server.process.pid, **watch}
+        return run_wrk(
+            self.processes, server.kind, server.base, script, seconds,
+            self.args.connections, watch,
+        )  # fmt: skip
 
-    async def latency(self) -> Latency:
-        result = await self._latency()
-        result.server_errors = self.server_errors()
-        return result
-
-    async def _throughput(self, kind: str, subscribers: int) -> Throughput:
-        server, port = self._server(kind)
+    async def throughput(self) -> Throughput:
+        args = self.args
         try:
-            base = f"http://{HOST}:{port}"
-            await wait_ready(base, server)
-            feed = await self._subscribers(port) if subscribers else None
-            run_id = f"{kind[:4]}{self._runs}x"
-            async with LoadGenerator(base, run_id, self.args.concurrency) as load:
-                await load.closed_loop(self.args.warmup)
-                pids = {"server": server.pid, "subscribers": feed.pid if feed else None}
-                before = {name: cpu_seconds(pid) for name, pid in pids.items() if pid}
-                before["loadgen"] = cpu_seconds()
-                ok_before, refused_before, errors_before = load.ok, load.refused, load.errors
-                started = time.monotonic()
-                await load.closed_loop(self.args.seconds)
-                elapsed = time.monotonic() - started
-                after = {name: cpu_seconds(pid) for name, pid in pids.items() if pid}
-                after["loadgen"] = cpu_seconds()
-            delivery = await self._collect(feed, load.ok) if feed else None
-            ok = load.ok - ok_before
-            return Throughput(
-                name=kind,
-                requests_per_second=ok / elapsed,
-                ok=ok,
-                refused=load.refused - refused_before,
-                errors=load.errors - errors_before,
-                cpu={name: 100 * (after[name] - before[name]) / elapsed for name in after},
-                delivery=delivery,
-                total_ok=load.ok,
-            )
+            bare = await self.server("bare")
+            ours = await self.server("smsconsole")
+            feed = await self.subscribers(ours) if args.subscribers else None
+            watch = {"subscribers": feed.pid} if feed else {}
+            servers = (bare, ours)
+            acknowledged = 0
+            for server in servers:  # warm-up: not reported, but its events are checked
+                warm = await asyncio.to_thread(self.wrk, server, args.warmup, watch)
+                acknowledged += warm.ok if server is ours else 0
+            runs: list[WrkRun] = []
+            for round_ in range(args.rounds):
+                for server in servers:
+                    run = await asyncio.to_thread(self.wrk, server, args.seconds, watch)
+                    if server is ours:
+                        run.stored = await stored_seq_now(ours.base)
+                    runs.append(run)
+                    acknowledged += run.ok if server is ours else 0
+                    print(f"  round {round_ + 1} {run_row(run)}", file=sys.stderr, flush=True)
+            delivery = None
+            if feed is not None:
+                delivery, _ = await self.collect(feed, ours, acknowledged)
+            else:
+                delivery = Delivery(await stored_seq(ours.base), acknowledged, [])
+            return Throughput(runs, delivery, ours.errors())
         finally:
             self.processes.stop_all()
 
-    async def _latency(self) -> Latency:
-        server, port = self._server("smsconsole")
+    async def latency(self, rate: float) -> Latency:
         try:
-            base = f"http://{HOST}:{port}"
-            await wait_ready(base, server)
-            feed = await self._subscribers(port)
-            sender = PacedSender(port, f"late{self._runs}x", connections=64)
-            await sender.run(self.args.rate, 1.0, stamped=False)
+            server = await self.server("smsconsole")
+            feed = await self.subscribers(server)
+            sender = PacedSender(server.port, f"late{self.runs}x", connections=64)
+            await sender.run(rate, 1.0, stamped=False)
             warm_ok = sender.ok
-            cpu_before, started = cpu_seconds(server.pid), time.monotonic()
-            lag = await sender.run(self.args.rate, self.args.seconds, stamped=True)
-            server_cpu = (cpu_seconds(server.pid) - cpu_before) / (time.monotonic() - started)
-            summary = await self._collect(feed, sender.ok)
+            cpu_before, started = cpu_seconds(server.process.pid), time.monotonic()
+            lag = await sender.run(rate, self.args.latency_seconds, stamped=True)
+            elapsed = time.monotonic() - started
+            server_cpu = (cpu_seconds(server.process.pid) - cpu_before) / elapsed
+            delivery, summary = await self.collect(feed, server, sender.ok)
             return Latency(
-                sent=int(self.args.rate * self.args.seconds),
+                rate=rate,
+                sent=int(rate * self.args.latency_seconds),
                 ok=sender.ok - warm_ok,
                 worst_start_lag_ms=lag,
                 first=stats(summary["first"]),
                 all=summary["all"],
-                events=summary["events"],
-                closed=summary["closed"],
+                delivery=delivery,
                 server_cpu=100 * server_cpu,
+                server_errors=server.errors(),
             )
         finally:
             self.processes.stop_all()
@@ -590,7 +718,8 @@ def implementations(durability: str) -> str:
     }
     chosen = []
     for name, (fast, fallback) in auto.items():
-        value = str(getattr(config, name))
+        value = getattr(config, name)
+        value = getattr(value, "__name__", str(value))
         if value == "auto":
             value = fast if importlib.util.find_spec(fast) else fallback
         chosen.append(f"{name}={value}")
@@ -601,84 +730,116 @@ def mark(good: bool) -> str:
     return "PASS" if good else "FAIL"
 
 
-def server_ms_per_request(result: Throughput) -> float:
-    """Server CPU time per answered request (ms): its cost, whatever the client manages."""
-    return result.cpu.get("server", math.nan) * 10 / max(result.requests_per_second, 1e-9)
-
-
-def throughput_row(label: str, result: Throughput) -> str:
+def run_row(run: WrkRun) -> str:
     cpu = "/".join(
-        f"{result.cpu[name]:.0f}" if name in result.cpu else "-"
-        for name in ("server", "loadgen", "subscribers")
+        f"{run.cpu[name]:.0f}" if name in run.cpu else "-"
+        for name in ("server", "wrk", "subscribers")
     )
     return (
-        f"  {label:<34} {result.requests_per_second:>7.0f} {result.ok:>7} "
-        f"{result.refused + result.errors:>7} {server_ms_per_request(result):>8.2f}   {cpu}"
+        f"{run.kind:<11} {run.requests_per_second:>8.0f} {run.p50_ms:>7.2f} {run.p99_ms:>7.2f} "
+        f"{run.non_2xx:>7} {run.socket_errors:>6} {run.server_us_per_request:>8.0f}   {cpu:<12}"
+        + (f" {run.stored:>8}" if run.stored is not None else "")
     )
 
 
-def delivery_line(result: Throughput) -> str:
-    if result.delivery is None:
-        return "  feed: no subscribers"
-    counts: list[int] = result.delivery["events"]
-    complete = sum(count == result.total_ok for count in counts)
-    closed = result.delivery["closed"]
+def delivery_lines(delivery: Delivery | None) -> list[str]:
+    if delivery is None:
+        return []
+    stored, acked = delivery.stored, delivery.acknowledged
+    lines = [
+        f"  stored {stored} events (server seq, /api/status); acknowledged 2xx {acked}; "
+        f"stored but not acknowledged {stored - acked} (in flight when wrk stopped) "
+        f"{mark(stored >= acked)}"
+    ]
+    feeds = delivery.feeds
+    if not feeds:
+        return [*lines, "  feed: no subscribers"]
+    missing = sum(feed["missing"] for feed in feeds)
+    duplicates = sum(feed["duplicates"] for feed in feeds)
+    drops = sum(feed["drops"] for feed in feeds)
+    complete = delivery.complete()
     line = (
-        f"  feed: {complete}/{len(counts)} subscribers received all {result.total_ok} events "
-        f"(min {min(counts)}, max {max(counts)}; warm-up included) {mark(complete == len(counts))}"
+        f"  feed: {complete}/{len(feeds)} subscribers got every seq 1..{stored} exactly once "
+        f"(missing {missing}, duplicates {duplicates}, resumed after a drop {drops}x) "
+        f"{mark(complete == len(feeds))}"
     )
-    return line + (f"; {len(closed)} closed: {closed[0]}" if closed else "")
+    why = next((feed["why"] for feed in feeds if feed["drops"]), None)
+    return [*lines, line + (f"; last drop: {why}" if why else "")]
 
 
-def latency_lines(result: Latency, args: argparse.Namespace) -> list[str]:
+def throughput_lines(args: argparse.Namespace, result: Throughput) -> list[str]:
+    def median(kind: str, value: Callable[[WrkRun], float]) -> float:
+        return statistics.median(value(run) for run in result.runs if run.kind == kind)
+
+    bare = median("bare", lambda run: run.requests_per_second)
+    ours = median("smsconsole", lambda run: run.requests_per_second)
+    ratio = ours / bare
+    wrk_cpu = max(run.cpu["wrk"] for run in result.runs)
+    subs = f"{args.subscribers} ws subscribers" if args.subscribers else "no subscriber"
+    lines = [
+        f"throughput POST /callbacks/messages: wrk -t1 -c{args.connections}, {args.rounds} rounds "
+        f"of {args.seconds} s per server, interleaved; smsconsole with {subs}",
+        f"  {'run':<7} {'server':<11} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'non-2xx':>7} "
+        f"{'sockerr':>6} {'srv us/req':>8}   cpu% server/wrk/subs  stored",
+    ]
+    lines += [f"  {i + 1:<7} {run_row(run)}" for i, run in enumerate(result.runs)]
+    lines += [
+        f"  median req/s: bare {bare:.0f}, smsconsole {ours:.0f}; "
+        f"p50/p99 ms: bare {median('bare', lambda r: r.p50_ms):.2f}/"
+        f"{median('bare', lambda r: r.p99_ms):.2f}, smsconsole "
+        f"{median('smsconsole', lambda r: r.p50_ms):.2f}/"
+        f"{median('smsconsole', lambda r: r.p99_ms):.2f}",
+        f"  ratio smsconsole / bare (medians): {ratio:.2f} (target >= 0.5) {mark(ratio >= 0.5)}",
+        f"  wrk's CPU at most {wrk_cpu:.0f}% of a core: "
+        + ("the generator is not the limit" if wrk_cpu < 80 else "the generator may be the limit"),
+        *delivery_lines(result.delivery),
+        f"  smsconsole errors logged: {result.server_errors}",
+    ]
+    return lines
+
+
+def latency_lines(args: argparse.Namespace, result: Latency) -> list[str]:
     def row(label: str, figures: dict[str, float]) -> str:
         if not figures.get("n"):
             return f"  {label:<22} no samples"
         values = " ".join(f"{figures[key]:>7.1f}" for key in ("p50", "p90", "p99", "max"))
         return f"  {label:<22} {values} {int(figures['n']):>8}"
 
+    target = 10.0 if result.rate <= 500 else 50.0
     p99 = result.first.get("p99", math.inf)
     saturated = result.ok < 0.99 * result.sent or result.worst_start_lag_ms > 100
-    lines = [
-        f"latency callback -> websocket, paced {args.rate:.0f} events/s for {args.seconds:.0f} s "
-        f"({args.subscribers} subscribers attached)",
+    return [
+        f"latency callback -> websocket, paced {result.rate:.0f} events/s for "
+        f"{args.latency_seconds:.0f} s ({args.subscribers} subscribers attached)",
         f"  sent {result.sent}, answered 2xx {result.ok}, sender's worst start lag "
         f"{result.worst_start_lag_ms:.1f} ms, server cpu {result.server_cpu:.0f}%"
         + (" -- the sender fell behind" if saturated else "")
         + (" -- server CPU-bound: latency is queueing" if result.server_cpu >= 95 else ""),
         f"  {'ms':<22} {'p50':>7} {'p90':>7} {'p99':>7} {'max':>7} {'samples':>8}",
         row("subscriber 1", result.first),
-        row(f"all {len(result.events)} subscribers", result.all),
-        f"  target p99 < 50 ms (subscriber 1): {p99:.1f} ms {mark(p99 < 50)}",
+        row(f"all {len(result.delivery.feeds)} subscribers", result.all),
+        f"  target p99 < {target:.0f} ms (subscriber 1): {p99:.1f} ms {mark(p99 < target)}",
+        *delivery_lines(result.delivery),
+        f"  server errors logged: {result.server_errors}",
     ]
-    if result.closed:
-        lines.append(f"  {len(result.closed)} subscribers closed early: {result.closed[0]}")
-    lines.append(f"  server errors logged: {result.server_errors}")
-    return lines
 
 
-def report(args: argparse.Namespace, bare: Throughput, ours: Throughput, latency: Latency) -> None:
-    ratio = ours.requests_per_second / bare.requests_per_second
-    cost = server_ms_per_request(bare) / server_ms_per_request(ours)
+def report(args: argparse.Namespace, throughput: Throughput, latencies: list[Latency]) -> None:
     lines = [
         f"smsconsole ingest benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
         f"uvicorn {uvicorn.__version__} ({implementations(args.durability)}), "
-        f"durability={args.durability}",
-        f"load: {args.concurrency} httpx.AsyncClients of one keep-alive connection, closed loop, "
-        f"{args.warmup:.0f} s warm-up + {args.seconds:.0f} s measured per server",
+        f"durability={args.durability}, {wrk_version()}",
         "",
-        f"throughput POST /callbacks/messages {'req/s':>16} {'2xx':>7} {'failed':>7} "
-        f"{'srv ms/req':>8}   cpu% server/loadgen/subs",
-        throughput_row("bare Starlette (parse JSON, 200)", bare),
-        throughput_row(f"smsconsole + {args.subscribers} ws subscribers", ours),
-        f"  ratio smsconsole / bare: {ratio:.2f} (target >= 0.5) {mark(ratio >= 0.5)}",
-        f"  server CPU per request, bare / smsconsole: {cost:.2f} (capacity if CPU-bound)",
-        delivery_line(ours),
-        f"  server errors logged: bare {bare.server_errors}; smsconsole {ours.server_errors}",
-        "",
-        *latency_lines(latency, args),
+        *throughput_lines(args, throughput),
     ]
+    for latency in latencies:
+        lines += ["", *latency_lines(args, latency)]
     print("\n".join(lines), flush=True)
+
+
+def wrk_version() -> str:
+    probe = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
+    return (probe.stdout or probe.stderr).split(" [")[0].strip()
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -686,11 +847,15 @@ def report(args: argparse.Namespace, bare: Throughput, ours: Throughput, latency
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per run")
-    parser.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds per run")
-    parser.add_argument("--concurrency", type=int, default=32, help="load-generator connections")
+    parser.add_argument("--rounds", type=int, default=4, help="bare+smsconsole run pairs")
+    parser.add_argument("--seconds", type=int, default=8, help="seconds per wrk run")
+    parser.add_argument("--warmup", type=int, default=2, help="warm-up wrk run per server, s")
+    parser.add_argument("--connections", type=int, default=32, help="wrk connections (-c)")
     parser.add_argument("--subscribers", type=int, default=10, help="websocket subscribers")
-    parser.add_argument("--rate", type=float, default=500.0, help="latency run: events/s")
+    parser.add_argument(
+        "--rates", default="500,2000", help="latency runs: events/s, comma-separated ('' none)"
+    )
+    parser.add_argument("--latency-seconds", type=float, default=10.0, help="per latency run")
     parser.add_argument("--durability", choices=("full", "normal"), default="full")
     # Internal: the script's own subprocesses.
     parser.add_argument("--serve", choices=("smsconsole", "bare"), help=argparse.SUPPRESS)
@@ -698,8 +863,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.subscribers < 1 or args.concurrency < 1 or args.seconds <= 0 or args.rate <= 0:
-        parser.error("--subscribers, --concurrency, --seconds and --rate must be positive")
+    args.rates = [float(rate) for rate in args.rates.split(",") if rate.strip()]
+    if min(args.rounds, args.seconds, args.warmup, args.connections) < 1 or args.subscribers < 0:
+        parser.error("--rounds, --seconds, --warmup and --connections must be positive")
+    if args.rates and not args.subscribers:
+        parser.error("the latency runs need subscribers: give --rates '' with --subscribers 0")
     return args
 
 
@@ -708,12 +876,11 @@ async def run(args: argparse.Namespace) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="smsconsole-bench-") as tmp:
             bench = Bench(args, processes, Path(tmp))
-            bare = await bench.throughput("bare", subscribers=0)
-            ours = await bench.throughput("smsconsole", subscribers=args.subscribers)
-            latency = await bench.latency()
+            throughput = await bench.throughput()
+            latencies = [await bench.latency(rate) for rate in args.rates]
     finally:
         processes.stop_all()
-    report(args, bare, ours, latency)
+    report(args, throughput, latencies)
 
 
 def run_fast(main: Coroutine[Any, Any, None]) -> None:
@@ -735,6 +902,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.subscribe:
         run_fast(subscribe(args.port, args.subscribers))
         return 0
+    if shutil.which("wrk") is None:
+        print("wrk is not installed: apt-get install wrk", file=sys.stderr)
+        return 2
     try:
         run_fast(run(args))
     except KeyboardInterrupt:
