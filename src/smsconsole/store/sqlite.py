@@ -67,7 +67,7 @@ from smsconsole.store.writer import Writer
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 BUSY_TIMEOUT_MS: Final = 5000
 CHECKPOINT_EVERY: Final = 1.0  # seconds
 READY_WITHIN: Final = 2.0  # seconds /readyz waits for the writer before saying "not ready"
@@ -577,6 +577,14 @@ def _migrate(connection: sqlite3.Connection) -> None:
         connection.executescript(
             "BEGIN;\nALTER TABLE messages ADD COLUMN status_time TEXT;\n"
             "PRAGMA user_version = 2;\nCOMMIT;"
+        )
+    if version < 3:
+        # Every callback asks whether its key was seen as stored or superseded; the unique
+        # index covers "stored" only, so the question scanned the whole callback log.
+        connection.executescript(
+            "BEGIN;\nCREATE INDEX callbacks_seen ON callbacks (dedupe_key)"
+            " WHERE outcome IN ('stored', 'superseded');\n"
+            "PRAGMA user_version = 3;\nCOMMIT;"
         )
 
 

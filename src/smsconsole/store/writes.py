@@ -50,6 +50,9 @@ PENDING_MATCH_SECONDS = 600
 # older than the delivery receipt): kept, with its body, as the message's history, and not
 # applied. It still counts for de-duplication.
 SUPERSEDED = "superseded"
+# Whether a callback's key was seen: both outcomes that count, answered by the partial
+# index ``callbacks_seen`` (schema 3) rather than a scan of the whole callback log.
+SEEN_SQL = "SELECT 1 FROM callbacks WHERE dedupe_key = ? AND outcome IN ('stored', 'superseded')"
 
 
 def new_id(prefix: str) -> str:
@@ -65,10 +68,7 @@ def ingest(
     now: str,
 ) -> Written[Outcome]:
     """Record a callback once per ``dedupe_key`` and apply its event."""
-    seen = connection.execute(
-        "SELECT 1 FROM callbacks WHERE dedupe_key = ? AND outcome IN ('stored', 'superseded')",
-        (dedupe_key,),
-    ).fetchone()
+    seen = connection.execute(SEEN_SQL, (dedupe_key,)).fetchone()
     events: list[StoredEvent] = []
     outcome = "duplicate" if seen else "stored"
     if seen is None:
