@@ -186,3 +186,58 @@ async def test_ordinary_requests_pass(tmp_path: Path, path: str) -> None:
         response = await http.get(f"http://127.0.0.1:{port}{path}", headers={"X-Fine": "v" * 8000})
         assert response.status_code in (200, 401)
         assert response.headers["content-type"] == "application/json"
+
+
+async def test_a_head_over_the_limit_in_one_write_with_its_body_gets_431(tmp_path: Path) -> None:
+    # The whole head and its body in one read: the parser, not the bytes still pending,
+    # sees the head is too large (many headers, each small).
+    headers = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(200))
+    body = b'{"x": 1}'
+    request = (
+        b"POST /callbacks/messages HTTP/1.1\r\nHost: x\r\n"
+        + headers
+        + b"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+        + body
+    )
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(request)
+        response = await answer(reader)
+        writer.close()
+        assert status_of(response) == 431
+        assert "head" in json.loads(response.split(b"\r\n\r\n", 1)[1])["error"]
+        assert await healthy(port)
+
+
+async def test_a_malformed_request_gets_a_json_400(tmp_path: Path) -> None:
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost x\r\n\r\n")
+        response = await answer(reader)
+        writer.close()
+        assert status_of(response) == 400
+        assert json.loads(response.split(b"\r\n\r\n", 1)[1]) == {"error": "malformed HTTP request"}
+
+
+async def test_pipelined_requests_are_answered_in_order_and_keep_their_deadlines(
+    tmp_path: Path,
+) -> None:
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        one = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+        two = b"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n"
+        writer.write(one + two + one)
+        statuses = []
+        async with asyncio.timeout(5):
+            while len(statuses) < 3:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n")[0])
+                await reader.readexactly(length)
+                statuses.append(status_of(head))
+        assert statuses == [200, 404, 200]
+        # Then a head that trickles in on the same connection is still cut off.
+        started = time.monotonic()
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: a")
+        assert status_of(await answer(reader)) == 408
+        assert time.monotonic() - started < 4.0
+        writer.close()

@@ -1,11 +1,11 @@
 """How much, how long and how many a client may push at the server's HTTP layer.
 
 uvicorn bounds some of this itself (concurrent connections, the keep-alive wait, the listen
-backlog, h11's buffer for an incomplete request head) but not everything: its default
-parser, httptools, buffers a header of any size, and neither parser has a deadline for a
-request head or body that trickles in (a slowloris connection stays open for ever). So the
-server runs on uvicorn's h11 protocol with a bounded head, under a small subclass that adds
-those deadlines and a cap on the body bytes it will read.
+backlog) but not everything: its default parser, httptools, buffers a header of any size,
+and it has no deadline for a request head or body that trickles in (a slowloris connection
+stays open for ever). So the server runs on uvicorn's httptools protocol (a C parser: h11,
+in Python, was the largest cost of a callback on the event loop) under a small subclass that
+bounds the head and adds those deadlines and a cap on the body bytes it will read.
 
 A refusal is a JSON ``{"error": ...}`` answer with ``Connection: close`` when one can still
 be sent (431 head too large, 408 head too slow, 413 body too large), else the connection is
@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal
 
-import h11
+import httptools
 import msgspec
 from uvicorn.config import Config
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 # The request line and headers together; a callback's or a console's head is under 2 KB.
@@ -58,10 +58,12 @@ class HttpLimits:
 def uvicorn_options(limits: HttpLimits | None = None) -> dict[str, object]:
     """The ``uvicorn.Config`` keyword arguments that enforce ``limits``."""
     limits = limits or HttpLimits()
-    protocol = type("BoundedH11Protocol", (BoundedH11Protocol,), {"limits": limits})
+    protocol = type("BoundedHttpToolsProtocol", (BoundedHttpToolsProtocol,), {"limits": limits})
     return {
         "http": protocol,
-        "h11_max_incomplete_event_size": limits.max_head_bytes,
+        # websockets' sans-I/O protocol: a send is a frame written, not a coroutine taking
+        # a lock and draining; a third of the fan-out's cost per subscriber (bench/README.md).
+        "ws": "websockets-sansio",
         "limit_concurrency": limits.max_connections,
         "backlog": limits.backlog,
         "timeout_keep_alive": limits.keep_alive_seconds,
@@ -83,12 +85,20 @@ def refusal(status: int, reason: str) -> bytes:
     return head.encode("ascii") + body
 
 
-class BoundedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with deadlines for a request's head and body, and a body cap.
+class _HeadTooLarge(Exception):
+    """Raised in a parser callback to stop httptools at a head over the limit."""
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with a bounded head, deadlines for a request's head and
+    body, and a body cap.
 
     The head deadline runs from when the connection is ready for a request (opened, or the
     previous answer sent) until the head is complete; the body deadline from then until the
-    body is complete. While the application works on an answer no deadline runs.
+    body is complete. While the application works on an answer no deadline runs. The head is
+    bounded twice: the bytes that arrived while it was incomplete (httptools buffers a header
+    that trickles in, of any size), and what its callbacks were given (a head that arrived
+    whole, in one read, with its body).
     """
 
     limits: ClassVar[HttpLimits] = HttpLimits()
@@ -97,81 +107,126 @@ class BoundedH11Protocol(H11Protocol):
         self,
         config: Config,
         server_state: ServerState,
-        app_state: dict[str, object],
+        app_state: dict[str, Any],
         _loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         super().__init__(config, server_state, app_state, _loop)
         self._phase: _Phase | None = None
         self._deadline: asyncio.TimerHandle | None = None
+        self._head_bytes = 0  # bytes read while the head was incomplete
+        self._head_parsed = 0  # the target's and headers' bytes the parser gave us
         self._body_bytes = 0
+        self._refusal: tuple[int, str] | None = None  # why a callback stopped the parser
         self._discarded: int | None = None  # bytes dropped after a refusal
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the head deadline: a connection that sends nothing is closed too."""
-        super().connection_made(transport)  # type: ignore[arg-type]
-        self._watch()
+        super().connection_made(transport)
+        self._enter("head")
 
     def data_received(self, data: bytes) -> None:
-        """Feed h11, then move the deadlines to the phase the request is in."""
+        """Count what arrives against the phase's bound, then feed httptools."""
         if self._discarded is not None:
             self._discarded += len(data)
             if self._discarded > LINGER_BYTES:
                 self.transport.close()
             return
-        if self.conn.their_state is h11.SEND_BODY:
+        if self._phase == "head":
+            self._head_bytes += len(data)
+        elif self._phase == "body":
             self._body_bytes += len(data)
             if self._body_bytes > self.limits.max_body_bytes:
                 self._refuse(413, f"the body is over the {self.limits.max_body_bytes}-byte limit")
                 return
-        super().data_received(data)
-        self._watch()
+        self._unset_keepalive_if_required()
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+        except httptools.HttpParserError:
+            refusal, self._refusal = self._refusal, None
+            self._refuse(*(refusal or (400, "malformed HTTP request")))
+            return
+        if self.transport.is_closing() or self.transport.get_protocol() is not self:
+            self._stop()  # closed, or upgraded to a websocket (which has its own pings)
+        elif self._phase == "head" and self._head_bytes > self.limits.max_head_bytes:
+            self._refuse(431, self._head_too_large())
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Stop the deadlines with the connection."""
         self._stop()
         super().connection_lost(exc)
 
+    def on_message_begin(self) -> None:
+        """A request's head begins (after a previous one's answer, or pipelined behind it)."""
+        super().on_message_begin()
+        self._head_parsed = 0
+        if self._phase is None:
+            self._enter("head")
+
+    def on_url(self, url: bytes) -> None:
+        """Count the request target against the head's bound."""
+        self._count_head(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        """Count a header against the head's bound."""
+        self._count_head(len(name) + len(value) + 4)
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        """The head is complete: the body's deadline starts."""
+        super().on_headers_complete()
+        self._enter("body")
+
+    def on_message_complete(self) -> None:
+        """The body is complete: the application owns the request; no deadline runs."""
+        super().on_message_complete()
+        self._enter(None)
+
     def on_response_complete(self) -> None:
         """The connection is ready for the next request: its head deadline starts."""
         super().on_response_complete()
-        self._watch()
+        if not self.transport.is_closing() and self._phase is None:
+            self._enter("head")
 
     def send_400_response(self, msg: str) -> None:
-        """h11 refused the request: a head over the limit is a 431, anything else a 400."""
-        if len(self.conn.trailing_data[0]) > self.limits.max_head_bytes:
-            self._refuse(
-                431, f"the request head is over the {self.limits.max_head_bytes}-byte limit"
-            )
-        else:
-            self._refuse(400, "malformed HTTP request")
+        """Refuse a request httptools could not parse with a JSON 400."""
+        self._refuse(400, "malformed HTTP request")
 
-    def _watch(self) -> None:
-        if self.transport.is_closing() or self.transport.get_protocol() is not self:
-            self._stop()  # closed, or upgraded to a websocket (which has its own pings)
-            return
-        state = self.conn.their_state
-        phase: _Phase | None = (
-            "head" if state is h11.IDLE else "body" if state is h11.SEND_BODY else None
-        )
-        if phase == self._phase:
-            return
+    def _count_head(self, size: int) -> None:
+        self._head_parsed += size
+        if self._head_parsed > self.limits.max_head_bytes:
+            self._refusal = (431, self._head_too_large())
+            raise _HeadTooLarge
+
+    def _head_too_large(self) -> str:
+        return f"the request head is over the {self.limits.max_head_bytes}-byte limit"
+
+    def _enter(self, phase: _Phase | None) -> None:
         self._stop()
         self._phase = phase
-        if phase is not None:
+        if phase == "head":
+            self._head_bytes = 0
+        elif phase == "body":
             self._body_bytes = 0
+        if phase is not None:
             seconds = self.limits.head_seconds if phase == "head" else self.limits.body_seconds
             self._deadline = self.loop.call_later(seconds, self._expired, phase)
 
     def _stop(self) -> None:
         if self._deadline is not None:
             self._deadline.cancel()
-        self._deadline, self._phase = None, None
+        self._deadline = None
 
     def _expired(self, phase: _Phase) -> None:
         self._deadline = None
         if self.transport.is_closing():
             return
-        if phase == "body" or self.conn.trailing_data[0] == b"":
+        if phase == "body" or self._head_bytes == 0:
             # Mid-body the application owns the answer; an idle connection is owed none.
             self.transport.close()
         else:
@@ -182,7 +237,8 @@ class BoundedH11Protocol(H11Protocol):
         """Answer ``status`` unless the request's own answer has begun, and hang up."""
         self._stop()
         cycle = self.cycle
-        in_body = self.conn.their_state is h11.SEND_BODY and cycle is not None
+        in_body = self._phase == "body" and cycle is not None
+        self._phase = None
         if in_body and not cycle.response_complete:
             # The application hears a disconnect and writes nothing after this answer.
             cycle.disconnected = True
@@ -194,5 +250,5 @@ class BoundedH11Protocol(H11Protocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self._discarded = 0
-        self.transport.resume_reading()
+        self.flow.resume_reading()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
