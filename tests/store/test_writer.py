@@ -231,3 +231,79 @@ async def test_a_stopped_writer_is_a_store_that_takes_no_writes(tmp_path: Path) 
     writer.stop()
     with pytest.raises(StoreUnavailable, match="closed"):
         await asyncio.wait_for(writer.write(insert(1)), 0.5)
+
+
+def traced(path: Path, statements: list[str]) -> sqlite3.Connection:
+    connection = connect(path)
+    connection.set_trace_callback(statements.append)
+    return connection
+
+
+async def submit_together(writer: Writer, values: list[int]) -> list[object]:
+    """Submit writes while the writer is held, so they are taken as one batch."""
+    started, gate = threading.Event(), threading.Event()
+    busy = asyncio.ensure_future(writer.write(hold(started, gate)))
+    assert await asyncio.to_thread(started.wait, 2)
+    writes = [asyncio.ensure_future(writer.write(insert(v))) for v in values]
+    await asyncio.sleep(0.05)  # every one of them queued
+    gate.set()
+    await busy
+    return await asyncio.gather(*writes, return_exceptions=True)
+
+
+async def test_a_batch_that_succeeds_runs_without_savepoints(tmp_path: Path) -> None:
+    path, statements = tmp_path / "w.db", []
+    writer = Writer(lambda: traced(path, statements))
+    writer.start()
+    try:
+        statements.clear()
+        results = await submit_together(writer, [1, 2, 3, 4])
+    finally:
+        writer.stop()
+    assert all(isinstance(r, int) for r in results)
+    assert count(path) == 4
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    assert len(inserts) == 4
+    assert not [s for s in statements if "SAVEPOINT" in s or "RELEASE" in s]
+    assert writer.batches == 2  # the held write's own, then the four in one
+
+
+async def test_a_failure_in_a_batch_runs_it_again_in_savepoints_and_loses_only_itself(
+    tmp_path: Path,
+) -> None:
+    path, statements = tmp_path / "w.db", []
+    committed: list[list[object]] = []
+    writer = Writer(lambda: traced(path, statements), committed.append)
+    writer.start()
+    try:
+        statements.clear()
+        results = await submit_together(writer, [1, 2, 2, 3])
+    finally:
+        writer.stop()
+    assert [refused_by_sqlite(r) for r in results] == [None, None, sqlite3.IntegrityError, None]
+    assert count(path) == 3
+    assert committed[-1] == results[:2] + results[3:]  # each committed write reported once
+    assert sum("SAVEPOINT" in s for s in statements) == 4  # the second run: one per write
+
+
+async def test_a_batch_reaches_its_loop_in_one_hand_off(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    writer = Writer(lambda: connect(path))
+    writer.start()
+    loop = asyncio.get_running_loop()
+    handed: list[int] = []
+    original = loop.call_soon_threadsafe
+
+    def counting(callback: Callable[..., object], *args: object) -> asyncio.Handle:
+        if threading.current_thread().name == "smsconsole-store-writer":
+            handed.append(1)
+        return original(callback, *args)
+
+    try:
+        loop.call_soon_threadsafe = counting  # type: ignore[method-assign]
+        await submit_together(writer, list(range(10)))
+    finally:
+        loop.call_soon_threadsafe = original  # type: ignore[method-assign]
+        writer.stop()
+    assert count(path) == 10
+    assert len(handed) == 2  # the held write's batch, then the ten together

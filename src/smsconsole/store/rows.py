@@ -27,6 +27,12 @@ CONVERSATION_COLUMNS = (
     "c.id, c.our_number, c.remote_number, k.name AS contact_name, c.last_message_id, "
     "c.last_time, c.last_direction, c.last_preview, c.unread, c.activity"
 )
+# The same columns, as an INSERT or UPDATE of ``conversations`` returns them.
+CONVERSATION_RETURNING = (
+    "id, our_number, remote_number,"
+    " (SELECT name FROM contacts WHERE number = remote_number) AS contact_name,"
+    " last_message_id, last_time, last_direction, last_preview, unread, activity"
+)
 
 
 def message_from_row(row: sqlite3.Row) -> Message:
@@ -105,23 +111,13 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
     )
 
 
-def next_seq(connection: sqlite3.Connection) -> int:
-    """The seq the next event will have (taken inside the writing transaction).
-
-    ``events.seq`` is AUTOINCREMENT, so ``sqlite_sequence`` holds the largest seq ever given:
-    a seq is never reused, even after the newest events were removed.
-    """
-    row = connection.execute("SELECT seq FROM sqlite_sequence WHERE name = 'events'").fetchone()
-    return (int(row[0]) if row else 0) + 1
-
-
 def append_event(
     connection: sqlite3.Connection, event: LogEvent, now: str, *, seq: int | None = None
 ) -> StoredEvent:
     """Append one event to the log, encoded once; return it with its seq.
 
-    ``seq`` is one taken with :func:`next_seq` by a write that needed it first (a message's
-    conversation records the seq of its event as its activity).
+    ``seq`` is one a write took before the event existed: the next seq of the log, which a
+    message's conversation records as its activity.
     """
     data = encode_event(event)
     kind = kind_of(event)

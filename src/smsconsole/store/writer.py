@@ -1,10 +1,16 @@
 """One SQLite writer thread that commits concurrent writes together (group commit).
 
 Every write is a function run on the writer's own connection. The thread takes all the
-writes waiting at that moment, runs each inside its own savepoint (so one failing write
-rolls back alone), then commits them with a single ``COMMIT`` — one fsync for the batch
-rather than one per request. Only after that commit does a write's future resolve: for the
-callback server, "acknowledged" means "committed" at the configured ``synchronous`` level.
+writes waiting at that moment, runs them in one transaction and commits them with a single
+``COMMIT`` — one fsync for the batch rather than one per request. Only after that commit
+does a write's future resolve: for the callback server, "acknowledged" means "committed" at
+the configured ``synchronous`` level.
+
+One failing write rolls back alone. The batch first runs without savepoints (two statements
+per write saved, the common case); if a write fails, the batch is rolled back and run again
+with each write in its own savepoint, so only the failing one is lost. A write may therefore
+run twice, the first run rolled back: it must act only through the connection it is given.
+The results of a batch reach their callers' event loop in one hand-off, not one per write.
 
 Every write ends in its result or an error, whatever fails: a write, the ``COMMIT`` (a full
 disk, a deferred constraint), or the writer thread itself. Whatever SQLite refused reaches
@@ -47,7 +53,10 @@ class WriterStopped(StoreUnavailable):
 @dataclass
 class _Job(Generic[T]):
     work: Callable[[sqlite3.Connection], T]
-    future: Future[T]
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[T]  # touched only on ``loop``'s thread
+    abandoned: bool = False  # the caller gave up (set on the loop's thread, read here)
+    settled: bool = False  # its result or error was handed to the loop (writer side)
 
 
 @dataclass
@@ -114,13 +123,18 @@ class Writer:
             StoreUnavailable: SQLite refused the write or its commit (the cause is its
                 error); nothing of it was written.
         """
-        future: Future[T] = Future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        job = _Job(work, loop, future)
         with self._closing:
             if self._stopped is not None:
                 raise self._stopped
-            self._jobs.put(_Job(work, future))
+            self._jobs.put(job)
         try:
-            return await asyncio.wrap_future(future)
+            return await job.future
+        except asyncio.CancelledError:
+            job.abandoned = True  # not begun yet: it is skipped
+            raise
         except sqlite3.Error as error:
             raise StoreUnavailable(str(error)) from error
 
@@ -145,13 +159,15 @@ class Writer:
         with self._closing:
             if self._stopped is None:
                 self._stopped = reason
+        left: list[_Job[Any]] = []
         while True:
             try:
                 job = self._jobs.get_nowait()
             except queue.Empty:
-                return
-            if job is not None and not job.future.done():
-                job.future.set_exception(self._stopped)
+                break
+            if job is not None:
+                left.append(job)
+        _settle([(job, None, self._stopped) for job in left])
 
     def _next_batch(self) -> list[_Job[Any]] | None:
         first = self._jobs.get()
@@ -174,20 +190,21 @@ class Writer:
             self._commit_batch(connection, batch)
         finally:
             # Whatever escaped (a bug, a BaseException from a write), no caller waits forever.
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(
-                        WriterStopped("the store's writer stopped during this write")
-                    )
+            stopped = WriterStopped("the store's writer stopped during this write")
+            _settle([(job, None, stopped) for job in batch if not job.settled])
 
     def _commit_batch(self, connection: sqlite3.Connection, batch: list[_Job[Any]]) -> None:
+        # Skipped: a write whose caller gave up (a timeout) before the write began.
+        jobs = [job for job in batch if not job.abandoned]
         outcomes: list[_Outcome] = []
         try:
             connection.execute("BEGIN IMMEDIATE")
-            for job in batch:
-                # False: the caller gave up (a timeout) before the write began; skip it.
-                if job.future.set_running_or_notify_cancel():
-                    outcomes.append(_run_one(connection, job, alone=len(batch) == 1))
+            outcomes = _run_all(connection, jobs)
+            if len(jobs) > 1 and any(outcome.error is not None for outcome in outcomes):
+                # One failed: run them again, each in its own savepoint, so it fails alone.
+                _rollback(connection)
+                connection.execute("BEGIN IMMEDIATE")
+                outcomes = [_run_in_savepoint(connection, job) for job in jobs]
             done = [outcome for outcome in outcomes if outcome.error is None]
             if done:
                 connection.execute("COMMIT")
@@ -199,9 +216,7 @@ class Writer:
             _rollback(connection)
             if _store_failure(error):
                 self._failure = error
-            for job in batch:
-                if not job.future.done():  # done: the caller gave up on it
-                    job.future.set_exception(error)
+            _settle([(job, None, error) for job in batch if not job.settled])
             return
         self._note_health(outcomes)
         if done:
@@ -212,11 +227,8 @@ class Writer:
                 self._on_commit([outcome.result for outcome in done])
             except Exception:  # the writes are committed; a listener's bug must not hide that
                 log.exception("on_commit hook failed")
-        for outcome in outcomes:
-            if outcome.error is None:
-                outcome.job.future.set_result(outcome.result)
-            else:
-                outcome.job.future.set_exception(outcome.error)
+        _settle([(outcome.job, outcome.result, outcome.error) for outcome in outcomes])
+        _settle([(job, None, None) for job in batch if job.abandoned])
 
     def _note_health(self, outcomes: list[_Outcome]) -> None:
         for outcome in outcomes:
@@ -233,16 +245,30 @@ def _store_failure(error: BaseException | None) -> TypeGuard[sqlite3.Error]:
     return isinstance(error, sqlite3.OperationalError) or type(error) is sqlite3.DatabaseError
 
 
-def _run_one(connection: sqlite3.Connection, job: _Job[Any], *, alone: bool) -> _Outcome:
-    """Run one write; alone in its transaction it needs no savepoint."""
-    before = connection.total_changes
-    if alone:
+def _run_all(connection: sqlite3.Connection, jobs: list[_Job[Any]]) -> list[_Outcome]:
+    """Run the writes one after another, no savepoint; stop at the first that fails.
+
+    A failure rolls the transaction back (the caller runs the batch again with savepoints
+    when it held more than this write). The writes after it are not run.
+    """
+    outcomes = []
+    for job in jobs:
+        before = connection.total_changes
         try:
             result = job.work(connection)
         except Exception as error:
+            if not connection.in_transaction:
+                # SQLite rolled the whole transaction back (SQLITE_FULL, SQLITE_IOERR, ...).
+                raise
             _rollback(connection)
-            return _Outcome(job, error=error)
-        return _Outcome(job, result, changed=connection.total_changes > before)
+            return [_Outcome(job, error=error)]
+        outcomes.append(_Outcome(job, result, changed=connection.total_changes > before))
+    return outcomes
+
+
+def _run_in_savepoint(connection: sqlite3.Connection, job: _Job[Any]) -> _Outcome:
+    """Run one write in a savepoint of its own, so its failure undoes only its changes."""
+    before = connection.total_changes
     connection.execute("SAVEPOINT job")
     try:
         result = job.work(connection)
@@ -256,6 +282,37 @@ def _run_one(connection: sqlite3.Connection, job: _Job[Any], *, alone: bool) -> 
         return _Outcome(job, error=error)
     connection.execute("RELEASE job")
     return _Outcome(job, result, changed=connection.total_changes > before)
+
+
+def _settle(items: list[tuple[_Job[Any], Any, BaseException | None]]) -> None:
+    """Hand results and errors to their callers' loops: one hand-off per loop.
+
+    ``None`` as the error and the result of an abandoned write: nothing to resolve (its
+    caller is gone), only marked settled.
+    """
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[_Job[Any], Any, BaseException | None]]]
+    by_loop = {}
+    for item in items:
+        job = item[0]
+        if job.settled:
+            continue
+        job.settled = True
+        if not job.abandoned:
+            by_loop.setdefault(job.loop, []).append(item)
+    for loop, settled in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits
+            loop.call_soon_threadsafe(_resolve, settled)
+
+
+def _resolve(items: list[tuple[_Job[Any], Any, BaseException | None]]) -> None:
+    """On the callers' loop: set each future (one cancelled meanwhile is left as it is)."""
+    for job, result, error in items:
+        if job.future.done():
+            continue
+        if error is None:
+            job.future.set_result(result)
+        else:
+            job.future.set_exception(error)
 
 
 def _rollback(connection: sqlite3.Connection) -> None:

@@ -32,13 +32,14 @@ from smsconsole.core.records import Conversation
 from smsconsole.store.base import CallbackRecord, Outcome, StoredEvent, Written
 from smsconsole.store.rows import (
     CALL_COLUMNS,
+    CONVERSATION_RETURNING,
     MESSAGE_COLUMNS,
     append_event,
     call_from_row,
+    conversation_from_row,
     conversation_of,
     message_from_row,
     message_values,
-    next_seq,
 )
 
 # An outbound message recorded before the provider answered can have its "sent" callback
@@ -126,9 +127,7 @@ def insert_message(connection: sqlite3.Connection, message: Message, now: str) -
         f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({placeholders})",
         message_values(message),
     )
-    seq = next_seq(connection)
-    _touch_conversation(connection, message, seq)
-    conversation = conversation_of(connection, message.conversation_id)
+    seq, conversation = _touch_conversation(connection, message)
     event: feed.MessageChange
     if message.direction == "in":
         event = feed.MessageReceived(message=message, conversation=conversation)
@@ -162,12 +161,21 @@ def update_message(connection: sqlite3.Connection, message: Message, now: str) -
     return append_event(connection, status, now)
 
 
-def _touch_conversation(connection: sqlite3.Connection, message: Message, seq: int) -> None:
+def _touch_conversation(
+    connection: sqlite3.Connection, message: Message
+) -> tuple[int, Conversation]:
+    """Apply the conversation rule for a new message, in one statement.
+
+    Answers the seq its event is to have (the conversation's new activity: the next seq of
+    the AUTOINCREMENT log, so never a reused one) and the conversation as it now is, its
+    contact's name with it.
+    """
     our, remote = parties(message.direction, message.from_, message.to)
     unread = 1 if message.direction == "in" else 0
-    connection.execute(
+    row = connection.execute(
         "INSERT INTO conversations (id, our_number, remote_number, last_message_id, last_time,"
-        " last_direction, last_preview, unread, activity) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " last_direction, last_preview, unread, activity) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
+        "   coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) + 1)"
         " ON CONFLICT (id) DO UPDATE SET"
         "   unread = unread + excluded.unread,"
         "   activity = excluded.activity,"
@@ -177,7 +185,8 @@ def _touch_conversation(connection: sqlite3.Connection, message: Message, seq: i
         "     THEN excluded.last_direction ELSE last_direction END,"
         "   last_preview = CASE WHEN excluded.last_time >= last_time"
         "     THEN excluded.last_preview ELSE last_preview END,"
-        "   last_time = max(last_time, excluded.last_time)",
+        "   last_time = max(last_time, excluded.last_time)"
+        f" RETURNING {CONVERSATION_RETURNING}",
         (
             message.conversation_id,
             our,
@@ -187,9 +196,9 @@ def _touch_conversation(connection: sqlite3.Connection, message: Message, seq: i
             message.direction,
             preview(message),
             unread,
-            seq,
         ),
-    )
+    ).fetchone()
+    return row["activity"], conversation_from_row(row)
 
 
 def _message_by_provider_id(connection: sqlite3.Connection, provider_id: str) -> Message | None:
