@@ -54,8 +54,8 @@ SQL_STEPS: Final = [
     (r"^SELECT 1 FROM callbacks", "SQL dedupe lookup (SELECT callbacks by dedupe_key)"),
     (r"FROM messages WHERE provider_id = \?", "SQL message lookup by provider id"),
     (r"^INSERT INTO messages", "SQL message insert (+ FTS trigger)"),
+    (r"^INSERT INTO conversations", "SQL conversation upsert (+ next seq, RETURNING it)"),
     (r"sqlite_sequence", "SQL next seq (SELECT sqlite_sequence)"),
-    (r"^INSERT INTO conversations", "SQL conversation upsert"),
     (r"FROM conversations", "SQL conversation read-back (+ contact join)"),
     (r"^INSERT INTO events", "SQL event insert"),
     (r"^INSERT INTO callbacks", "SQL raw callback log insert (+ headers encode)"),
@@ -83,9 +83,9 @@ LOOP_STEPS: Final = [
 ]  # fmt: skip
 # Second pass, when no frame matched the first: whose code it was.
 LOOP_LIBRARIES: Final = [
-    ("uvicorn/protocols/http", "HTTP (uvicorn h11 protocol, h11)"),
-    ("h11/", "HTTP (uvicorn h11 protocol, h11)"),
-    ("smsconsole/server/limits.py", "HTTP (uvicorn h11 protocol, h11)"),
+    ("uvicorn/protocols/http", "HTTP (uvicorn httptools protocol, httptools)"),
+    ("httptools/", "HTTP (uvicorn httptools protocol, httptools)"),
+    ("smsconsole/server/limits.py", "HTTP (uvicorn httptools protocol, httptools)"),
     ("starlette/", "Starlette (middleware, routing, request, response)"),
     ("smsconsole/server/method_route.py", "Starlette (middleware, routing, request, response)"),
     ("smsconsole/server/responses.py", "Starlette (middleware, routing, request, response)"),
@@ -129,13 +129,29 @@ def _call_at(path: str, line: int) -> tuple[str, str] | None:
     sql = ""
     if name == "execute" and best.args:
         first = best.args[0]
-        if isinstance(first, ast.Constant) and isinstance(first.value, str):
-            sql = first.value
-        elif isinstance(first, ast.JoinedStr):
-            sql = "".join(
-                part.value if isinstance(part, ast.Constant) else "{}" for part in first.values
-            )
+        if isinstance(first, ast.Name):  # a module's constant: SEEN_SQL, INSERT_MESSAGE_SQL
+            first = _module_constant(tree, first.id) or first
+        sql = _text_of(first)
     return name, sql
+
+
+def _module_constant(tree: ast.Module, name: str) -> ast.expr | None:
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in node.targets
+        ):
+            return node.value
+    return None
+
+
+def _text_of(node: ast.expr) -> str:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(
+            part.value if isinstance(part, ast.Constant) else "{}" for part in node.values
+        )
+    return ""
 
 
 def _frames(stack: str) -> tuple[str, list[tuple[str, str, int]]]:

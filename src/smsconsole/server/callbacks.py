@@ -42,9 +42,10 @@ async def callback_endpoint(request: Request) -> JSON:
         return error(400, str(problem))
     except _Unsupported as problem:
         return error(problem.status, str(problem))
+    path: str = request.scope["path"]  # not request.url: it parses the whole URL again
     record = CallbackRecord(
         method=request.method,
-        path=request.url.path,
+        path=path,
         headers=redacted_headers(request.headers),
         body=body_text,
     )
@@ -54,7 +55,7 @@ async def callback_endpoint(request: Request) -> JSON:
     except StoreUnavailable as problem:
         # One line, not a traceback: on a full disk every callback lands here, and /readyz
         # already says the store is not writable.
-        log.error("could not commit a callback on %s: %s", request.url.path, problem)
+        log.error("could not commit a callback on %s: %s", path, problem)
         return error(503, "the store could not commit this callback; try again")
     return JSON({"outcome": result.value})
 

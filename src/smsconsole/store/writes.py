@@ -53,6 +53,10 @@ PENDING_MATCH_SECONDS = 600
 SUPERSEDED = "superseded"
 # Whether a callback's key was seen: both outcomes that count, answered by the partial
 # index ``callbacks_seen`` (schema 3) rather than a scan of the whole callback log.
+INSERT_MESSAGE_SQL = (
+    f"INSERT INTO messages ({MESSAGE_COLUMNS})"
+    f" VALUES ({', '.join('?' * len(MESSAGE_COLUMNS.split(',')))})"
+)
 SEEN_SQL = "SELECT 1 FROM callbacks WHERE dedupe_key = ? AND outcome IN ('stored', 'superseded')"
 
 
@@ -122,11 +126,7 @@ def _settle_message_event(
 
 def insert_message(connection: sqlite3.Connection, message: Message, now: str) -> list[StoredEvent]:
     """Insert a new message, update its conversation, and log it."""
-    placeholders = ", ".join("?" * len(MESSAGE_COLUMNS.split(",")))
-    connection.execute(
-        f"INSERT INTO messages ({MESSAGE_COLUMNS}) VALUES ({placeholders})",
-        message_values(message),
-    )
+    connection.execute(INSERT_MESSAGE_SQL, message_values(message))
     seq, conversation = _touch_conversation(connection, message)
     event: feed.MessageChange
     if message.direction == "in":
