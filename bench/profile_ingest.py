@@ -120,8 +120,10 @@ def _call_at(path: str, line: int) -> tuple[str, str] | None:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and node.lineno <= line <= (node.end_lineno or node.lineno):
             spans = (node.end_lineno or 0) - node.lineno
-            if best is None or spans <= (best.end_lineno or 0) - best.lineno:
+            if best is None or spans < (best.end_lineno or 0) - best.lineno:
                 best = node
+            elif spans == (best.end_lineno or 0) - best.lineno and not _is_execute(best):
+                best = node  # on one line, ``execute(SQL, values(...))`` is the execute
     if best is None:
         return None
     func = best.func
@@ -133,6 +135,10 @@ def _call_at(path: str, line: int) -> tuple[str, str] | None:
             first = _module_constant(tree, first.id) or first
         sql = _text_of(first)
     return name, sql
+
+
+def _is_execute(node: ast.Call) -> bool:
+    return isinstance(node.func, ast.Attribute) and node.func.attr == "execute"
 
 
 def _module_constant(tree: ast.Module, name: str) -> ast.expr | None:
