@@ -63,6 +63,7 @@ EVENTS: list[feed.LogEvent] = [
     feed.CallUpdated(call=CALL, detail=DETAILS[1]),
     feed.CallEnded(call=CALL, detail=DETAILS[3]),
     feed.ConversationRead(conversation_id=MESSAGE.conversation_id),
+    feed.ConversationArchived(conversation_id=MESSAGE.conversation_id, activity=7),
     feed.NumberUpdated(number=NumberRecord(id="n-1", number="+19195550187", city="CARY")),
     feed.ContactUpdated(contact=Contact("+14155550123", "Ada")),
 ]

@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from segment_table import SEGMENT_TABLE, Row
 from smsconsole.core.sms import GSM7_BASIC, GSM7_EXTENSION, count_segments, is_gsm7
+
+
+@pytest.mark.parametrize("row", SEGMENT_TABLE, ids=lambda row: row.name)
+def test_the_console_counts_as_the_shared_table(row: Row) -> None:
+    result = count_segments(row.text)
+    assert (result.encoding, result.count) == (row.encoding, row.count)
 
 
 @pytest.mark.parametrize(

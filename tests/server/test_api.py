@@ -74,6 +74,8 @@ async def test_every_route_wants_the_bearer_token(server: Any) -> None:
         ("GET", "/api/conversations"),
         ("GET", f"/api/conversations/{CONVERSATION}/messages"),
         ("POST", f"/api/conversations/{CONVERSATION}/read"),
+        ("POST", "/api/conversations/read"),
+        ("POST", f"/api/conversations/{CONVERSATION}/archive"),
         ("POST", "/api/messages"),
         ("GET", "/api/search?q=x"),
         ("GET", "/api/calls"),
@@ -148,6 +150,26 @@ async def test_mark_read_answers_the_conversation_and_an_unknown_one_is_404(text
     listed = (await texted.api("GET", "/api/conversations")).json()["items"]
     assert listed[0]["unread"] == 0
     refused(await texted.api("POST", "/api/conversations/1-2/read"), 404, "no such conversation")
+
+
+async def test_mark_all_read_is_one_request(texted: Any) -> None:
+    answer = await texted.api("POST", "/api/conversations/read")
+    assert answer.status_code == 200
+    assert answer.json() == {"read": [CONVERSATION]}
+    listed = (await texted.api("GET", "/api/conversations")).json()["items"]
+    assert listed[0]["unread"] == 0
+    assert (await texted.api("POST", "/api/conversations/read")).json() == {"read": []}
+
+
+async def test_archive_answers_the_conversation_and_an_unknown_one_is_404(texted: Any) -> None:
+    answer = await texted.api("POST", f"/api/conversations/{CONVERSATION}/archive")
+    assert answer.status_code == 200
+    assert (answer.json()["id"], answer.json()["archived"]) == (CONVERSATION, True)
+    listed = (await texted.api("GET", "/api/conversations")).json()["items"]
+    assert listed[0]["archived"] is True
+    events = (await texted.api("GET", "/api/events?since=1")).json()["items"]
+    assert [item["event"]["kind"] for item in events] == ["conversation.archived"]
+    refused(await texted.api("POST", "/api/conversations/1-2/archive"), 404, "no such conversation")
 
 
 async def test_events_replay_the_log_in_order(texted: Any) -> None:

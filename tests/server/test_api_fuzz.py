@@ -96,7 +96,11 @@ ROUTES: Final[dict[tuple[str, str], Inputs]] = {
     ("GET", "/api/conversations/{conversation_id}/messages"): Inputs(
         query=("before", "limit"), known_ids=("conversation_id",)
     ),
+    ("POST", "/api/conversations/read"): Inputs(),
     ("POST", "/api/conversations/{conversation_id}/read"): Inputs(known_ids=("conversation_id",)),
+    ("POST", "/api/conversations/{conversation_id}/archive"): Inputs(
+        known_ids=("conversation_id",)
+    ),
     ("POST", "/api/messages"): Inputs(body=("from", "to", "text", "media")),
     ("POST", "/api/media"): Inputs(query=("name",), raw_body=True),
     ("GET", "/api/search"): Inputs(query=("q", "limit")),

@@ -442,7 +442,8 @@ async def test_a_version_2_store_gains_the_dedupe_index_and_still_dedupes(tmp_pa
     await first.close()
     with sqlite3.connect(path) as connection:  # as a version-2 store left it
         connection.executescript(
-            "BEGIN;\nDROP INDEX callbacks_seen;\nPRAGMA user_version = 2;\nCOMMIT;"
+            "BEGIN;\nDROP INDEX callbacks_seen;\n"
+            "ALTER TABLE conversations DROP COLUMN archived;\nPRAGMA user_version = 2;\nCOMMIT;"
         )
     assert _dedupe_plan(path) == "SCAN callbacks"
     again = SqliteStore(path)
@@ -453,4 +454,88 @@ async def test_a_version_2_store_gains_the_dedupe_index_and_still_dedupes(tmp_pa
         await again.close()
     assert _dedupe_plan(path) == "SEARCH callbacks USING INDEX callbacks_seen (dedupe_key=?)"
     with sqlite3.connect(path) as connection:
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+async def test_mark_all_read_is_one_write_with_a_read_event_per_unread_conversation(
+    store: SqliteStore,
+) -> None:
+    await store.ingest(record(), inbound("m-1"), "k1")
+    other = msgspec.structs.replace(inbound("m-2"), from_="+14155550999")
+    await store.ingest(record(), other, "k2")
+    await store.ingest(record(), outbound("m-3", "from us"), "k3")
+    before = await store.latest_seq()
+    done = await store.mark_all_read()
+    ids = {c.id for c in (await store.conversations(None, 10)).items}
+    assert set(done.value) == ids
+    assert [e.event for e in done.events] == [
+        feed.ConversationRead(conversation_id=cid) for cid in sorted(ids)
+    ]
+    assert all(c.unread == 0 for c in (await store.conversations(None, 10)).items)
+    assert await store.latest_seq() == before + 2
+    again = await store.mark_all_read()
+    assert (again.value, again.events) == ([], [])
+
+
+async def test_archive_lasts_until_the_next_message_and_across_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    store = SqliteStore(path)
+    await store.open()
+    try:
+        await store.ingest(record(), inbound("m-1"), "k1")
+        await store.ingest(record(), outbound("m-2", "x", state="sent"), "k2")
+        conversation = (await store.conversations(None, 1)).items[0]
+        assert not conversation.archived
+        done = await store.archive(conversation.id)
+        assert done.value is not None
+        assert done.value.archived
+        assert [e.event for e in done.events] == [
+            feed.ConversationArchived(
+                conversation_id=conversation.id, activity=conversation.activity
+            )
+        ]
+        assert (await store.archive(conversation.id)).events == []  # logged once
+        assert (await store.archive("nope")).value is None
+        # a delivery receipt of an older message is no new message: still archived
+        receipt = outbound("m-2", "x", delivery_state="delivered", delivery_code="0")
+        assert (await store.ingest(record(), receipt, "k3")).value == "stored"
+        assert (await store.conversation(conversation.id)).archived  # type: ignore[union-attr]
+    finally:
+        await store.close()
+    again = SqliteStore(path)
+    await again.open()
+    try:
+        assert (await again.conversation(conversation.id)).archived  # type: ignore[union-attr]
+        received = await again.ingest(record(), inbound("m-4", "back"), "k4")
+        event = received.events[0].event
+        assert isinstance(event, feed.MessageReceived)
+        assert event.conversation is not None
+        assert not event.conversation.archived
+        assert not (await again.conversations(None, 1)).items[0].archived
+    finally:
+        await again.close()
+
+
+async def test_a_version_3_store_gains_the_archive_and_keeps_its_conversations(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "v3.db"
+    first = SqliteStore(path)
+    await first.open()
+    await first.ingest(record(), inbound("m-1", "kept"), "k1")
+    await first.close()
+    with sqlite3.connect(path) as connection:  # as a version-3 store left it
+        connection.executescript(
+            "BEGIN;\nALTER TABLE conversations DROP COLUMN archived;\n"
+            "PRAGMA user_version = 3;\nCOMMIT;"
+        )
+    again = SqliteStore(path)
+    await again.open()
+    try:
+        [conversation] = (await again.conversations(None, 10)).items
+        assert (conversation.last_preview, conversation.archived) == ("kept", False)
+        assert (await again.archive(conversation.id)).value.archived  # type: ignore[union-attr]
+    finally:
+        await again.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4

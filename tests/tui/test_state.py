@@ -152,6 +152,35 @@ def test_read_event_clears_the_badge() -> None:
     assert inbox.apply(3, feed.ConversationRead(conversation_id=cid)).conversation_id is None
 
 
+def test_archive_takes_a_conversation_out_of_the_list_until_a_newer_message() -> None:
+    inbox = Inbox()
+    received(1, inbox, 1, mid="m1", remote=ADA, text="hi", time="2026-11-27T10:00:00.000Z")
+    received(2, inbox, 1, mid="m2", remote=BEN, text="yo", time="2026-11-27T10:01:00.000Z")
+    ada, ben = inbox.order[1], inbox.order[0]
+    assert inbox.apply(3, feed.ConversationArchived(conversation_id=ada, activity=1)) == Change(
+        conversation_id=ada
+    )
+    assert inbox.matching("") == [ben]
+    assert inbox.matching("hi") == []
+    assert inbox.matching("hi", found_in_messages={ada}) == []
+    assert inbox.next_unread(None) == ben
+    assert inbox.unread_total == 1
+    received(4, inbox, 2, mid="m3", remote=ADA, text="back", time="2026-11-27T10:02:00.000Z")
+    assert inbox.matching("") == [ada, ben]
+    # an archive the console hears after a newer message (a replay) is history
+    assert inbox.apply(3, feed.ConversationArchived(conversation_id=ada, activity=1)) == Change()
+    assert inbox.matching("") == [ada, ben]
+
+
+def test_the_filter_takes_the_servers_search_of_every_message() -> None:
+    inbox = Inbox()
+    received(1, inbox, 1, mid="m1", remote=ADA, text="ok", time="2026-11-27T10:00:00.000Z")
+    received(2, inbox, 1, mid="m2", remote=BEN, text="yo", time="2026-11-27T10:01:00.000Z")
+    ada = inbox.order[1]
+    assert inbox.matching("pizza") == []
+    assert inbox.matching("pizza", found_in_messages={ada}) == [ada]
+
+
 def test_calls_and_numbers() -> None:
     inbox = Inbox()
     call = Call(id="call-1", direction="in", from_=ADA, to=OURS, state="started")

@@ -17,16 +17,43 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_CONFIG = 2
 
 
+def _outer_config(ctx: click.Context) -> Path | None:
+    """The ``--config`` given before the command (``smsconsole --config FILE apps list``)."""
+    parent = ctx.parent
+    while parent is not None:
+        value = parent.params.get("config_file")
+        if isinstance(value, Path):
+            return value
+        parent = parent.parent
+    return None
+
+
+def _with_outer_config(
+    ctx: click.Context, _param: click.Parameter, value: Path | None
+) -> Path | None:
+    # A group's options are parsed before its subcommand's, so the outer value is known here;
+    # the command's own --config, when given too, wins.
+    return value if value is not None else _outer_config(ctx)
+
+
 def config_option(func: F) -> F:
-    """Add ``--config FILE`` to a command."""
+    """Add ``--config FILE`` to a command; without it, the one given before the command."""
     return click.option(
         "--config",
         "config_file",
         type=click.Path(dir_okay=False, path_type=Path),
         default=None,
+        callback=_with_outer_config,
         help="TOML config file (default: $SMSCONSOLE_CONFIG, else config.toml in the user "
         "config directory).",
     )(func)
+
+
+def refuse_outer_config(command: str) -> None:
+    """Exit 2 when ``--config`` was given to a command that reads no configuration."""
+    outer = _outer_config(click.get_current_context())
+    if outer is not None:
+        fail(f"{command} reads no config file; run it without --config", EXIT_CONFIG)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -16,6 +16,7 @@ from smsconsole.cli.common import (
     EXIT_CONFIG,
     config_option,
     fail,
+    refuse_outer_config,
     settings_or_exit,
     store_refusal_exits,
 )
@@ -93,6 +94,7 @@ def sandbox(
 
     Point smsconsole (or Bandwidth's own v1 client libraries) at the printed base URL.
     """
+    refuse_outer_config("sandbox")
     from smsconsole.sandbox.app import run_sandbox
 
     run_sandbox(
@@ -124,6 +126,7 @@ def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool) -> 
     Sets up an application and a number in the sandbox the way the provider's getting-started
     guide does, then opens the console. Simulated people text and call; quit with ctrl+q.
     """
+    refuse_outer_config("demo")
     import asyncio
 
     from smsconsole.run.demo import DemoOptions, run_demo

@@ -130,6 +130,19 @@ class ConversationRead(_Kind, frozen=True, kw_only=True, tag="conversation.read"
     conversation_id: str
 
 
+class ConversationArchived(_Kind, frozen=True, kw_only=True, tag="conversation.archived"):
+    """A conversation was archived: out of the list until a message after ``activity``.
+
+    Attributes:
+        conversation_id: The conversation.
+        activity: Its activity when it was archived; a message with a later one brings it
+            back (that message's event carries the conversation, no longer archived).
+    """
+
+    conversation_id: str
+    activity: int
+
+
 class NumberUpdated(_Kind, frozen=True, kw_only=True, tag="number.updated"):
     """One of our numbers appeared or changed (``number_state`` ``released``: it is gone)."""
 
@@ -152,6 +165,7 @@ LogEvent: TypeAlias = (
     | CallUpdated
     | CallEnded
     | ConversationRead
+    | ConversationArchived
     | NumberUpdated
     | ContactUpdated
 )

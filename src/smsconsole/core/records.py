@@ -42,6 +42,7 @@ class Conversation(msgspec.Struct, frozen=True, kw_only=True):
     last_preview: str = ""
     unread: int = 0
     activity: int
+    archived: bool = False
 
 
 class LoggedCallback(msgspec.Struct, frozen=True, kw_only=True):

@@ -22,6 +22,7 @@ from collections.abc import Callable, Coroutine
 from functools import partial
 from typing import Any
 
+from smsconsole.core.sms import count_segments
 from smsconsole.sandbox.delivery import Delivery, Target, detach_context
 from smsconsole.sandbox.errors import ApiError
 from smsconsole.sandbox.render import message_event
@@ -56,10 +57,11 @@ def destination_outcome(to: str) -> tuple[str, str | None]:
 
 
 def segment_count(text: str, media: list[str]) -> int:
-    """1 for MMS; SMS splits in 160-character parts, 153 when concatenated."""
-    if media or len(text) <= 160:
+    """1 for MMS; an SMS costs what a carrier splits it into (GSM-7 or UCS-2, core/sms.py)."""
+    if media:
         return 1
-    return math.ceil(len(text) / 153)
+    # An empty text is still one message sent; the console's counter says 0 for its composer.
+    return max(1, count_segments(text).count)
 
 
 class Engine:

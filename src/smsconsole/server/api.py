@@ -69,6 +69,22 @@ async def mark_read(request: Request) -> JSON:
 
 
 @authorized
+async def mark_all_read(request: Request) -> JSON:
+    """Mark every conversation read in one request, for every attached console."""
+    ids = (await store(request).mark_all_read()).value
+    return JSON({"read": ids})
+
+
+@authorized
+async def archive(request: Request) -> JSON:
+    """Archive a conversation until its next message, for every attached console."""
+    conversation = (await store(request).archive(request.path_params["conversation_id"])).value
+    if conversation is None:
+        raise ApiError(404, "no such conversation")
+    return JSON(conversation)
+
+
+@authorized
 async def send_message(request: Request) -> JSON:
     """Send a message from one of our numbers; 201 with the stored message.
 
@@ -227,7 +243,9 @@ def routes() -> list[BaseRoute]:
     return [
         Route("/api/conversations", list_conversations),
         Route("/api/conversations/{conversation_id}/messages", list_messages),
+        Route("/api/conversations/read", mark_all_read, methods=["POST"]),
         Route("/api/conversations/{conversation_id}/read", mark_read, methods=["POST"]),
+        Route("/api/conversations/{conversation_id}/archive", archive, methods=["POST"]),
         Route("/api/messages", send_message, methods=["POST"]),
         Route("/api/media", upload_media, methods=["POST"]),
         Route("/api/search", search),

@@ -158,6 +158,14 @@ class Store(Protocol):
         """Set a conversation's unread count to zero; the value is the conversation as it is
         then, None if there is no such conversation."""
 
+    async def mark_all_read(self) -> Written[list[str]]:
+        """Set every conversation's unread count to zero; the value is the ids of those that
+        were unread (a ``conversation.read`` event each)."""
+
+    async def archive(self, conversation_id: str) -> Written[Conversation | None]:
+        """Archive a conversation until its next message; the value is the conversation as
+        it is then, None if there is no such conversation."""
+
     async def conversations(self, cursor: str | None, limit: int) -> Page[Conversation]:
         """Conversations, newest activity first."""
 

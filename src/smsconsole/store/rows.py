@@ -25,7 +25,8 @@ CALL_COLUMNS = (
 )
 CONVERSATION_COLUMNS = (
     "c.id, c.our_number, c.remote_number, k.name AS contact_name, c.last_message_id, "
-    "c.last_time, c.last_direction, c.last_preview, c.unread, c.activity"
+    "c.last_time, c.last_direction, c.last_preview, c.unread, c.activity, "
+    "coalesce(c.archived >= c.activity, 0) AS archived"
 )
 # The same columns, as an INSERT or UPDATE of ``conversations`` returns them.
 CONVERSATION_RETURNING = (
@@ -108,6 +109,7 @@ def conversation_from_row(row: sqlite3.Row) -> Conversation:
         last_preview=row["last_preview"],
         unread=row["unread"],
         activity=row["activity"],
+        archived=bool(row["archived"]),
     )
 
 

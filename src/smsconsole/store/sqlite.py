@@ -42,6 +42,7 @@ from smsconsole.core.records import (
     Page,
     SearchHit,
 )
+from smsconsole.store import conversations as conversation_writes
 from smsconsole.store import integrity, writes
 from smsconsole.store.base import (
     CallbackRecord,
@@ -67,7 +68,7 @@ from smsconsole.store.writer import Writer
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION: Final = 3
+SCHEMA_VERSION: Final = 4
 BUSY_TIMEOUT_MS: Final = 5000
 CHECKPOINT_EVERY: Final = 1.0  # seconds
 READY_WITHIN: Final = 2.0  # seconds /readyz waits for the writer before saying "not ready"
@@ -283,6 +284,16 @@ class SqliteStore:
     async def mark_read(self, conversation_id: str) -> Written[Conversation | None]:
         """Set a conversation's unread count to zero; the conversation as it is then."""
         return await self._write(lambda c: writes.mark_read(c, conversation_id, now_utc()))
+
+    async def mark_all_read(self) -> Written[list[str]]:
+        """Set every conversation's unread count to zero; the ids that were unread."""
+        return await self._write(lambda c: conversation_writes.mark_all_read(c, now_utc()))
+
+    async def archive(self, conversation_id: str) -> Written[Conversation | None]:
+        """Archive a conversation until its next message; the conversation as it is then."""
+        return await self._write(
+            lambda c: conversation_writes.archive(c, conversation_id, now_utc())
+        )
 
     async def sync_numbers(self, numbers: Sequence[NumberRecord]) -> Written[None]:
         """Replace our numbers with the provider's list; an event for each change."""
@@ -585,6 +596,12 @@ def _migrate(connection: sqlite3.Connection) -> None:
             "BEGIN;\nCREATE INDEX callbacks_seen ON callbacks (dedupe_key)"
             " WHERE outcome IN ('stored', 'superseded');\n"
             "PRAGMA user_version = 3;\nCOMMIT;"
+        )
+    if version < 4:
+        # The activity a conversation had when the operator archived it (store/conversations.py).
+        connection.executescript(
+            "BEGIN;\nALTER TABLE conversations ADD COLUMN archived INTEGER;\n"
+            "PRAGMA user_version = 4;\nCOMMIT;"
         )
 
 

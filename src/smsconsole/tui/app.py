@@ -189,6 +189,12 @@ class SmsConsoleApp(TerminalApp):
     def action_mute(self) -> None:
         self.inbox_screen.mute()
 
+    def action_archive(self) -> None:
+        self.inbox_screen.action_archive()
+
+    def action_mark_all_read(self) -> None:
+        self.inbox_screen.mark_all_read()
+
     def action_toggle_notifications(self) -> None:
         self.inbox_screen.toggle_notifications()
 

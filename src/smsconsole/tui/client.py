@@ -134,6 +134,10 @@ class _Uploaded(msgspec.Struct, frozen=True):
     url: str
 
 
+class _AllRead(msgspec.Struct, frozen=True):
+    read: list[str]
+
+
 class ConsoleClient:
     """A client of one smsconsole server: its ``/api`` and its ``/ws`` feed.
 
@@ -225,6 +229,15 @@ class ConsoleClient:
     async def mark_read(self, conversation_id: str) -> Conversation:
         """Mark a conversation read, for every attached console."""
         path = f"/api/conversations/{_segment(conversation_id)}/read"
+        return await self._call("POST", path, Conversation)
+
+    async def mark_all_read(self) -> list[str]:
+        """Mark every conversation read in one request; the ids of those that were unread."""
+        return (await self._call("POST", "/api/conversations/read", _AllRead)).read
+
+    async def archive(self, conversation_id: str) -> Conversation:
+        """Archive a conversation until its next message, for every attached console."""
+        path = f"/api/conversations/{_segment(conversation_id)}/archive"
         return await self._call("POST", path, Conversation)
 
     async def send(self, from_: str, to: str, text: str, media: Sequence[str] = ()) -> Message:

@@ -18,6 +18,8 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Call log", "calls", "Calls with their states and durations"),
     ("Name this contact", "name_contact", "Give the open conversation's number a name"),
     ("Mute this conversation", "mute", "No bell or notification for it (toggle)"),
+    ("Archive this conversation", "archive", "Out of the list until it is texted again (e)"),
+    ("Mark all read", "mark_all_read", "Clear every unread count, on every console (R)"),
     ("Notifications on/off", "toggle_notifications", "Bell and desktop notifications for all"),
     ("Compose in $EDITOR", "compose_in_editor", "Write the message in your editor"),
     ("Attach a file (MMS)", "attach", "Upload a file and send it with the message"),

@@ -11,6 +11,7 @@ that races the feed cannot move a row back or count a message twice.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import msgspec
@@ -78,8 +79,8 @@ class Inbox:
 
     @property
     def unread_total(self) -> int:
-        """Unread messages over every conversation."""
-        return sum(conversation.unread for conversation in self.conversations.values())
+        """Unread messages over every conversation in the list (archived ones are not)."""
+        return sum(c.unread for c in self.conversations.values() if not c.archived)
 
     def name_of(self, number: str) -> str | None:
         """The operator's name for ``number``, if any."""
@@ -92,6 +93,8 @@ class Inbox:
                 return self._message(event)
             case feed.ConversationRead(conversation_id=conversation):
                 return self._read(conversation)
+            case feed.ConversationArchived(conversation_id=conversation, activity=activity):
+                return self._archived(conversation, activity)
             case feed.CallIncoming() | feed.CallUpdated() | feed.CallEnded():
                 self.calls[event.call.id] = event.call
                 return Change(call=event.call, incoming_call=isinstance(event, feed.CallIncoming))
@@ -139,6 +142,14 @@ class Inbox:
         self.conversations[conversation] = msgspec.structs.replace(current, unread=0)
         return Change(conversation_id=conversation)
 
+    def _archived(self, conversation: str, activity: int) -> Change:
+        current = self.conversations.get(conversation)
+        # A message after the archive already brought it back: the archive is history.
+        if current is None or current.archived or current.activity > activity:
+            return Change()
+        self.conversations[conversation] = msgspec.structs.replace(current, archived=True)
+        return Change(conversation_id=conversation)
+
     def mark_read_locally(self, conversation: str) -> None:
         """Show a conversation as read at once (the server confirms through the feed)."""
         self._read(conversation)
@@ -158,15 +169,23 @@ class Inbox:
                 changed.append(cid)
         return changed
 
-    def matching(self, text: str) -> list[str]:
-        """Conversation ids in order whose name, number or preview contain ``text``."""
+    def matching(self, text: str, found_in_messages: Collection[str] = ()) -> list[str]:
+        """Conversation ids in list order whose name, number or last message contain ``text``,
+        or that are in ``found_in_messages`` (the server's search of every message).
+
+        Archived conversations are not in the list, whatever the text.
+        """
         needle = text.strip().lower()
+        listed = [cid for cid in self.order if not self.conversations[cid].archived]
         if not needle:
-            return list(self.order)
+            return listed
         digits = "".join(ch for ch in needle if ch.isdigit())
         found = []
-        for cid in self.order:
+        for cid in listed:
             c = self.conversations[cid]
+            if cid in found_in_messages:
+                found.append(cid)
+                continue
             haystack = f"{c.contact_name or ''} {c.remote_number} {c.last_preview}".lower()
             if needle in haystack or (digits and digits in c.remote_number):
                 found.append(cid)
@@ -179,7 +198,7 @@ class Inbox:
         start = self.order.index(after) + 1 if after in self.order else 0
         for offset in range(len(self.order)):
             cid = self.order[(start + offset) % len(self.order)]
-            if self.conversations[cid].unread:
+            if self.conversations[cid].unread and not self.conversations[cid].archived:
                 return cid
         return None
 

@@ -3,6 +3,7 @@ with them (reply, start, read, name, mute, search hits, the editor, attachments,
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shlex
@@ -59,6 +60,8 @@ class InboxScreen(Screen[None]):
         Binding("escape", "focus_list", "Conversations", show=False, id="inbox.focus_list"),
         Binding("/", "filter", "Filter", id="inbox.filter"),
         Binding("end", "jump_end", "Newest", show=False, id="inbox.jump_end"),
+        Binding("e", "archive", "Archive", show=False, id="inbox.archive"),
+        Binding("R", "mark_all_read", "Mark all read", show=False, id="inbox.mark_all_read"),
     ]
 
     def __init__(self, console: ConsoleContext) -> None:
@@ -67,12 +70,15 @@ class InboxScreen(Screen[None]):
         self.open_conversation: str | None = None
         # (from, to, text) of sends whose outcome the server could not learn.
         self._unknown_sends: set[tuple[str, str, str]] = set()
+        # The filter's text and the conversations the server's search of every message found.
+        self._found_in_messages: tuple[str, frozenset[str]] = ("", frozenset())
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
             with Vertical(id="sidebar"):
-                yield Input(placeholder="Filter: name, number or text", id="filter")
+                yield Input(placeholder="Filter: name, number or any message", id="filter")
+                yield Static("", id="no-match", markup=False)
                 yield ConversationList(
                     self.console.inbox.conversations.__getitem__,
                     region=self.console.region,
@@ -90,6 +96,7 @@ class InboxScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
+        self.query_one("#no-match", Static).display = False
         self.query_one(ThreadView).display = False
         self.query_one(Composer).display = False
         self.query_one("#new-below", Label).display = False
@@ -159,7 +166,13 @@ class InboxScreen(Screen[None]):
         conversations = self.query_one(ConversationList)
         text = self.query_one("#filter", Input).value
         conversations.show_our_number = len(self.console.inbox.numbers) > 1
-        conversations.show(self.console.inbox.matching(text))
+        searched, found = self._found_in_messages
+        shown = self.console.inbox.matching(text, found if searched == text else ())
+        conversations.show(shown)
+        no_match = self.query_one("#no-match", Static)
+        no_match.display = bool(text.strip()) and not shown
+        if no_match.display:
+            no_match.update(f"No conversations match “{clean(text.strip())}”.")
         hint = self.query_one("#empty", Static)
         hint.display = self.open_conversation is None
         hint.update(EMPTY_HINT if not self.console.inbox.order else PICK_HINT)
@@ -189,6 +202,10 @@ class InboxScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While the composer has the focus, "/" is a character of the message.
         if action == "filter" and isinstance(self.focused, MessageInput):
+            return None
+        if action in ("archive", "mark_all_read") and isinstance(
+            self.focused, MessageInput | Input
+        ):
             return None
         return True
 
@@ -596,6 +613,58 @@ class InboxScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         self.refresh_list()
+        self.search_messages(event.value)
+
+    @work(exclusive=True, group="filter-search", exit_on_error=False)
+    async def search_messages(self, text: str) -> None:
+        """Ask the server which conversations have ``text`` in any message, not only the last."""
+        await asyncio.sleep(0.15)  # typing: one search when the operator pauses
+        found: frozenset[str] = frozenset()
+        if len(text.strip()) >= 2:
+            with contextlib.suppress(ConsoleError):  # the names and last messages still filter
+                hits = await self.console.client.search(text, limit=500)
+                found = frozenset(hit.message.conversation_id for hit in hits)
+        self._found_in_messages = (text, found)
+        self.refresh_list()
+
+    def action_archive(self) -> None:
+        listing = self.query_one(ConversationList)
+        on_list = listing.has_focus or self.open_conversation is None
+        target = listing.highlighted if on_list else self.open_conversation
+        if target is not None:
+            self.archive(target)
+
+    @work(group="archive", exit_on_error=False)
+    async def archive(self, conversation_id: str) -> None:
+        """Archive a conversation on the server: out of every console's list until it is
+        texted again (the feed's ``conversation.archived`` takes it out here too)."""
+        who = self.console.who(self.console.inbox.conversations[conversation_id].remote_number)
+        try:
+            await self.console.client.archive(conversation_id)
+        except ConsoleError as error:
+            self.notify(f"Could not archive {who}: {error}", severity="error")
+            return
+        self.notify(f"Archived {who}; it comes back when a new message arrives.")
+
+    def action_mark_all_read(self) -> None:
+        self.mark_all_read()
+
+    @work(group="read", exit_on_error=False)
+    async def mark_all_read(self) -> None:
+        """Mark every conversation read in one request (the feed brings each one's read)."""
+        try:
+            read = await self.console.client.mark_all_read()
+        except ConsoleError as error:
+            self.notify(f"Could not mark everything read: {error}", severity="error")
+            return
+        for conversation_id in read:
+            self.console.inbox.mark_read_locally(conversation_id)
+        self.refresh_list()
+        self.notify(
+            f"Marked {len(read)} conversation{'s' if len(read) != 1 else ''} read."
+            if read
+            else "Nothing was unread."
+        )
 
     @on(Input.Submitted, "#filter")
     def filter_done(self, event: Input.Submitted) -> None:
