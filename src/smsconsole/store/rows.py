@@ -32,7 +32,8 @@ CONVERSATION_COLUMNS = (
 CONVERSATION_RETURNING = (
     "id, our_number, remote_number,"
     " (SELECT name FROM contacts WHERE number = remote_number) AS contact_name,"
-    " last_message_id, last_time, last_direction, last_preview, unread, activity"
+    " last_message_id, last_time, last_direction, last_preview, unread, activity,"
+    " coalesce(archived >= activity, 0) AS archived"
 )
 
 
