@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.dom import DOMNode
 
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import clean
@@ -34,24 +36,46 @@ ACTIONS: list[tuple[str, str, str]] = [
 
 
 class ConsoleCommands(Provider):
-    """Every console action by name."""
+    """Every console action by name: the screen's own first, then the console's."""
 
-    def _runner(self, action: str) -> Callable[[], object]:
-        return lambda: self.app.run_action(action)
+    def _screen_actions(self) -> list[tuple[str, Callable[[], object], str]]:
+        """The actions of the screen under the palette: its bindings that carry a tooltip.
+
+        The tooltip names the action (``Release the number under the cursor``); the help
+        says its key. Only actions the screen allows now are offered.
+        """
+        screen = self.screen
+        found = []
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.tooltip:
+                continue
+            action = binding.action
+            if not screen.check_action(action, ()):
+                continue
+            key = self.app.get_key_display(binding)
+            found.append((binding.tooltip, self._runner(action, screen), f"{key} here"))
+        return found
+
+    def _console_actions(self) -> list[tuple[str, Callable[[], object], str]]:
+        return [
+            (name, self._runner(action), help_text)
+            for name, action, help_text in ACTIONS
+            if self.app.check_action(action, ())
+        ]
+
+    def _runner(self, action: str, namespace: DOMNode | None = None) -> Callable[[], object]:
+        return lambda: self.app.run_action(action, namespace)
 
     async def discover(self) -> Hits:
-        for name, action, help_text in ACTIONS:
-            if self.app.check_action(action, ()):
-                yield DiscoveryHit(name, self._runner(action), help=help_text)
+        for name, run, help_text in self._screen_actions() + self._console_actions():
+            yield DiscoveryHit(name, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, action, help_text in ACTIONS:
-            if not self.app.check_action(action, ()):
-                continue
+        for name, run, help_text in self._screen_actions() + self._console_actions():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
 
 
 class MessageSearch(Provider):
