@@ -30,7 +30,4 @@ async def test_a_search_hit_shows_the_matched_word_highlighted(
         commands = app.screen.query_one(CommandList)
         await until(pilot, lambda: commands.option_count > 0)
         prompt = commands.get_option_at_index(0).prompt
-        print(repr(prompt))
         assert "Can we talk about the invoice?" in str(prompt)
-        import pathlib
-        pathlib.Path("/tmp/numbers/palette.svg").write_text(app.export_screenshot())

@@ -379,7 +379,7 @@ async def test_the_palette_offers_every_numbers_action(account: Any, tmp_path: P
             await until(pilot, lambda: app.screen.query(Input).first().has_focus)
             await pilot.press(*words)
             commands = app.screen.query_one(CommandList)
-            await until(pilot, lambda w=words: w in first_command(commands).lower())
+            await until(pilot, lambda w=words, c=commands: w in first_command(c).lower())
             await pilot.press("escape")
             await until(pilot, lambda: app.screen is screen)
 
