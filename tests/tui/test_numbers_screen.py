@@ -342,6 +342,10 @@ async def test_every_action_on_a_second_number_is_reachable_by_keys(
 
         await pilot.press("delete")  # release it, once typed back
         await until(pilot, lambda: prompt_ready(app))
+        question = app.screen.query_one(".dialog-title", Label)
+        assert question.size.height == 3  # every line shown, the last saying what to do
+        assert str(question.render()).endswith("Type the number to confirm.")
+        assert app.screen.query_one(Input).value == ""  # the example is not a value
         await pilot.press(*shown, "enter")
         await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 1)
         assert [n["number"] for n in await account.owned()] != [second]

@@ -154,7 +154,7 @@ class NumbersScreen(Screen[None]):
         Binding(
             "e",
             "assign",
-            "Application",
+            "Assign",
             id="numbers.assign",
             tooltip="Assign the number under the cursor to an application (or detach it)",
         ),
@@ -216,8 +216,7 @@ class NumbersScreen(Screen[None]):
                 yield Label("", id=f"row{index}-error", classes="field-error")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(
-            "tab: your numbers, the form, the results · enter: search · space: choose · "
-            "ctrl+p: every command",
+            "tab: numbers, form, results · enter: search · space: choose · ctrl+p: commands",
             id="numbers-hint",
         )
         yield Footer()
@@ -576,10 +575,11 @@ class NumbersScreen(Screen[None]):
             if text is not None:
                 self.release(record)
 
+        # One line each: a dialog's title does not wrap, and the last words say what to do.
         prompt = Prompt(
-            f"Release {shown}? It is gone for good (it cannot be had back). "
+            f"Release {shown}?\nIt is gone for good (it cannot be had back).\n"
             "Type the number to confirm.",
-            placeholder=shown,
+            placeholder=f"type {shown} here",
             check=check,
         )
         self.app.push_screen(prompt, confirmed)
