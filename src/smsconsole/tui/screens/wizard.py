@@ -153,8 +153,9 @@ class SetupWizard(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#wizard-where", Input).focus()
         self.number_chosen()
+        where = self.query_one("#wizard-where", Input)
+        (self.query_one("#wizard-number", Select) if where.disabled else where).focus()
         self.load_applications()
 
     def _unassigned(self) -> list[NumberRecord]:
@@ -166,7 +167,7 @@ class SetupWizard(Screen[None]):
         options: list[tuple[RenderableType, str]] = [("Order a new one", NEW)]
         for record in self._unassigned():
             shown = format_for_display(record.number, self.console.region)
-            options.append((plain_cell(f"Use {shown}, yours, with no application"), record.id))
+            options.append((plain_cell(f"Use {shown}: yours, no application"), record.id))
         return options
 
     @on(Select.Changed, "#wizard-number")
