@@ -20,6 +20,7 @@ from textual.command import CommandList
 from textual.widgets import Input
 
 from console_helpers import TOKEN, bubbles, console_app, until
+from smsconsole.core.records import MATCH_END, MATCH_START
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.commands import highlighted
 from smsconsole.tui.notify import notification_sequences
@@ -158,12 +159,16 @@ async def test_hostile_text_is_shown_plain_everywhere(
 
 
 def test_highlighted_snippet_marks_the_match_and_shows_the_rest_as_is() -> None:
-    content = highlighted("Can we talk about the [invoice]? [@click=app.quit]x [/]", "Invoice")
+    snippet = f"Can we talk about the {MATCH_START}invoice{MATCH_END}? [@click=app.quit]x [/]"
+    content = highlighted(snippet)
     assert content.plain == "Can we talk about the invoice? [@click=app.quit]x [/]"
     [span] = content.spans
     assert content.plain[span.start : span.end] == "invoice"
-    # FTS matches by prefix: "inv" finds "[invoices]".
-    assert highlighted("two [invoices] [due]", "inv due").plain == "two invoices due"
+    # A text's own brackets are text; a stray mark (a text may hold one) is dropped.
+    stray = f"[{MATCH_START}in{MATCH_END}] {MATCH_END}a\x1b{MATCH_START}b"
+    shown = highlighted(stray)
+    assert shown.plain == "[in] a\ufffdb"
+    assert [shown.plain[s.start : s.end] for s in shown.spans] == ["in"]
 
 
 def test_clean_leaves_nothing_a_terminal_obeys() -> None:

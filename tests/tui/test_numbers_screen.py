@@ -6,8 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from textual.command import CommandList
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input, Label, Select
+from textual.widgets import Button, DataTable, Input, Label, Select
 
 from console_helpers import console_app, prompt_ready, until
 from smsconsole.tui.app import SmsConsoleApp
@@ -304,3 +305,107 @@ async def test_release_wants_the_number_typed_back(account: Any, tmp_path: Path)
         await until(pilot, lambda: rows(screen, "#our-numbers") == [])
         assert await account.owned() == []
         assert visible_text(screen.query_one("#numbers-note", Label)) == f"Released {shown}."
+
+
+async def test_every_action_on_a_second_number_is_reachable_by_keys(
+    account: Any, tmp_path: Path
+) -> None:
+    await account.create_application("console")
+    await account.order("212")
+    second = await account.order("919")  # sorted after the 212 number
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 2)
+        await until(pilot, lambda: rows(screen, "#our-numbers")[1][2] == "—")
+        shown = rows(screen, "#our-numbers")[1][0]
+        note = screen.query_one("#numbers-note", Label)
+        ours = screen.query_one("#our-numbers", DataTable)
+        assert ours.has_focus  # with numbers to act on, the screen starts on them
+        await pilot.press("tab", "shift+tab")  # to the form and back
+        await until(pilot, lambda: ours.has_focus)
+        await pilot.press("down")
+        await pilot.pause(0.3)  # the applications' names arrive and the table is shown again
+        assert screen.selected_number() is not None
+        assert screen.selected_number().number == second  # type: ignore[union-attr]
+
+        await pilot.press("e")  # assign the second number
+        await until(pilot, lambda: isinstance(app.screen, ApplicationPicker))
+        await pilot.press("enter")  # the one application
+        await until(pilot, lambda: "now points at console" in visible_text(note))
+        assert visible_text(note).startswith(shown)
+        owned = {n["number"]: n for n in await account.owned()}
+        assert "applicationId" in owned[second]
+        assert "applicationId" not in next(n for k, n in owned.items() if k != second)
+        await until(pilot, lambda: rows(screen, "#our-numbers")[1][2] == "console")
+        assert screen.selected_number().number == second  # type: ignore[union-attr]
+
+        await pilot.press("delete")  # release it, once typed back
+        await until(pilot, lambda: prompt_ready(app))
+        question = app.screen.query_one(".dialog-title", Label)
+        assert question.size.height == 3  # every line shown, the last saying what to do
+        assert str(question.render()).endswith("Type the number to confirm.")
+        assert app.screen.query_one(Input).value == ""  # the example is not a value
+        await pilot.press(*shown, "enter")
+        await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 1)
+        assert [n["number"] for n in await account.owned()] != [second]
+        assert visible_text(note) == f"Released {shown}."
+
+
+def first_command(commands: CommandList) -> str:
+    return str(commands.get_option_at_index(0).prompt) if commands.option_count else ""
+
+
+async def test_the_palette_offers_every_numbers_action(account: Any, tmp_path: Path) -> None:
+    await account.order("212")
+    second = await account.order("919")
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await until(pilot, lambda: len(rows(screen, "#our-numbers")) == 2)
+        ours = screen.query_one("#our-numbers", DataTable)
+        ours.focus()
+        await pilot.press("down")
+        await pilot.press("ctrl+p")
+        await until(pilot, lambda: app.screen.query(Input).first().has_focus)
+        await pilot.press(*"release")
+        commands = app.screen.query_one(CommandList)
+        await until(pilot, lambda: first_command(commands).startswith("Release the number"))
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: prompt_ready(app))
+        assert second[-4:] in app.screen.query_one(Label).render().plain  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await until(pilot, lambda: app.screen is screen)
+        assert len(await account.owned()) == 2  # nothing released without typing it back
+
+        for words in ("assign", "order", "buy", "choose", "refresh"):
+            await pilot.press("ctrl+p")
+            await until(pilot, lambda: app.screen.query(Input).first().has_focus)
+            await pilot.press(*words)
+            commands = app.screen.query_one(CommandList)
+            await until(pilot, lambda w=words, c=commands: w in first_command(c).lower())
+            await pilot.press("escape")
+            await until(pilot, lambda: app.screen is screen)
+
+
+async def test_space_chooses_a_result_wherever_the_focus_is_outside_a_text_field(
+    account: Any, tmp_path: Path
+) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        await search(pilot, screen, area_code="919", quantity="3")
+        await until(pilot, lambda: len(rows(screen)) == 3)
+        screen.query_one("#search", Button).focus()  # tabbed away from the results
+        await pilot.press("space")
+        assert [row[0] for row in rows(screen)] == ["✓", "", ""]
+
+
+async def test_placeholders_do_not_look_like_values(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_numbers(pilot)
+        for name in SEARCH_FIELDS:
+            field = screen.query_one(f"#{name}", Input)
+            assert field.value == ""
+            assert field.placeholder.startswith("e.g."), field.placeholder

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Input, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from console_helpers import console_app, until
 from smsconsole.tui.screens.dialogs import Confirm
@@ -184,3 +184,53 @@ async def test_an_application_named_like_markup_is_offered_as_it_is(
         assert any(p.startswith("Reuse [/] [link=file:///etc/passwd]x") for p in prompts)
         assert all("\x1b" not in p and "\x07" not in p for p in prompts)
         assert app.is_running
+
+
+async def test_an_area_code_typed_after_tab_is_taken(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        wizard = await first_run_wizard(pilot)
+        await pilot.press("tab")  # off the field, onto the Start button
+        await pilot.press(*"919")
+        assert wizard.query_one("#wizard-where", Input).value == "919"
+        hint = wizard.query_one("#wizard-where-hint", Static)
+        assert str(hint.render()) == "searches area code 919"
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert app.screen.question.startswith("Order (919) ")  # type: ignore[attr-defined]
+        await pilot.press("n")
+
+
+async def test_the_retry_button_says_where_it_retries_from(account: Any, tmp_path: Path) -> None:
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        wizard = await first_run_wizard(pilot)
+        await pilot.press(*"9x9", "enter")
+        await until(pilot, lambda: marks(wizard) == "dfww")
+        button = wizard.query_one("#wizard-run", Button)
+        await pilot.pause()
+        assert str(button.label) == "Retry from step 2"
+        assert button.content_region.width >= len("Retry from step 2")  # not cut off
+
+
+async def test_a_number_owned_without_an_application_is_used_not_bought(
+    account: Any, tmp_path: Path
+) -> None:
+    owned = await account.order("212")  # ours, pointing nowhere
+    app = console_app(account.server.url, tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.live)
+        await pilot.press("W")
+        await until(pilot, lambda: isinstance(app.screen, SetupWizard))
+        wizard = app.screen
+        assert isinstance(wizard, SetupWizard)
+        choice = wizard.query_one("#wizard-number", Select)
+        assert choice.value == app.inbox.numbers[owned].id  # offered, and preselected
+        await pilot.press("ctrl+r")
+        await until(pilot, lambda: wizard.done)
+        assert "using (212) " in step(wizard, 2)
+        assert "already yours: nothing ordered" in step(wizard, 2)
+        [number] = await account.owned()  # nothing else was bought
+        [application] = await account.v1_applications()
+        assert number["number"] == owned
+        assert number["applicationId"] == application["id"]

@@ -7,7 +7,7 @@ console (which shows them); no I/O. Messages and calls have modules of their own
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Final, Generic, TypeVar
 
 import msgspec
 
@@ -59,8 +59,15 @@ class LoggedCallback(msgspec.Struct, frozen=True, kw_only=True):
     event_seq: int | None
 
 
+# A search snippet marks each matched word as MATCH_START word MATCH_END. Control characters,
+# so a text's own brackets are never taken for marks (a text holding these could only make
+# a word of its own look matched: the console shows every piece as plain text).
+MATCH_START: Final = "\x02"
+MATCH_END: Final = "\x03"
+
+
 class SearchHit(msgspec.Struct, frozen=True):
-    """A message that matched a search, with the matching words marked."""
+    """A message that matched a search, with the matching words marked (``MATCH_START``)."""
 
     message: Message
     snippet: str

@@ -35,6 +35,8 @@ from smsconsole.core.clock import now_utc
 from smsconsole.core.events import CallbackEvent, MessageEvent
 from smsconsole.core.messages import Message, thread_cursor
 from smsconsole.core.records import (
+    MATCH_END,
+    MATCH_START,
     Contact,
     Conversation,
     LoggedCallback,
@@ -386,10 +388,10 @@ class SqliteStore:
         def query(connection: sqlite3.Connection) -> list[SearchHit]:
             rows = connection.execute(
                 f"SELECT {MESSAGE_COLUMNS.replace('text', 'm.text', 1)},"
-                " snippet(messages_fts, 0, '[', ']', '…', 12) AS snippet"
+                " snippet(messages_fts, 0, ?, ?, '…', 12) AS snippet"
                 " FROM messages_fts f JOIN messages m ON m.n = f.rowid"
                 " WHERE messages_fts MATCH ? ORDER BY m.time DESC LIMIT ?",
-                (match, limit),
+                (MATCH_START, MATCH_END, match, limit),
             ).fetchall()
             return [SearchHit(message_from_row(row), row["snippet"]) for row in rows]
 

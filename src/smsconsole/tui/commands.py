@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
+from textual.dom import DOMNode
 
+from smsconsole.core.records import MATCH_END, MATCH_START
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.plain import clean
 from smsconsole.tui.screens.inbox import InboxScreen
@@ -36,24 +38,46 @@ ACTIONS: list[tuple[str, str, str]] = [
 
 
 class ConsoleCommands(Provider):
-    """Every console action by name."""
+    """Every console action by name: the screen's own first, then the console's."""
 
-    def _runner(self, action: str) -> Callable[[], object]:
-        return lambda: self.app.run_action(action)
+    def _screen_actions(self) -> list[tuple[str, Callable[[], object], str]]:
+        """The actions of the screen under the palette: its bindings that carry a tooltip.
+
+        The tooltip names the action (``Release the number under the cursor``); the help
+        says its key. Only actions the screen allows now are offered.
+        """
+        screen = self.screen
+        found = []
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or not binding.tooltip:
+                continue
+            action = binding.action
+            if not screen.check_action(action, ()):
+                continue
+            key = self.app.get_key_display(binding)
+            found.append((binding.tooltip, self._runner(action, screen), f"key: {key}"))
+        return found
+
+    def _console_actions(self) -> list[tuple[str, Callable[[], object], str]]:
+        return [
+            (name, self._runner(action), help_text)
+            for name, action, help_text in ACTIONS
+            if self.app.check_action(action, ())
+        ]
+
+    def _runner(self, action: str, namespace: DOMNode | None = None) -> Callable[[], object]:
+        return lambda: self.app.run_action(action, namespace)
 
     async def discover(self) -> Hits:
-        for name, action, help_text in ACTIONS:
-            if self.app.check_action(action, ()):
-                yield DiscoveryHit(name, self._runner(action), help=help_text)
+        for name, run, help_text in self._screen_actions() + self._console_actions():
+            yield DiscoveryHit(name, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for name, action, help_text in ACTIONS:
-            if not self.app.check_action(action, ()):
-                continue
+        for name, run, help_text in self._screen_actions() + self._console_actions():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), self._runner(action), help=help_text)
+                yield Hit(score, matcher.highlight(name), run, help=help_text)
 
 
 class MessageSearch(Provider):
@@ -71,7 +95,7 @@ class MessageSearch(Provider):
             message = hit.message
             other = message.from_ if message.direction == "in" else message.to
             who = inbox.console.who(other)
-            snippet = clean(hit.snippet)
+            snippet = highlighted(hit.snippet)
 
             def reveal(
                 conversation: str = message.conversation_id, found: str = message.id
@@ -80,32 +104,21 @@ class MessageSearch(Provider):
 
             yield Hit(
                 1.0 - rank / 100,
-                Content.assemble(f"🔎 {clean(who)}: ", highlighted(snippet, query)),
+                Content.assemble(f"🔎 {clean(who)}: ", snippet),
                 reveal,
-                text=f"{clean(who)} {highlighted(snippet, query).plain}",
+                text=f"{clean(who)} {snippet.plain}",
                 help="Open in its conversation",
             )
 
 
-# The server marks each matched word of a search snippet as ``[word]`` (FTS5's snippet()).
-# A text may hold brackets of its own, so only a bracketed word the query asked for is a mark.
-_BRACKETED = re.compile(r"\[([^\[\]]*)\]")
-_WORD = re.compile(r"\w+")
-
-
-def highlighted(snippet: str, query: str) -> Content:
-    """A search snippet with the words ``query`` matched in bold, the rest as plain text."""
-    terms = [term.casefold() for term in _WORD.findall(query)]
-
-    def asked(word: str) -> bool:
-        folded = word.casefold()
-        return bool(folded) and any(folded.startswith(term) for term in terms)
-
+def highlighted(snippet: str) -> Content:
+    """A search snippet with its matched words (between ``MATCH_START`` and ``MATCH_END``)
+    reversed and bold, every piece cleaned and shown as plain text, never as markup."""
     parts: list[str | tuple[str, str]] = []
-    at = 0
-    for found in _BRACKETED.finditer(snippet):
-        if asked(found.group(1)):
-            parts += [snippet[at : found.start()], (found.group(1), "bold reverse")]
-            at = found.end()
-    parts.append(snippet[at:])
+    for index, piece in enumerate(snippet.split(MATCH_START)):
+        word, end, rest = piece.partition(MATCH_END)
+        if index == 0 or not end:  # before the first mark, or a start with no end
+            parts.append(clean(piece.replace(MATCH_END, "")))
+            continue
+        parts += [(clean(word), "bold reverse"), clean(rest.replace(MATCH_END, ""))]
     return Content.assemble(*parts)

@@ -43,7 +43,8 @@ from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
 from smsconsole.tui.updates import InboxChanged
 
-# The search form's fields, in two rows: (id, caption, placeholder, width class).
+# The search form's fields, in two rows: (id, caption, example, width class). The example is
+# shown as "e.g. ..." in the empty field, dimmed, so it does not read as a value typed in.
 ROWS: Final = (
     (
         ("state", "State", "NC", "-short"),
@@ -132,14 +133,46 @@ class ApplicationPicker(ModalScreen[str | None]):
 class NumbersScreen(Screen[None]):
     """Our numbers with their applications and prices, and a search for numbers to buy."""
 
+    # The tooltips name each action in the command palette (ConsoleCommands offers them).
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="numbers.back"),
-        Binding("space", "choose", "Choose", id="numbers.choose"),
-        Binding("o", "order", "Order", id="numbers.order"),
-        Binding("b", "order_quantity", "Buy N", id="numbers.order_quantity"),
-        Binding("e", "assign", "Application", id="numbers.assign"),
-        Binding("delete", "release", "Release", id="numbers.release"),
-        Binding("R", "refresh", "Refresh", show=False, id="numbers.refresh"),
+        Binding(
+            "space",
+            "choose",
+            "Choose",
+            id="numbers.choose",
+            tooltip="Choose the search result under the cursor (or unchoose it)",
+        ),
+        Binding("o", "order", "Order", id="numbers.order", tooltip="Order the chosen numbers"),
+        Binding(
+            "b",
+            "order_quantity",
+            "Buy N",
+            id="numbers.order_quantity",
+            tooltip="Buy 'How many' numbers matching the search",
+        ),
+        Binding(
+            "e",
+            "assign",
+            "Assign",
+            id="numbers.assign",
+            tooltip="Assign the number under the cursor to an application (or detach it)",
+        ),
+        Binding(
+            "delete",
+            "release",
+            "Release",
+            id="numbers.release",
+            tooltip="Release the number under the cursor (type it back to confirm)",
+        ),
+        Binding(
+            "R",
+            "refresh",
+            "Refresh",
+            show=False,
+            id="numbers.refresh",
+            tooltip="Refresh our numbers from the provider",
+        ),
     ]
 
     def __init__(self, console: ConsoleContext) -> None:
@@ -170,10 +203,10 @@ class NumbersScreen(Screen[None]):
                                 compact=True,
                                 id="kind",
                             )
-                    for name, caption, placeholder, width in row:
+                    for name, caption, example, width in row:
                         with Vertical(classes=f"field {width}"):
                             yield Label(caption, classes="field-caption")
-                            yield Input(placeholder=placeholder, id=name, compact=True)
+                            yield Input(placeholder=f"e.g. {example}", id=name, compact=True)
                     if index == 1:
                         with Vertical(classes="field -check"):
                             yield Checkbox(
@@ -183,7 +216,7 @@ class NumbersScreen(Screen[None]):
                 yield Label("", id=f"row{index}-error", classes="field-error")
         yield DataTable(id="results", cursor_type="row", zebra_stripes=True)
         yield Static(
-            "enter in the form: search · space: choose results · ctrl+p: every command",
+            "tab: numbers, form, results · enter: search · space: choose · ctrl+p: commands",
             id="numbers-hint",
         )
         yield Footer()
@@ -199,7 +232,9 @@ class NumbersScreen(Screen[None]):
             label.display = False
         self.show_numbers()
         self.load_applications()
-        self.query_one("#state", Input).focus()
+        # With numbers to act on, start on them (e and delete work at once); else on the search.
+        first = ours if ours.row_count else self.query_one("#state", Input)
+        first.focus()
 
     # -- our numbers --------------------------------------------------------------------------
 
@@ -209,8 +244,15 @@ class NumbersScreen(Screen[None]):
             self.show_numbers()
 
     def show_numbers(self) -> None:
-        """Show our numbers as the console knows them (the feed keeps them current)."""
+        """Show our numbers as the console knows them (the feed keeps them current).
+
+        The cursor stays on the number it was on (or the row where it was, if that number
+        is gone): the table is shown again whenever names or numbers arrive, and a cursor
+        sent back to the first row would put a later release or assignment on another number.
+        """
         table = self.query_one("#our-numbers", DataTable)
+        was = self.selected_number()
+        row = table.cursor_row
         table.clear()
         numbers = sorted(self.console.inbox.numbers.values(), key=lambda n: n.number)
         for record in numbers:
@@ -223,6 +265,12 @@ class NumbersScreen(Screen[None]):
             )
         if not numbers and not self.noted:
             self.note("You have no numbers yet: search below and order one.")
+        ids = [record.id for record in numbers]
+        if was is not None and was.id in ids:
+            row = ids.index(was.id)
+        if numbers:
+            table.move_cursor(row=min(row, len(numbers) - 1), animate=False)
+        self.refresh_bindings()
 
     def application_label(self, application_id: str | None, none: str = "—") -> str:
         """An application's name (or id when not known yet); ``none`` for none."""
@@ -260,6 +308,12 @@ class NumbersScreen(Screen[None]):
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         return next((n for n in self.console.inbox.numbers.values() if n.id == key), None)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Assigning and releasing are shown dimmed (and not offered) with no number."""
+        if action in ("assign", "release"):
+            return True if self.console.inbox.numbers else None
+        return True
 
     def action_refresh(self) -> None:
         self.refresh_from_provider()
@@ -371,9 +425,13 @@ class NumbersScreen(Screen[None]):
             table.focus()
 
     def action_choose(self) -> None:
+        """Choose the result under its cursor, wherever the focus is (but in a text field,
+        where space is a space)."""
         table = self.query_one("#results", DataTable)
-        if not self.results or not table.has_focus:
+        if not self.results:
+            self.form_error("Search first: enter in the form shows numbers to choose.")
             return
+        table.focus()
         row_key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         number = str(row_key.value)
         if number in self.chosen:
@@ -517,10 +575,11 @@ class NumbersScreen(Screen[None]):
             if text is not None:
                 self.release(record)
 
+        # One line each: a dialog's title does not wrap, and the last words say what to do.
         prompt = Prompt(
-            f"Release {shown}? It is gone for good (it cannot be had back). "
+            f"Release {shown}?\nIt is gone for good (it cannot be had back).\n"
             "Type the number to confirm.",
-            placeholder=shown,
+            placeholder=f"type {shown} here",
             check=check,
         )
         self.app.push_screen(prompt, confirmed)

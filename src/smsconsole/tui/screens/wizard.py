@@ -1,7 +1,8 @@
 """Setup: the provider's getting-started path as four steps that can each be retried.
 
 1. an application pointing at this server (created, or an existing one reused);
-2. a number searched where the operator wants one, and ordered after a cost confirmation;
+2. a number searched where the operator wants one, and ordered after a cost confirmation (or
+   one the account owns that points at no application, used as it is);
 3. the number assigned to the application;
 4. the application's callback URLs checked against this server's form.
 
@@ -15,7 +16,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from rich.console import RenderableType
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -66,6 +67,17 @@ def criteria_for(where: str) -> dict[str, str]:
     raise StepFailed("Type an area code (919), a state (NC) or a ZIP code (27511), then retry.")
 
 
+def where_hint(where: str) -> str:
+    """What a search in ``where`` would look for, or how to say where."""
+    if not where.strip():
+        return "type an area code, a state or a ZIP code"
+    try:
+        [(field, value)] = criteria_for(where).items()
+    except StepFailed:
+        return "not an area code (919), a state (NC) or a ZIP code (27511)"
+    return f"searches {field.replace('_', ' ').replace('zip', 'ZIP code')} {value}"
+
+
 def callback_problem(url: str | None, kind: str) -> str | None:
     """Why a callback URL is not this server's ``/callbacks/{kind}`` with credentials (§9)."""
     if not url:
@@ -114,12 +126,23 @@ class SetupWizard(Screen[None]):
                 )
                 yield Input("smsconsole", placeholder="name", compact=True, id="wizard-name")
             with Horizontal(classes="wizard-row"):
-                yield Label("Number in", classes="wizard-caption")
-                yield Input(
-                    placeholder="area code 919, state NC or ZIP 27511",
+                yield Label("Number", classes="wizard-caption")
+                yield Select(
+                    self._number_options(),
+                    value=self._unassigned()[0].id if self._unassigned() else NEW,
+                    allow_blank=False,
                     compact=True,
+                    id="wizard-number",
+                )
+            with Horizontal(classes="wizard-row"):
+                yield Label("Order it in", classes="wizard-caption")
+                yield Input(
+                    placeholder="e.g. area code 919, state NC or ZIP 27511",
+                    compact=True,
+                    select_on_focus=False,  # digits typed off it are added, not replaced
                     id="wizard-where",
                 )
+            yield Static(where_hint(""), id="wizard-where-hint")
             for index, step in enumerate(self.steps, start=1):
                 yield Static(self._line(index, step), id=f"step-{index}", classes="wizard-step")
                 yield Static("", id=f"step-{index}-detail", classes="wizard-detail")
@@ -130,8 +153,49 @@ class SetupWizard(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#wizard-where", Input).focus()
+        self.number_chosen()
+        where = self.query_one("#wizard-where", Input)
+        (self.query_one("#wizard-number", Select) if where.disabled else where).focus()
         self.load_applications()
+
+    def _unassigned(self) -> list[NumberRecord]:
+        """Numbers we own that point at no application: the wizard can use one of them."""
+        numbers = self.console.inbox.numbers.values()
+        return sorted((n for n in numbers if not n.application_id), key=lambda n: n.number)
+
+    def _number_options(self) -> list[tuple[RenderableType, str]]:
+        options: list[tuple[RenderableType, str]] = [("Order a new one", NEW)]
+        for record in self._unassigned():
+            shown = format_for_display(record.number, self.console.region)
+            options.append((plain_cell(f"Use {shown}: yours, no application"), record.id))
+        return options
+
+    @on(Select.Changed, "#wizard-number")
+    def number_chosen(self) -> None:
+        """A number we own needs no search: the place to order in does not apply."""
+        ordering = self.query_one("#wizard-number", Select).value == NEW
+        self.query_one("#wizard-where", Input).disabled = not ordering
+        self.query_one("#wizard-where-hint", Static).display = ordering
+
+    @on(Input.Changed, "#wizard-where")
+    def where_changed(self, event: Input.Changed) -> None:
+        self.query_one("#wizard-where-hint", Static).update(where_hint(event.value))
+
+    def on_key(self, event: events.Key) -> None:
+        # Digits typed off a text field (after a Tab onto the buttons) are the area code or
+        # ZIP being typed: they go to the field rather than nowhere. Letters stay keys.
+        where = self.query_one("#wizard-where", Input)
+        focused = self.app.focused
+        if (
+            event.character is not None
+            and event.character.isdigit()
+            and not isinstance(focused, Input)
+            and not where.disabled
+        ):
+            event.stop()
+            event.prevent_default()
+            where.focus()
+            where.insert_text_at_cursor(event.character)
 
     @staticmethod
     def _line(index: int, step: Step) -> str:
@@ -197,10 +261,10 @@ class SetupWizard(Screen[None]):
                 except (StepFailed, ConsoleError) as error:
                     text = error.message if isinstance(error, ConsoleError) else str(error)
                     self.show(index, "failed", text)
-                    button.label = f"Retry from step {index}"
+                    self._label(button, f"Retry from step {index}")
                     return
                 self.show(index, "done", detail)
-            button.label = "Done"
+            self._label(button, "Done")
             assert self.number is not None
             shown = format_for_display(self.number.number, self.console.region)
             self.query_one("#wizard-done", Static).update(
@@ -209,6 +273,13 @@ class SetupWizard(Screen[None]):
             self.query_one("#wizard-body", VerticalScroll).scroll_end(animate=False)
         finally:
             button.disabled = self.done
+
+    @staticmethod
+    def _label(button: Button, text: str) -> None:
+        # A new label does not lay the button out again by itself: "Retry from step 2" was
+        # cut to the width "Start" had.
+        button.label = text
+        button.refresh(layout=True)
 
     async def step_application(self, index: int) -> str:
         """Step 1: reuse the chosen application, or create one with this server's URLs."""
@@ -223,7 +294,14 @@ class SetupWizard(Screen[None]):
         return f"created {name}; texts and calls go to {url.rsplit('/', 1)[0]}/…"
 
     async def step_number(self, index: int) -> str:
-        """Step 2: find a number where the operator asked, and order it if they agree."""
+        """Step 2: use the number chosen that we own, or find one where the operator asked
+        and order it if they agree."""
+        chosen = self.query_one("#wizard-number", Select).value
+        owned = next((n for n in self._unassigned() if n.id == chosen), None)
+        if owned is not None:
+            self.number = owned
+            shown = format_for_display(owned.number, self.console.region)
+            return f"using {shown}, already yours: nothing ordered"
         where = self.query_one("#wizard-where", Input).value
         criteria = criteria_for(where)
         self.show(index, "running", f"searching numbers in {where.strip()}…")
