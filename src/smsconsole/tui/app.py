@@ -33,7 +33,7 @@ from smsconsole.tui.screens.wizard import SetupWizard
 from smsconsole.tui.state import Inbox
 from smsconsole.tui.terminal import TerminalApp
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable, Update
-from smsconsole.tui.widgets.call_bar import allowed, live_call
+from smsconsole.tui.widgets.call_bar import ANSWER_KEY, REJECT_KEY, allowed, live_call
 
 
 class SmsConsoleApp(TerminalApp):
@@ -59,8 +59,9 @@ class SmsConsoleApp(TerminalApp):
         Binding("c", "calls", "Calls", id="app.calls"),
         Binding("r", "name_contact", "Name", id="app.name_contact"),
         Binding("m", "mute", "Mute", id="app.mute"),
-        Binding("a", "answer", "Answer", id="app.answer"),
-        Binding("x", "reject", "Reject", id="app.reject"),
+        # Priority, and not letters: they work from the composer and are never typed by chance.
+        Binding(ANSWER_KEY, "answer", "Answer", priority=True, id="app.answer"),
+        Binding(REJECT_KEY, "reject", "Reject", priority=True, id="app.reject"),
         Binding("s", "speak", "Speak", id="app.speak"),
         Binding("t", "transfer", "Transfer", id="app.transfer"),
         Binding("h", "hang_up", "Hang up", id="app.hang_up"),

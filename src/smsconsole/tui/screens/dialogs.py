@@ -129,7 +129,13 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
 
 
 class IncomingCall(ModalScreen[str | None]):
-    """A call is ringing: answer, reject, or leave it."""
+    """A call is ringing: answer, reject, or leave it (closed by the console when it ends).
+
+    Args:
+        caller: Who is calling, as the console names them.
+        to: Which of our numbers they called.
+        call_id: Our id of the call.
+    """
 
     BINDINGS = [
         Binding("a", "dismiss('answer')", "Answer", id="call.answer"),
@@ -137,8 +143,10 @@ class IncomingCall(ModalScreen[str | None]):
         Binding("escape", "dismiss(None)", "Ignore", id="call.ignore"),
     ]
 
-    def __init__(self, caller: str, to: str) -> None:
+    def __init__(self, caller: str, to: str, call_id: str = "") -> None:
         super().__init__(classes="dialog")
+        self.call_id = call_id
+        self.over = False
         self.caller = caller
         self.to = to
 
@@ -155,3 +163,13 @@ class IncomingCall(ModalScreen[str | None]):
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "ignore" else event.button.id)
+
+    def close(self) -> None:
+        """The call stopped ringing: go now, or as soon as what covers this prompt goes."""
+        self.over = True
+        if self.app.screen is self:
+            self.dismiss(None)
+
+    def on_screen_resume(self) -> None:
+        if self.over and self.app.screen is self:
+            self.dismiss(None)

@@ -15,8 +15,8 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
 from smsconsole.core.calls import Call
 from smsconsole.core.clock import now_utc
@@ -128,13 +128,12 @@ class InboxScreen(Screen[None]):
             self.refresh_row(conversation_id)
         if change.call is not None:
             self.call_bar.show_call()
+            self._call_changed(change.call, live=event.live)
         reading = change.conversation_id == self.open_conversation and self.app.screen is self
         if event.live and change.new_inbound and change.message is not None and not reading:
             message = change.message
             title = f"Text from {self.console.who(message.from_)}"
             self.console.alert(message.conversation_id, title, message.text or "📎 attachment")
-        if event.live and change.incoming_call and change.call is not None:
-            self._incoming(change.call)
 
     @on(Loaded)
     def loaded(self, event: Loaded) -> None:
@@ -519,9 +518,48 @@ class InboxScreen(Screen[None]):
 
     # -- calls ------------------------------------------------------------------------------
 
+    def _call_changed(self, call: Call, *, live: bool) -> None:
+        """A call rang in, changed or ended: ring, close its prompt, say it was missed."""
+        ringing = self.call_bar.active_call
+        self.status.ringing = (
+            self.console.who(ringing.from_)
+            if ringing is not None and ringing.state == "started" and ringing.direction == "in"
+            else ""
+        )
+        if call.state != "started":
+            self._close_prompts(call.id)
+        if not live:
+            return
+        if call.state == "started" and call.direction == "in":
+            self._incoming(call)
+        elif call.missed:
+            who = self.console.who(call.from_)
+            self.console.alert(None, "Missed call", who)
+
+    def _close_prompts(self, call_id: str | None = None) -> None:
+        """Dismiss the prompt of ``call_id`` (every call prompt when None)."""
+        for screen in list(self.app.screen_stack):
+            if isinstance(screen, IncomingCall) and call_id in (None, screen.call_id):
+                screen.close()
+
+    def _typing(self) -> bool:
+        """Whether the operator is writing (a text box has the focus, or a draft waits)."""
+        focused = self.app.focused
+        screen = self.app.screen
+        return (
+            (isinstance(screen, ModalScreen) and not isinstance(screen, IncomingCall))
+            or isinstance(focused, Input | TextArea)
+            or bool(self.query_one(Composer).text)
+        )
+
     def _incoming(self, call: Call) -> None:
         who = self.console.who(call.from_)
         self.console.alert(None, "Incoming call", who)
+        # One prompt at a time, for the newest call; none while the operator types: the call
+        # rings in the call bar and the status bar, and ctrl+t answers it from anywhere.
+        self._close_prompts()
+        if self._typing():
+            return
 
         def decided(choice: str | None) -> None:
             if choice == "answer":
@@ -531,7 +569,7 @@ class InboxScreen(Screen[None]):
             elif choice == "reject":
                 self.call_bar.reject(call.id)
 
-        dialog = IncomingCall(who, format_for_display(call.to, self.console.region))
+        dialog = IncomingCall(who, format_for_display(call.to, self.console.region), call.id)
         self.app.push_screen(dialog, decided)
 
     def speak(self) -> None:
