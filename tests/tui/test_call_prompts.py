@@ -5,6 +5,7 @@ Driven with ``run_test()`` against a real server wired to the real sandbox.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,11 +13,13 @@ from typing import Any
 
 import httpx
 import pytest
+from textual.widgets import DataTable
 
-from console_helpers import provision, until
+from console_helpers import bubbles, prompt_ready, provision, rows, until
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.screens.calls import CallsScreen
 from smsconsole.tui.screens.dialogs import IncomingCall
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.widgets.composer import Composer
@@ -24,6 +27,7 @@ from smsconsole.tui.widgets.composer import Composer
 TOKEN = "console-token"
 REMOTE = "+14155550123"
 OTHER = "+12125550199"
+TARGET, TARGET_TYPED = "+19195550100", "9195550100"
 SENTENCE = "can call you back after lunch, thanks x (sh)"
 
 
@@ -41,6 +45,14 @@ class World:
         )
         assert response.status_code == 201, response.text
         return str(response.json()["id"])
+
+    async def v1_calls(self, **query: str) -> list[dict[str, Any]]:
+        response = await self.sandbox.get(
+            "/v1/users/u-sandbox/calls", params=query, auth=("t-sandbox", "s-sandbox")
+        )
+        assert response.status_code == 200, response.text
+        found: list[dict[str, Any]] = response.json()
+        return found
 
     async def far_end_hangs_up(self, call_id: str) -> None:
         response = await self.sandbox.post(
@@ -104,6 +116,12 @@ async def test_the_prompt_closes_when_its_call_ends_and_the_call_is_missed(world
         await until(pilot, lambda: isinstance(app.screen, InboxScreen))
         [call] = app.inbox.calls.values()
         assert call.missed
+        # Marked in the list (a conversation of its own: they never texted) and in the thread.
+        await until(pilot, lambda: any("📵 missed call" in row for row in rows(app)))
+        await pilot.press("enter")
+        await until(pilot, lambda: any("📵 Missed call" in b for b in bubbles(app)))
+        assert not any("📵 missed call" in row for row in rows(app))  # seen
+        await pilot.press("escape")
         # Two calls in a row: one prompt, for the newest, naming who the call bar names.
         await world.call_in()
         await until(pilot, lambda: isinstance(app.screen, IncomingCall))
@@ -113,3 +131,56 @@ async def test_the_prompt_closes_when_its_call_ends_and_the_call_is_missed(world
         prompts = [s for s in app.screen_stack if isinstance(s, IncomingCall)]
         assert len(prompts) == 1
         assert "(212) 555-0199" in prompts[0].caller
+
+
+def log_rows(app: SmsConsoleApp) -> dict[str, list[str]]:
+    """The call log's rows by call id, each cell as the operator reads it."""
+    table = app.screen.query_one(DataTable)
+    return {str(key.value): [str(cell) for cell in table.get_row(key)] for key in table.rows}
+
+
+async def test_a_transferred_calls_new_leg_is_logged_as_ours_going_out(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        await world.call_in()
+        await until(pilot, lambda: isinstance(app.screen, IncomingCall))
+        await pilot.press("a")
+        await until(pilot, lambda: not ringing(app) and app.inbox_screen.call_bar.active_call)
+        await pilot.press("t")
+        await until(pilot, lambda: prompt_ready(app))
+        await pilot.press(*TARGET_TYPED, "enter")
+        legs = await world.v1_calls(to=TARGET)
+        async with asyncio.timeout(8):
+            while not legs:
+                await pilot.pause(0.05)
+                legs = await world.v1_calls(to=TARGET)
+        response = await world.sandbox.post(
+            f"/sandbox/calls/{legs[0]['id']}/remote", json={"action": "answer"}
+        )
+        assert response.is_success, response.text
+        await until(pilot, lambda: any(c.to == TARGET for c in app.inbox.calls.values()))
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, CallsScreen))
+        [leg] = [c for c in app.inbox.calls.values() if c.to == TARGET]
+        _when, direction, with_, via, *_ = log_rows(app)[leg.id]
+        assert (direction, with_) == ("fwd", "(919) 555-0100")
+        assert via == "…" + world.number[-4:]  # the number the caller called, not the target
+        assert leg.direction == "out"
+
+
+async def test_the_call_log_fits_80_columns(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        first = await world.call_in()
+        await until(pilot, lambda: isinstance(app.screen, IncomingCall))
+        await world.far_end_hangs_up(first)  # missed: "caller hung up"
+        await until(pilot, lambda: isinstance(app.screen, InboxScreen))
+        await pilot.press("c")
+        await until(pilot, lambda: isinstance(app.screen, CallsScreen))
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        [row] = log_rows(app).values()
+        assert row[4:] == ["missed", "—", "caller hung up"]
+        assert table.virtual_size.width <= table.scrollable_content_region.width

@@ -23,6 +23,7 @@ from smsconsole.core.clock import now_utc
 from smsconsole.core.messages import Message
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import Conversation
+from smsconsole.tui import call_entries
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import clean, plain
@@ -129,6 +130,7 @@ class InboxScreen(Screen[None]):
         if change.call is not None:
             self.call_bar.show_call()
             self._call_changed(change.call, live=event.live)
+            await self.query_one(ThreadView).upsert(call_entries.entry(change.call))
         reading = change.conversation_id == self.open_conversation and self.app.screen is self
         if event.live and change.new_inbound and change.message is not None and not reading:
             message = change.message
@@ -202,6 +204,7 @@ class InboxScreen(Screen[None]):
         self.open_conversation = conversation_id
         conversations = self.query_one(ConversationList)
         conversations.open_id = conversation_id
+        conversations.missed.discard(conversation_id)
         conversations.refresh()
         self.query_one("#empty", Static).display = False
         self.query_one(ThreadView).display = True
@@ -233,7 +236,9 @@ class InboxScreen(Screen[None]):
         except ConsoleError as error:
             self.notify(f"Could not load the conversation: {error.message}", severity="error")
             return
-        await view.show(conversation_id, page.items, page.next)
+        calls = self.console.inbox.calls.values()
+        items = call_entries.merged(page.items, calls, conversation_id, page.next is None)
+        await view.show(conversation_id, items, page.next)
         if reveal is not None:
             await self._reveal(view, reveal)
         self.mark_read(conversation_id)
@@ -262,7 +267,9 @@ class InboxScreen(Screen[None]):
             self.notify(f"Could not load older messages: {error.message}", severity="warning")
             return
         if view.conversation_id == conversation_id:
-            await view.prepend(page.items, page.next)
+            calls = self.console.inbox.calls.values()
+            items = call_entries.merged(page.items, calls, conversation_id, page.next is None)
+            await view.prepend(items, page.next)
 
     @on(ThreadView.NeedNewest)
     def need_newest(self, event: ThreadView.NeedNewest) -> None:
@@ -380,6 +387,12 @@ class InboxScreen(Screen[None]):
 
     def open_new(self, from_: str, to: str) -> None:
         """Open (or start) the conversation between ``from_`` and ``to``."""
+        conversation_id = self._start_conversation(from_, to)
+        self.refresh_list()
+        self.open(conversation_id)
+
+    def _start_conversation(self, from_: str, to: str) -> str:
+        """The conversation between ``from_`` and ``to``, shown here before its first text."""
         inbox = self.console.inbox
         conversation_id = conversation_for(from_, to)
         if conversation_id not in inbox.conversations:
@@ -392,8 +405,7 @@ class InboxScreen(Screen[None]):
                 activity=0,
             )
             inbox.order.insert(0, conversation_id)
-        self.refresh_list()
-        self.open(conversation_id)
+        return conversation_id
 
     def next_unread(self) -> None:
         """Open the next conversation with unread texts (back on this screen)."""
@@ -535,6 +547,16 @@ class InboxScreen(Screen[None]):
         elif call.missed:
             who = self.console.who(call.from_)
             self.console.alert(None, "Missed call", who)
+            self._mark_missed(call)
+
+    def _mark_missed(self, call: Call) -> None:
+        """Mark the caller's conversation (started here if they never texted) until opened."""
+        conversation_id = call_entries.conversation_of(call)
+        if conversation_id not in self.console.inbox.conversations:
+            self._start_conversation(call.to, call.from_)
+        if conversation_id != self.open_conversation or self.app.screen is not self:
+            self.query_one(ConversationList).missed.add(conversation_id)
+        self.refresh_list()
 
     def _close_prompts(self, call_id: str | None = None) -> None:
         """Dismiss the prompt of ``call_id`` (every call prompt when None)."""
