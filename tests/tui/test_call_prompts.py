@@ -20,7 +20,7 @@ from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.calls import CallsScreen
-from smsconsole.tui.screens.dialogs import IncomingCall
+from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, PlaceCall
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.widgets.composer import Composer
 
@@ -184,3 +184,44 @@ async def test_the_call_log_fits_80_columns(world: World) -> None:
         [row] = log_rows(app).values()
         assert row[4:] == ["missed", "—", "caller hung up"]
         assert table.virtual_size.width <= table.scrollable_content_region.width
+
+
+async def test_place_a_call_that_speaks_a_message_and_shows_in_the_thread(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(world.number, REMOTE)
+        await pilot.pause()
+        await pilot.press("escape", "C")
+        await until(pilot, lambda: isinstance(app.screen, PlaceCall))
+        await pilot.press("s")
+        await until(pilot, lambda: prompt_ready(app))
+        await pilot.press(*"Your order is ready", "enter")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        assert not await world.v1_calls(to=REMOTE)  # nothing is placed before the yes
+        await pilot.press("y")
+        legs = await world.v1_calls(to=REMOTE)
+        async with asyncio.timeout(8):
+            while not legs:
+                await pilot.pause(0.05)
+                legs = await world.v1_calls(to=REMOTE)
+        assert legs[0]["from"] == world.number
+        await world.sandbox.post(
+            f"/sandbox/calls/{legs[0]['id']}/remote", json={"action": "answer"}
+        )
+        await until(pilot, lambda: any("📞 Call out, 0:0" in b for b in bubbles(app)))
+
+
+async def test_ring_me_without_a_personal_number_says_how_to_set_one(world: World) -> None:
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        app.inbox_screen.open_new(world.number, REMOTE)
+        await pilot.pause()
+        await pilot.press("escape", "C")
+        await until(pilot, lambda: isinstance(app.screen, PlaceCall))
+        await pilot.press("r")
+        await until(pilot, lambda: isinstance(app.screen, Confirm))
+        await pilot.press("y")
+        await until(pilot, lambda: any("personal_number" in n.message for n in app._notifications))
+        assert not await world.v1_calls()

@@ -58,6 +58,7 @@ class SmsConsoleApp(TerminalApp):
         Binding("u", "next_unread", "Next unread", id="app.next_unread"),
         Binding("c", "calls", "Calls", id="app.calls"),
         Binding("r", "name_contact", "Name", id="app.name_contact"),
+        Binding("C", "place_call", "Call", id="app.place_call"),
         Binding("m", "mute", "Mute", id="app.mute"),
         # Priority, and not letters: they work from the composer and are never typed by chance.
         Binding(ANSWER_KEY, "answer", "Answer", priority=True, id="app.answer"),
@@ -172,7 +173,7 @@ class SmsConsoleApp(TerminalApp):
         call_key = allowed(live_call(self.inbox.calls.values()), action)
         if call_key is not None:
             return call_key
-        if action in ("name_contact", "mute"):
+        if action in ("name_contact", "mute", "place_call"):
             return (
                 isinstance(self.screen, InboxScreen) and self.screen.open_conversation is not None
             )
@@ -189,6 +190,9 @@ class SmsConsoleApp(TerminalApp):
 
     def action_mute(self) -> None:
         self.inbox_screen.mute()
+
+    def action_place_call(self) -> None:
+        self.inbox_screen.place_call()
 
     def action_toggle_notifications(self) -> None:
         self.inbox_screen.toggle_notifications()

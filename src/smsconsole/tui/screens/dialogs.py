@@ -128,6 +128,34 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
         self.dismiss((chosen, to))
 
 
+class PlaceCall(ModalScreen[str | None]):
+    """How to call someone: ring my phone then connect me, or call them and speak a message."""
+
+    BINDINGS = [
+        Binding("r", "dismiss('ring_me')", "Ring my phone", id="place.ring_me"),
+        Binding("s", "dismiss('speak')", "Speak a message", id="place.speak"),
+        Binding("escape", "dismiss(None)", "Cancel", id="place.cancel"),
+    ]
+
+    def __init__(self, who: str, ours: str) -> None:
+        super().__init__(classes="dialog")
+        self.who = who
+        self.ours = ours
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box -call"):
+            yield Label(plain(f"📞 Call {self.who}"), classes="dialog-title")
+            yield Label(plain(f"from {self.ours}"), classes="dialog-hint")
+            with Vertical(classes="dialog-buttons"):
+                yield Button("Ring my phone, then connect me (r)", id="ring_me", variant="primary")
+                yield Button("Call them and speak a message (s)", id="speak")
+                yield Button("Cancel (esc)", id="cancel")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+
 class IncomingCall(ModalScreen[str | None]):
     """A call is ringing: answer, reject, or leave it (closed by the console when it ends).
 

@@ -27,7 +27,13 @@ from smsconsole.tui import call_entries
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import clean, plain
-from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
+from smsconsole.tui.screens.dialogs import (
+    Confirm,
+    IncomingCall,
+    NewConversation,
+    PlaceCall,
+    Prompt,
+)
 from smsconsole.tui.state import conversation_for
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
 from smsconsole.tui.widgets.call_bar import CallBar
@@ -593,6 +599,46 @@ class InboxScreen(Screen[None]):
 
         dialog = IncomingCall(who, format_for_display(call.to, self.console.region), call.id)
         self.app.push_screen(dialog, decided)
+
+    @work(group="place-call", exit_on_error=False)
+    async def place_call(self) -> None:
+        """Call the open conversation's number: choose how, confirm (it costs), place it."""
+        conversation = self.console.inbox.conversations.get(self.open_conversation or "")
+        if conversation is None:
+            return
+        region, notify = self.console.region, self.console.notify
+        who = self.console.who(conversation.remote_number)
+        ours = format_for_display(conversation.our_number, region)
+        mode = await self.app.push_screen_wait(PlaceCall(who, ours))
+        if mode is None:
+            return
+        sentence: str | None = None
+        if mode == "speak":
+            asked = await self.app.push_screen_wait(
+                Prompt(f"Say to {who} when they answer", placeholder="Your order is ready.")
+            )
+            sentence = (asked or "").strip()
+            if not sentence:
+                return
+            question = f"Call {who} from {ours} and say:\n“{sentence}”\nCalls are charged."
+        else:
+            question = (
+                f"Ring your phone, then connect you to {who} (they see {ours})?\n"
+                "Both calls are charged."
+            )
+        if not await self.app.push_screen_wait(Confirm(question, yes="Call")):
+            return
+        try:
+            await self.console.client.place_call(
+                conversation.our_number, conversation.remote_number, mode, sentence
+            )
+        except ConsoleError as error:
+            notify(f"Could not call: {error.message}", severity="error", timeout=10)
+            return
+        if mode == "ring_me":
+            notify(f"Ringing your phone; pick up to be connected to {who}.", timeout=8)
+        else:
+            notify(f"Calling {who} to speak your message.", timeout=5)
 
     def speak(self) -> None:
         """Ask what to say into the current call (text to speech), then say it."""
