@@ -27,6 +27,7 @@ from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
+from smsconsole.tui.screens.dialogs import About, about_lines
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
@@ -47,6 +48,8 @@ class SmsConsoleApp(TerminalApp):
         notifications: Bell and desktop notifications on (unless muted).
         restricted: A remote user's console (over SSH): it runs no program (editor,
             opener, shell), reads no file for them and writes none but its prefs.
+        sandbox_url: The simulated provider's address, when there is one (the demo): the
+            about screen shows how to text or call in with curl.
     """
 
     CSS_PATH = "smsconsole.tcss"
@@ -68,6 +71,7 @@ class SmsConsoleApp(TerminalApp):
         Binding("h", "hang_up", "Hang up", id="app.hang_up"),
         Binding("M", "toggle_notifications", "Notifications", show=False, id="app.notifications"),
         Binding("?", "help", "Keys", id="app.help"),
+        Binding("i", "about", "About", show=False, id="app.about"),
         Binding("p", "numbers", "Phone numbers", show=False, id="app.numbers"),
         Binding("A", "applications", "Applications", show=False, id="app.applications"),
         Binding("W", "setup_wizard", "Set up a number", show=False, id="app.setup_wizard"),
@@ -82,8 +86,11 @@ class SmsConsoleApp(TerminalApp):
         server_label: str = "",
         notifications: bool = True,
         restricted: bool = False,
+        sandbox_url: str = "",
     ) -> None:
         super().__init__()
+        self.sandbox_url = sandbox_url
+        self.server_label = server_label
         self.client = client
         self.inbox = Inbox()
         prefs = prefs_file.load(prefs_path)
@@ -223,6 +230,12 @@ class SmsConsoleApp(TerminalApp):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_about(self) -> None:
+        if not isinstance(self.screen, About):
+            ours = sorted(self.inbox.numbers)
+            lines = about_lines(self.client.base_url, self.server_label, self.sandbox_url, ours)
+            self.push_screen(About(lines))
 
     def action_calls(self) -> None:
         if not isinstance(self.screen, CallsScreen):

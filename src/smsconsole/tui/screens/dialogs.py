@@ -128,6 +128,41 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
         self.dismiss((chosen, to))
 
 
+def about_lines(server: str, label: str, sandbox: str, ours: list[str]) -> list[str]:
+    """The about screen: the server, and in the demo the sandbox with curl lines to try."""
+    lines = [f"Server: {server}" + (f"  ({label})" if label else "")]
+    if not sandbox:
+        return lines
+    to = ours[0] if ours else "<your number>"
+    post = f"curl -u t-sandbox:s-sandbox -H 'content-type: application/json' -X POST {sandbox}"
+    remote = "+14155550123"
+    return [
+        *lines,
+        f"Sandbox (the simulated provider): {sandbox}",
+        "",
+        "Text in as someone else:",
+        f"""  {post}/sandbox/inbound/messages -d '{{"from":"{remote}","to":"{to}","text":"hi"}}'""",
+        "Call in:",
+        f"""  {post}/sandbox/inbound/calls -d '{{"from":"{remote}","to":"{to}"}}'""",
+    ]
+
+
+class About(ModalScreen[None]):
+    """What this console is attached to; in the demo, how to play the far end with curl."""
+
+    BINDINGS = [Binding("escape,i,q", "dismiss(None)", "Close", id="about.close")]
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(classes="dialog")
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box -wide"):
+            yield Label("About this console", classes="dialog-title")
+            yield Label(plain("\n".join(self.lines), lines=True), id="about-text")
+            yield Label("escape: close", classes="dialog-hint")
+
+
 class PlaceCall(ModalScreen[str | None]):
     """How to call someone: ring my phone then connect me, or call them and speak a message."""
 
