@@ -101,7 +101,7 @@ async def test_a_call_ringing_in_while_typing_leaves_the_draft_and_keeps_ringing
         assert composer.input.has_focus
         assert isinstance(app.screen, InboxScreen)
         assert ringing(app)  # not answered, not rejected
-        assert "calling · ^t answer" in str(app.inbox_screen.call_bar.render())
+        assert "calling  ^t answer" in str(app.inbox_screen.call_bar.render())
         [call] = app.inbox.calls.values()
         assert call.state == "started"
 

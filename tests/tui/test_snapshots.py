@@ -227,6 +227,7 @@ def test_missed_call(snap_compare: SnapCompare, threaded_server: Any, tmp_path: 
             c.missed for c in app.inbox.calls.values()))  # fmt: skip
         await until(pilot, lambda: len(app.inbox_screen.query_one(ThreadView).message_ids) == 6)
         await until(pilot, lambda: not isinstance(app.screen, IncomingCall))
+        app.inbox_screen.action_jump_end()  # the newest, whether or not the call scrolled it in
         app.clear_notifications()
         await pilot.pause()
 

@@ -181,7 +181,7 @@ class PlaceCall(ModalScreen[str | None]):
         with Vertical(classes="dialog-box -call"):
             yield Label(plain(f"📞 Call {self.who}"), classes="dialog-title")
             yield Label(plain(f"from {self.ours}"), classes="dialog-hint")
-            with Vertical(classes="dialog-buttons"):
+            with Vertical(classes="dialog-buttons -stacked"):
                 yield Button("Ring my phone, then connect me (r)", id="ring_me", variant="primary")
                 yield Button("Call them and speak a message (s)", id="speak")
                 yield Button("Cancel (esc)", id="cancel")

@@ -70,7 +70,7 @@ class CallBar(Static):
         if call is not None:
             who = self.console.who(call.from_ if call.direction == "in" else call.to)
             if call.state == "started":
-                words = f"📞 {who} calling · ^{ANSWER_KEY[-1]} answer · ^{REJECT_KEY[-1]} reject"
+                words = f"📞 {who} calling  ^{ANSWER_KEY[-1]} answer  ^{REJECT_KEY[-1]} reject"
             else:
                 since = timefmt.parse(call.active_time or call.start_time or "")
                 took = ""

@@ -222,7 +222,7 @@ class ConversationList(ScrollView, can_focus=True):
         arrow = "you: " if conversation.last_direction == "out" else ""
         text = "  " + arrow + clean(conversation.last_preview or "")
         if conversation.id in self.missed:
-            text = "  📵 missed call · " + arrow + clean(conversation.last_preview or "")
+            text = "  📵 missed call" + (f" · {text.strip()}" if conversation.last_preview else "")
         badge_style = style + self.get_component_rich_style("conversation-list--badge")
         return _fit([(text, dim)], [(badge, badge_style)], width)
 
