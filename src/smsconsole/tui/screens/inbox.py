@@ -576,7 +576,8 @@ class InboxScreen(Screen[None]):
         screen = self.app.screen
         return (
             (isinstance(screen, ModalScreen) and not isinstance(screen, IncomingCall))
-            or isinstance(focused, Input | TextArea)
+            # A hidden box may hold the focus (after a dialog): no one is typing into it.
+            or (isinstance(focused, Input | TextArea) and focused.is_on_screen)
             or bool(self.query_one(Composer).text)
         )
 
