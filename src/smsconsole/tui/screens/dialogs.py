@@ -133,17 +133,24 @@ def about_lines(server: str, label: str, sandbox: str, ours: list[str]) -> list[
     lines = [f"Server: {server}" + (f"  ({label})" if label else "")]
     if not sandbox:
         return lines
-    to = ours[0] if ours else "<your number>"
-    post = f"curl -u t-sandbox:s-sandbox -H 'content-type: application/json' -X POST {sandbox}"
-    remote = "+14155550123"
+    to, remote = (ours[0] if ours else "<your number>"), "+14155550123"
+
+    def curl(path: str, body: str) -> list[str]:
+        # Broken with backslashes, so each line fits the dialog and pastes as one command.
+        return [
+            "  curl -u t-sandbox:s-sandbox -H content-type:application/json \\",
+            f"    -X POST {sandbox}{path} \\",
+            f"    -d '{body}'",
+        ]
+
     return [
         *lines,
         f"Sandbox (the simulated provider): {sandbox}",
         "",
         "Text in as someone else:",
-        f"""  {post}/sandbox/inbound/messages -d '{{"from":"{remote}","to":"{to}","text":"hi"}}'""",
+        *curl("/sandbox/inbound/messages", f'{{"from":"{remote}","to":"{to}","text":"hi"}}'),
         "Call in:",
-        f"""  {post}/sandbox/inbound/calls -d '{{"from":"{remote}","to":"{to}"}}'""",
+        *curl("/sandbox/inbound/calls", f'{{"from":"{remote}","to":"{to}"}}'),
     ]
 
 
