@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from smsconsole.sandbox.app import create_sandbox_app
-from smsconsole.sandbox.contacts import CONTACTS, reply_to
+from smsconsole.sandbox.contacts import CALL_SHARE, CONTACTS, CallPlan, call_plan, reply_to
 
 AUTH = ("t-sandbox", "s-sandbox")
 
@@ -63,3 +66,34 @@ def test_replies_notice_questions_and_greetings() -> None:
         "Hmm, not sure. Let me check.",
         "No, sorry.",
     }
+
+
+def test_demo_contacts_call_rarely_and_give_time_to_answer_speak_and_transfer() -> None:
+    rng = random.Random(3)
+    actions = [rng.random() < CALL_SHARE for _ in range(2000)]
+    # 25 s between actions in the demo: a call every several minutes, not every two.
+    assert 25 / (sum(actions) / len(actions)) >= 5 * 60
+    plans = [call_plan(rng) for _ in range(200)]
+    assert min(plan.ring for plan in plans) >= 30
+    assert min(plan.talk for plan in plans) >= 90
+
+
+async def test_a_contacts_call_rings_out_unanswered_or_lasts_its_talk_after_the_answer(
+    serve_app: Any, wait: Any
+) -> None:
+    speed = 0.01
+    app = create_sandbox_app(contacts=True, seed=2, speed=speed, contact_interval=10_000)
+    sandbox, people = app.state.sandbox, app.state.contacts
+    async with serve_app(app):
+        # Ringing calls from contacts (made directly: no application needs to hear them).
+        missed = sandbox.engine._new_call("in", CONTACTS[0].number, "+19195550187")
+        people._spawn(partial(people._call_in, missed, CallPlan(ring=30.0, talk=90.0)))
+        answered = sandbox.engine._new_call("in", CONTACTS[1].number, "+19195550187")
+        people._spawn(partial(people._call_in, answered, CallPlan(ring=30.0, talk=90.0)))
+        await asyncio.sleep(10 * speed)
+        sandbox.engine.answer(answered)  # the operator picks up after ten seconds
+        picked_up = asyncio.get_running_loop().time()
+        await wait(lambda: missed.state == "completed")
+        assert missed.active_time is None
+        await wait(lambda: answered.state == "completed")
+        assert asyncio.get_running_loop().time() - picked_up >= 85 * speed  # not 10-17 s

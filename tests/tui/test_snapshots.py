@@ -190,3 +190,69 @@ def test_offline(snap_compare: SnapCompare, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def call_events(call_id: str, remote: str, at: str, answered: str | None, ended: str, cause: str)\
+        -> list[dict[str, Any]]:  # fmt: skip
+    """The v1 callbacks of one incoming call (reference §8): rings, maybe answered, ends."""
+    base = {"callId": call_id, "from": remote, "to": OURS}
+    events = [base | {"eventType": "incomingcall", "callState": "active", "time": at}]
+    if answered is not None:
+        events.append(base | {"eventType": "answer", "callState": "active", "time": answered})
+    events.append(
+        base | {"eventType": "hangup", "cause": cause, "callState": "completed", "time": ended}
+    )
+    return events
+
+
+def test_missed_call(snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path) -> None:
+    seed_inbox(threaded_server)
+    app = console_app(threaded_server.url, tmp_path, "test-server")
+    missed = [
+        *call_events("c-snap-101", BOB, "2024-05-03T15:00:00Z", None, "2024-05-03T15:00:31Z",
+                     "ORIGINATOR_CANCEL"),
+        *call_events("c-snap-102", ALICE, "2024-05-03T15:02:00Z", None, "2024-05-03T15:02:40Z",
+                     "ORIGINATOR_CANCEL"),
+    ]  # fmt: skip
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await connected_with(3)(pilot)
+        await pilot.press("enter")  # Alice's thread, before her call
+        app.inbox_screen.query_one("#composer-input", TextArea).cursor_blink = False
+        await until(pilot, lambda: len(app.inbox_screen.query_one(ThreadView).message_ids) == 5)
+        await pilot.press("escape")  # out of the composer: the prompt may ring, and goes
+        for payload in missed:  # live: both ring, and both are missed
+            await asyncio.to_thread(threaded_server.callback, payload, "/callbacks/calls")
+        await until(pilot, lambda: len(app.inbox.calls) == 2 and all(
+            c.missed for c in app.inbox.calls.values()))  # fmt: skip
+        await until(pilot, lambda: len(app.inbox_screen.query_one(ThreadView).message_ids) == 6)
+        await until(pilot, lambda: not isinstance(app.screen, IncomingCall))
+        app.inbox_screen.action_jump_end()  # the newest, whether or not the call scrolled it in
+        app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_call_log(snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path) -> None:
+    seed_inbox(threaded_server)
+    for payload in [
+        *call_events("c-snap-201", CAROL, "2024-05-01T09:00:00Z", None, "2024-05-01T09:00:05Z",
+                     "CALL_REJECTED"),
+        *call_events("c-snap-202", ALICE, "2024-05-02T11:15:00Z", "2024-05-02T11:15:04Z",
+                     "2024-05-02T11:19:09Z", "NORMAL_CLEARING"),
+        *call_events("c-snap-203", BOB, "2024-05-03T15:00:00Z", None, "2024-05-03T15:00:31Z",
+                     "ORIGINATOR_CANCEL"),
+        *call_events("c-snap-204", "+15005550100", "2024-05-03T16:30:00Z", None,
+                     "2024-05-03T16:31:00Z", "NORMAL_TEMPORARY_FAILURE"),
+    ]:  # fmt: skip
+        threaded_server.callback(payload, "/callbacks/calls")
+    app = console_app(threaded_server.url, tmp_path, "test-server")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await connected_with(3)(pilot)
+        await until(pilot, lambda: len(app.inbox.calls) == 4)
+        await pilot.press("c")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -51,6 +51,16 @@ class Call(msgspec.Struct, frozen=True, kw_only=True):
         """Whether the call is over."""
         return self.state in ENDED
 
+    @property
+    def missed(self) -> bool:
+        """Whether it is an incoming call that ended unanswered (and was not rejected)."""
+        return (
+            self.direction == "in"
+            and self.ended
+            and self.active_time is None
+            and self.state != "rejected"
+        )
+
 
 def new_call(
     call_id: str, event: events.CallEvent, direction: Direction, from_: str, to: str, now: str

@@ -301,8 +301,13 @@ class Provider(CallbackParser, Protocol):
 
     # -- calls --------------------------------------------------------------------------------
 
-    async def create_call(self, from_: str, to: str, *, callback_url: str) -> str:
-        """Place an outbound call reporting to ``callback_url``; answer its provider id."""
+    async def create_call(
+        self, from_: str, to: str, *, callback_url: str, tag: str | None = None
+    ) -> str:
+        """Place an outbound call reporting to ``callback_url``; answer its provider id.
+
+        ``tag`` is echoed back in every event of the call.
+        """
         ...
 
     async def answer_call(self, call_id: str) -> None:

@@ -171,6 +171,7 @@ async def run_demo(options: DemoOptions) -> None:
                     region=settings.phone.default_region,
                     prefs_path=data / "console.json",
                     server_label=f"demo {format_national(number)}",
+                    sandbox_url=sandbox_url,
                 )
 
             await run_console(console, server_url=server_url)

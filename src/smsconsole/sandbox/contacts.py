@@ -44,6 +44,28 @@ OPENERS = (
 )
 
 
+CALL_SHARE = 0.06
+"""Of a contact's spontaneous actions, the share that are calls (the rest are texts): with the
+demo's 25 s between actions, a call every seven minutes or so."""
+RING_SECONDS = (30.0, 45.0)
+"""How long a contact lets a call to us ring before giving up (a missed call)."""
+TALK_SECONDS = (90.0, 180.0)
+"""How long a contact stays on a call once it is answered: time to speak, or to transfer."""
+
+
+@dataclass(frozen=True)
+class CallPlan:
+    """How a contact's call goes: how long it may ring, how long they talk once answered."""
+
+    ring: float
+    talk: float
+
+
+def call_plan(rng: random.Random) -> CallPlan:
+    """A contact's next call."""
+    return CallPlan(rng.uniform(*RING_SECONDS), rng.uniform(*TALK_SECONDS))
+
+
 def reply_to(text: str, rng: random.Random) -> str:
     """A short canned reply, slightly aware of what was said."""
     lowered = text.lower()
@@ -109,9 +131,9 @@ class Contacts:
                 continue
             contact = self.rng.choice(list(self.contacts.values()))
             to = self.rng.choice(ours)
-            if self.rng.random() < 0.2:
+            if self.rng.random() < CALL_SHARE:
                 call = self.sandbox.engine.receive_call(contact.number, to)
-                self._spawn(partial(self._hang_up_later, call, self.rng.uniform(15, 30)))
+                self._spawn(partial(self._call_in, call, call_plan(self.rng)))
             else:
                 self.sandbox.engine.receive_message(
                     contact.number, to, self.rng.choice(OPENERS), []
@@ -136,7 +158,15 @@ class Contacts:
         await self._sleep(self.rng.uniform(2, 4))
         if call.state == "started":
             self.sandbox.engine.answer(call)
-            await self._hang_up_later(call, self.rng.uniform(10, 25))
+            await self._hang_up_later(call, call_plan(self.rng).talk)
+
+    async def _call_in(self, call: Call, plan: CallPlan) -> None:
+        """Let the call ring (up to ``plan.ring``), then talk for ``plan.talk`` once answered."""
+        rang = 0.0
+        while call.state == "started" and rang < plan.ring:
+            await self._sleep(1.0)
+            rang += 1.0
+        await self._hang_up_later(call, plan.talk if call.state != "started" else 0.0)
 
     async def _hang_up_later(self, call: Call, seconds: float) -> None:
         await self._sleep(seconds)

@@ -17,6 +17,7 @@ from starlette.requests import ClientDisconnect, Request
 from smsconsole.core.events import CallbackEvent
 from smsconsole.providers.base import CallbackError, CallbackParser
 from smsconsole.server.auth import callback_allowed, redacted_headers
+from smsconsole.server.dialing import follow_up
 from smsconsole.server.responses import JSON, error
 from smsconsole.store.base import CallbackRecord, Store, StoreUnavailable
 
@@ -57,6 +58,8 @@ async def callback_endpoint(request: Request) -> JSON:
         # already says the store is not writable.
         log.error("could not commit a callback on %s: %s", path, problem)
         return error(503, "the store could not commit this callback; try again")
+    if result.value == "stored":
+        await follow_up(request.app.state.provider, settings, event)
     return JSON({"outcome": result.value})
 
 

@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
 from smsconsole.core.calls import Call
+from smsconsole.server.dialing import place_call
 from smsconsole.server.http import (
     authorized,
     json_object,
@@ -102,7 +103,8 @@ async def transfer(request: Request) -> JSON:
 def routes() -> list[BaseRoute]:
     """The ``/api/calls`` routes."""
     return [
-        Route("/api/calls", list_calls),
+        Route("/api/calls", list_calls, methods=["GET"]),
+        Route("/api/calls", place_call, methods=["POST"]),
         Route("/api/calls/{call_id}/speak", speak, methods=["POST"]),
         Route("/api/calls/{call_id}/transfer", transfer, methods=["POST"]),
         Route("/api/calls/{call_id}/{action}", control, methods=["POST"]),

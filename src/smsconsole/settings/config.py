@@ -106,6 +106,12 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
+def _e164(value: str) -> str | None:
+    if not value or (value.startswith("+") and value[1:].isdigit() and 8 <= len(value) <= 16):
+        return None
+    return "must be a phone number in E.164, such as +19195550100"
+
+
 def _region(value: str) -> str | None:
     if value.upper() in supported_regions():
         return None
@@ -176,6 +182,15 @@ KEYS: tuple[Key, ...] = (
         "US",
         "region for numbers typed without +country",
         check=_region,
+    ),
+    Key(
+        "phone",
+        "personal_number",
+        str,
+        "",
+        "your own phone (E.164), rung by 'ring my phone' to connect you to whoever you call "
+        "from the console; empty: that way of calling is off",
+        check=_e164,
     ),
     Key(
         "ssh",
@@ -260,6 +275,7 @@ class PhoneSettings:
     """How phone numbers are read and shown."""
 
     default_region: str
+    personal_number: str = ""
 
 
 @dataclass(frozen=True)
@@ -374,7 +390,10 @@ def load_settings(
             token=values["server.token"],
         ),
         store=StoreSettings(path=values["store.path"], durability=values["store.durability"]),
-        phone=PhoneSettings(default_region=values["phone.default_region"].upper()),
+        phone=PhoneSettings(
+            default_region=values["phone.default_region"].upper(),
+            personal_number=values["phone.personal_number"],
+        ),
         ssh=SshSettings(
             authorized_keys=values["ssh.authorized_keys"],
             host_key=values["ssh.host_key"],

@@ -305,11 +305,20 @@ def apply_call_event(
 def _first_sight(connection: sqlite3.Connection, event: domain.CallEvent, now: str) -> Call:
     from_ = getattr(event, "from_", None) or ""
     to = getattr(event, "to", None) or ""
-    if isinstance(event, domain.IncomingCallEvent):
-        direction: domain.Direction = "in"
+    # Only a call to one of our numbers (from elsewhere) comes in. Any other call the
+    # provider tells us of was placed by us: a call we made, or the new leg of a transfer,
+    # which calls the target with the caller's number as its caller id (reference §7.3).
+    ours = {
+        number
+        for (number,) in connection.execute(
+            "SELECT number FROM numbers WHERE number IN (?, ?)", (from_, to)
+        )
+    }
+    direction: domain.Direction
+    if isinstance(event, domain.IncomingCallEvent) or (to in ours and from_ not in ours):
+        direction = "in"
     else:
-        ours = connection.execute("SELECT 1 FROM numbers WHERE number = ?", (from_,)).fetchone()
-        direction = "out" if ours else "in"
+        direction = "out"
     return new_call(new_id("call"), event, direction, from_, to, now)
 
 

@@ -27,13 +27,14 @@ from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
+from smsconsole.tui.screens.dialogs import About, about_lines
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
 from smsconsole.tui.state import Inbox
 from smsconsole.tui.terminal import TerminalApp
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable, Update
-from smsconsole.tui.widgets.call_bar import allowed, live_call
+from smsconsole.tui.widgets.call_bar import ANSWER_KEY, REJECT_KEY, allowed, live_call
 
 
 class SmsConsoleApp(TerminalApp):
@@ -47,6 +48,8 @@ class SmsConsoleApp(TerminalApp):
         notifications: Bell and desktop notifications on (unless muted).
         restricted: A remote user's console (over SSH): it runs no program (editor,
             opener, shell), reads no file for them and writes none but its prefs.
+        sandbox_url: The simulated provider's address, when there is one (the demo): the
+            about screen shows how to text or call in with curl.
     """
 
     CSS_PATH = "smsconsole.tcss"
@@ -58,14 +61,17 @@ class SmsConsoleApp(TerminalApp):
         Binding("u", "next_unread", "Next unread", id="app.next_unread"),
         Binding("c", "calls", "Calls", id="app.calls"),
         Binding("r", "name_contact", "Name", id="app.name_contact"),
+        Binding("C", "place_call", "Call", id="app.place_call"),
         Binding("m", "mute", "Mute", id="app.mute"),
-        Binding("a", "answer", "Answer", id="app.answer"),
-        Binding("x", "reject", "Reject", id="app.reject"),
+        # Priority, and not letters: they work from the composer and are never typed by chance.
+        Binding(ANSWER_KEY, "answer", "Answer", priority=True, id="app.answer"),
+        Binding(REJECT_KEY, "reject", "Reject", priority=True, id="app.reject"),
         Binding("s", "speak", "Speak", id="app.speak"),
         Binding("t", "transfer", "Transfer", id="app.transfer"),
         Binding("h", "hang_up", "Hang up", id="app.hang_up"),
         Binding("M", "toggle_notifications", "Notifications", show=False, id="app.notifications"),
         Binding("?", "help", "Keys", id="app.help"),
+        Binding("i", "about", "About", show=False, id="app.about"),
         Binding("p", "numbers", "Phone numbers", show=False, id="app.numbers"),
         Binding("A", "applications", "Applications", show=False, id="app.applications"),
         Binding("W", "setup_wizard", "Set up a number", show=False, id="app.setup_wizard"),
@@ -80,8 +86,11 @@ class SmsConsoleApp(TerminalApp):
         server_label: str = "",
         notifications: bool = True,
         restricted: bool = False,
+        sandbox_url: str = "",
     ) -> None:
         super().__init__()
+        self.sandbox_url = sandbox_url
+        self.server_label = server_label
         self.client = client
         self.inbox = Inbox()
         prefs = prefs_file.load(prefs_path)
@@ -171,7 +180,7 @@ class SmsConsoleApp(TerminalApp):
         call_key = allowed(live_call(self.inbox.calls.values()), action)
         if call_key is not None:
             return call_key
-        if action in ("name_contact", "mute"):
+        if action in ("name_contact", "mute", "place_call"):
             return (
                 isinstance(self.screen, InboxScreen) and self.screen.open_conversation is not None
             )
@@ -194,6 +203,9 @@ class SmsConsoleApp(TerminalApp):
 
     def action_mark_all_read(self) -> None:
         self.inbox_screen.mark_all_read()
+
+    def action_place_call(self) -> None:
+        self.inbox_screen.place_call()
 
     def action_toggle_notifications(self) -> None:
         self.inbox_screen.toggle_notifications()
@@ -224,6 +236,12 @@ class SmsConsoleApp(TerminalApp):
             self.action_hide_help_panel()
         else:
             self.action_show_help_panel()
+
+    def action_about(self) -> None:
+        if not isinstance(self.screen, About):
+            ours = sorted(self.inbox.numbers)
+            lines = about_lines(self.client.base_url, self.server_label, self.sandbox_url, ours)
+            self.push_screen(About(lines))
 
     def action_calls(self) -> None:
         if not isinstance(self.screen, CallsScreen):

@@ -363,6 +363,14 @@ class ConsoleClient:
             raise ConsoleError(202, "the server did not say which call the transfer created")
         return answer.new_call_id
 
+    async def place_call(
+        self, from_: str, to: str, mode: str, sentence: str | None = None
+    ) -> dict[str, Any]:
+        """Place a call (it costs money): ``ring_me`` (my phone, then them) or ``speak``."""
+        body = _present(mode=mode, to=to, sentence=sentence, confirm=True) | {"from": from_}
+        placed: dict[str, Any] = await self._call("POST", "/api/calls", dict[str, Any], body=body)
+        return placed
+
     async def _control(self, call_id: str, action: str, body: dict[str, Any] | None = None) -> Call:
         path = f"/api/calls/{_segment(call_id)}/{action}"
         return (await self._call("POST", path, _CallAnswer, body=body or {})).call

@@ -30,6 +30,8 @@ ACTIONS: list[tuple[str, str, str]] = [
     ("Speak to the caller", "speak", "Text to speech into the call"),
     ("Transfer the call", "transfer", "Send the call to another number (your phone)"),
     ("Hang up", "hang_up", "End the call"),
+    ("Call this contact", "place_call", "Ring your phone then connect, or speak a message (C)"),
+    ("About", "about", "The server; in the demo, the sandbox URL and curl lines (i)"),
     ("Phone numbers", "numbers", "Your numbers; search, order, assign and release (p)"),
     ("Applications", "applications", "Where texts and calls to your numbers go (A)"),
     ("Set up a number", "setup_wizard", "Application, number, assignment, callbacks (W)"),

@@ -131,9 +131,11 @@ class CatapultProvider(CatapultCallbacks):
 
     # -- calls --------------------------------------------------------------------------------
 
-    async def create_call(self, from_: str, to: str, *, callback_url: str) -> str:
-        """Place an outbound call (§7.1)."""
-        return await self.client.create_call(from_, to, callback_url=callback_url)
+    async def create_call(
+        self, from_: str, to: str, *, callback_url: str, tag: str | None = None
+    ) -> str:
+        """Place an outbound call (§7.1); ``tag`` comes back in each of its events (§8)."""
+        return await self.client.create_call(from_, to, callback_url=callback_url, tag=tag)
 
     async def answer_call(self, call_id: str) -> None:
         """Answer an inbound call (§7.3)."""

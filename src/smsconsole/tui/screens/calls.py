@@ -1,6 +1,8 @@
-"""The call log: every call with its state and how long it lasted."""
+"""The call log: every call with its state and how long it lasted, in 80 columns."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from textual import on
 from textual.app import ComposeResult
@@ -8,7 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from smsconsole.core.phone import format_for_display
+from smsconsole.core.calls import Call
 from smsconsole.tui import timefmt
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain_cell
@@ -22,6 +24,18 @@ STATE_WORDS = {
     "rejected": "rejected",
     "error": "failed",
 }
+# Hangup causes (reference §8) in a few words; anything else is shown lowercased.
+CAUSE_WORDS = {
+    "NORMAL_CLEARING": "hung up",
+    "ORIGINATOR_CANCEL": "caller hung up",
+    "NO_ANSWER": "no answer",
+    "USER_BUSY": "busy",
+    "CALL_REJECTED": "rejected",
+    "UNALLOCATED_NUMBER": "no such number",
+    "NORMAL_TEMPORARY_FAILURE": "network error",
+}
+WITH_WIDTH = 16
+CAUSE_WIDTH = 14
 
 
 class CallsScreen(Screen[None]):
@@ -49,7 +63,7 @@ class CallsScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("When", "Direction", "With", "Our number", "State", "Duration", "Cause")
+        table.add_columns("When", "Dir", "With", "Via", "State", "Time", "Cause")
         self.refresh_calls()
         table.focus()
 
@@ -66,19 +80,50 @@ class CallsScreen(Screen[None]):
         calls = sorted(console.inbox.calls.values(), key=lambda c: c.start_time or "", reverse=True)
         self.query_one("#calls-empty", Static).display = not calls
         for call in calls[:500]:
-            other = call.from_ if call.direction == "in" else call.to
-            ours = call.to if call.direction == "in" else call.from_
-            who = console.who(other)
+            direction, other, ours = _sides(call, calls, console.inbox.numbers.keys())
             table.add_row(
                 timefmt.clock(call.start_time or ""),
-                "in" if call.direction == "in" else "out",
-                plain_cell(who),
-                format_for_display(ours, console.region),
-                plain_cell(STATE_WORDS.get(call.state, call.state)),
+                direction,
+                plain_cell(_cut(console.who(other), WITH_WIDTH)),
+                f"…{ours[-4:]}" if ours else "—",
+                plain_cell("missed" if call.missed else STATE_WORDS.get(call.state, call.state)),
                 _duration(call.active_time, call.end_time),
-                plain_cell((call.cause or "").replace("_", " ").lower()),
+                plain_cell(_cut(_cause(call.cause), CAUSE_WIDTH)),
                 key=call.id,
             )
+
+
+def _sides(call: Call, calls: list[Call], numbers: Collection[str]) -> tuple[str, str, str | None]:
+    """``(direction, the other party, our number)`` of a call as the log shows them.
+
+    A transfer's new leg goes out from the caller's number (its caller id), so our number
+    is the one the transferred call came in on.
+    """
+    if call.direction == "in":
+        return "in", call.from_, call.to
+    if call.from_ in numbers:
+        return "out", call.to, call.from_
+    source = next(
+        (
+            c
+            for c in calls
+            if c.direction == "in"
+            and c.from_ == call.from_
+            and (c.start_time or "") <= (call.start_time or "")
+        ),
+        None,
+    )
+    return "fwd", call.to, source.to if source else None
+
+
+def _cause(cause: str | None) -> str:
+    if not cause:
+        return ""
+    return CAUSE_WORDS.get(cause, cause.replace("_", " ").lower())
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _duration(active: str | None, end: str | None) -> str:

@@ -128,8 +128,84 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
         self.dismiss((chosen, to))
 
 
+def about_lines(server: str, label: str, sandbox: str, ours: list[str]) -> list[str]:
+    """The about screen: the server, and in the demo the sandbox with curl lines to try."""
+    lines = [f"Server: {server}" + (f"  ({label})" if label else "")]
+    if not sandbox:
+        return lines
+    to, remote = (ours[0] if ours else "<your number>"), "+14155550123"
+
+    def curl(path: str, body: str) -> list[str]:
+        # Broken with backslashes, so each line fits the dialog and pastes as one command.
+        return [
+            "  curl -u t-sandbox:s-sandbox -H content-type:application/json \\",
+            f"    -X POST {sandbox}{path} \\",
+            f"    -d '{body}'",
+        ]
+
+    return [
+        *lines,
+        f"Sandbox (the simulated provider): {sandbox}",
+        "",
+        "Text in as someone else:",
+        *curl("/sandbox/inbound/messages", f'{{"from":"{remote}","to":"{to}","text":"hi"}}'),
+        "Call in:",
+        *curl("/sandbox/inbound/calls", f'{{"from":"{remote}","to":"{to}"}}'),
+    ]
+
+
+class About(ModalScreen[None]):
+    """What this console is attached to; in the demo, how to play the far end with curl."""
+
+    BINDINGS = [Binding("escape,i,q", "dismiss(None)", "Close", id="about.close")]
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__(classes="dialog")
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box -wide"):
+            yield Label("About this console", classes="dialog-title")
+            yield Label(plain("\n".join(self.lines), lines=True), id="about-text")
+            yield Label("escape: close", classes="dialog-hint")
+
+
+class PlaceCall(ModalScreen[str | None]):
+    """How to call someone: ring my phone then connect me, or call them and speak a message."""
+
+    BINDINGS = [
+        Binding("r", "dismiss('ring_me')", "Ring my phone", id="place.ring_me"),
+        Binding("s", "dismiss('speak')", "Speak a message", id="place.speak"),
+        Binding("escape", "dismiss(None)", "Cancel", id="place.cancel"),
+    ]
+
+    def __init__(self, who: str, ours: str) -> None:
+        super().__init__(classes="dialog")
+        self.who = who
+        self.ours = ours
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box -call"):
+            yield Label(plain(f"📞 Call {self.who}"), classes="dialog-title")
+            yield Label(plain(f"from {self.ours}"), classes="dialog-hint")
+            with Vertical(classes="dialog-buttons -stacked"):
+                yield Button("Ring my phone, then connect me (r)", id="ring_me", variant="primary")
+                yield Button("Call them and speak a message (s)", id="speak")
+                yield Button("Cancel (esc)", id="cancel")
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+
 class IncomingCall(ModalScreen[str | None]):
-    """A call is ringing: answer, reject, or leave it."""
+    """A call is ringing: answer, reject, or leave it (closed by the console when it ends).
+
+    Args:
+        caller: Who is calling, as the console names them.
+        to: Which of our numbers they called.
+        call_id: Our id of the call.
+    """
 
     BINDINGS = [
         Binding("a", "dismiss('answer')", "Answer", id="call.answer"),
@@ -137,8 +213,10 @@ class IncomingCall(ModalScreen[str | None]):
         Binding("escape", "dismiss(None)", "Ignore", id="call.ignore"),
     ]
 
-    def __init__(self, caller: str, to: str) -> None:
+    def __init__(self, caller: str, to: str, call_id: str = "") -> None:
         super().__init__(classes="dialog")
+        self.call_id = call_id
+        self.over = False
         self.caller = caller
         self.to = to
 
@@ -155,3 +233,13 @@ class IncomingCall(ModalScreen[str | None]):
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "ignore" else event.button.id)
+
+    def close(self) -> None:
+        """The call stopped ringing: go now, or as soon as what covers this prompt goes."""
+        self.over = True
+        if self.app.screen is self:
+            self.dismiss(None)
+
+    def on_screen_resume(self) -> None:
+        if self.over and self.app.screen is self:
+            self.dismiss(None)

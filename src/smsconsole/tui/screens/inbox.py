@@ -16,18 +16,25 @@ from textual.app import ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
 from smsconsole.core.calls import Call
 from smsconsole.core.clock import now_utc
 from smsconsole.core.messages import Message
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import Conversation
+from smsconsole.tui import call_entries
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import clean, plain
-from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
+from smsconsole.tui.screens.dialogs import (
+    Confirm,
+    IncomingCall,
+    NewConversation,
+    PlaceCall,
+    Prompt,
+)
 from smsconsole.tui.state import conversation_for
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
 from smsconsole.tui.widgets.call_bar import CallBar
@@ -135,13 +142,13 @@ class InboxScreen(Screen[None]):
             self.refresh_row(conversation_id)
         if change.call is not None:
             self.call_bar.show_call()
+            self._call_changed(change.call, live=event.live)
+            await self.query_one(ThreadView).upsert(call_entries.entry(change.call))
         reading = change.conversation_id == self.open_conversation and self.app.screen is self
         if event.live and change.new_inbound and change.message is not None and not reading:
             message = change.message
             title = f"Text from {self.console.who(message.from_)}"
             self.console.alert(message.conversation_id, title, message.text or "📎 attachment")
-        if event.live and change.incoming_call and change.call is not None:
-            self._incoming(change.call)
 
     @on(Loaded)
     def loaded(self, event: Loaded) -> None:
@@ -220,6 +227,7 @@ class InboxScreen(Screen[None]):
         self.open_conversation = conversation_id
         conversations = self.query_one(ConversationList)
         conversations.open_id = conversation_id
+        conversations.missed.discard(conversation_id)
         conversations.refresh()
         self.query_one("#empty", Static).display = False
         self.query_one(ThreadView).display = True
@@ -251,7 +259,9 @@ class InboxScreen(Screen[None]):
         except ConsoleError as error:
             self.notify(f"Could not load the conversation: {error.message}", severity="error")
             return
-        await view.show(conversation_id, page.items, page.next)
+        calls = self.console.inbox.calls.values()
+        items = call_entries.merged(page.items, calls, conversation_id, page.next is None)
+        await view.show(conversation_id, items, page.next)
         if reveal is not None:
             await self._reveal(view, reveal)
         self.mark_read(conversation_id)
@@ -280,7 +290,9 @@ class InboxScreen(Screen[None]):
             self.notify(f"Could not load older messages: {error.message}", severity="warning")
             return
         if view.conversation_id == conversation_id:
-            await view.prepend(page.items, page.next)
+            calls = self.console.inbox.calls.values()
+            items = call_entries.merged(page.items, calls, conversation_id, page.next is None)
+            await view.prepend(items, page.next)
 
     @on(ThreadView.NeedNewest)
     def need_newest(self, event: ThreadView.NeedNewest) -> None:
@@ -398,6 +410,12 @@ class InboxScreen(Screen[None]):
 
     def open_new(self, from_: str, to: str) -> None:
         """Open (or start) the conversation between ``from_`` and ``to``."""
+        conversation_id = self._start_conversation(from_, to)
+        self.refresh_list()
+        self.open(conversation_id)
+
+    def _start_conversation(self, from_: str, to: str) -> str:
+        """The conversation between ``from_`` and ``to``, shown here before its first text."""
         inbox = self.console.inbox
         conversation_id = conversation_for(from_, to)
         if conversation_id not in inbox.conversations:
@@ -410,8 +428,7 @@ class InboxScreen(Screen[None]):
                 activity=0,
             )
             inbox.order.insert(0, conversation_id)
-        self.refresh_list()
-        self.open(conversation_id)
+        return conversation_id
 
     def next_unread(self) -> None:
         """Open the next conversation with unread texts (back on this screen)."""
@@ -536,9 +553,59 @@ class InboxScreen(Screen[None]):
 
     # -- calls ------------------------------------------------------------------------------
 
+    def _call_changed(self, call: Call, *, live: bool) -> None:
+        """A call rang in, changed or ended: ring, close its prompt, say it was missed."""
+        ringing = self.call_bar.active_call
+        self.status.ringing = (
+            self.console.who(ringing.from_)
+            if ringing is not None and ringing.state == "started" and ringing.direction == "in"
+            else ""
+        )
+        if call.state != "started":
+            self._close_prompts(call.id)
+        if not live:
+            return
+        if call.state == "started" and call.direction == "in":
+            self._incoming(call)
+        elif call.missed:
+            who = self.console.who(call.from_)
+            self.console.alert(None, "Missed call", who)
+            self._mark_missed(call)
+
+    def _mark_missed(self, call: Call) -> None:
+        """Mark the caller's conversation (started here if they never texted) until opened."""
+        conversation_id = call_entries.conversation_of(call)
+        if conversation_id not in self.console.inbox.conversations:
+            self._start_conversation(call.to, call.from_)
+        if conversation_id != self.open_conversation or self.app.screen is not self:
+            self.query_one(ConversationList).missed.add(conversation_id)
+        self.refresh_list()
+
+    def _close_prompts(self, call_id: str | None = None) -> None:
+        """Dismiss the prompt of ``call_id`` (every call prompt when None)."""
+        for screen in list(self.app.screen_stack):
+            if isinstance(screen, IncomingCall) and call_id in (None, screen.call_id):
+                screen.close()
+
+    def _typing(self) -> bool:
+        """Whether the operator is writing (a text box has the focus, or a draft waits)."""
+        focused = self.app.focused
+        screen = self.app.screen
+        return (
+            (isinstance(screen, ModalScreen) and not isinstance(screen, IncomingCall))
+            # A hidden box may hold the focus (after a dialog): no one is typing into it.
+            or (isinstance(focused, Input | TextArea) and focused.is_on_screen)
+            or bool(self.query_one(Composer).text)
+        )
+
     def _incoming(self, call: Call) -> None:
         who = self.console.who(call.from_)
         self.console.alert(None, "Incoming call", who)
+        # One prompt at a time, for the newest call; none while the operator types: the call
+        # rings in the call bar and the status bar, and ctrl+t answers it from anywhere.
+        self._close_prompts()
+        if self._typing():
+            return
 
         def decided(choice: str | None) -> None:
             if choice == "answer":
@@ -548,8 +615,48 @@ class InboxScreen(Screen[None]):
             elif choice == "reject":
                 self.call_bar.reject(call.id)
 
-        dialog = IncomingCall(who, format_for_display(call.to, self.console.region))
+        dialog = IncomingCall(who, format_for_display(call.to, self.console.region), call.id)
         self.app.push_screen(dialog, decided)
+
+    @work(group="place-call", exit_on_error=False)
+    async def place_call(self) -> None:
+        """Call the open conversation's number: choose how, confirm (it costs), place it."""
+        conversation = self.console.inbox.conversations.get(self.open_conversation or "")
+        if conversation is None:
+            return
+        region, notify = self.console.region, self.console.notify
+        who = self.console.who(conversation.remote_number)
+        ours = format_for_display(conversation.our_number, region)
+        mode = await self.app.push_screen_wait(PlaceCall(who, ours))
+        if mode is None:
+            return
+        sentence: str | None = None
+        if mode == "speak":
+            asked = await self.app.push_screen_wait(
+                Prompt(f"Say to {who} when they answer", placeholder="Your order is ready.")
+            )
+            sentence = (asked or "").strip()
+            if not sentence:
+                return
+            question = f"Call {who} from {ours} and say:\n“{sentence}”\nCalls are charged."
+        else:
+            question = (
+                f"Ring your phone, then connect you to {who} (they see {ours})?\n"
+                "Both calls are charged."
+            )
+        if not await self.app.push_screen_wait(Confirm(question, yes="Call")):
+            return
+        try:
+            await self.console.client.place_call(
+                conversation.our_number, conversation.remote_number, mode, sentence
+            )
+        except ConsoleError as error:
+            notify(f"Could not call: {error.message}", severity="error", timeout=10)
+            return
+        if mode == "ring_me":
+            notify(f"Ringing your phone; pick up to be connected to {who}.", timeout=8)
+        else:
+            notify(f"Calling {who} to speak your message.", timeout=5)
 
     def speak(self) -> None:
         """Ask what to say into the current call (text to speech), then say it."""

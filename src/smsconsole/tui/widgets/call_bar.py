@@ -16,6 +16,9 @@ from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain
 
 RINGING_ACTIONS = ("answer", "reject")
+# Keys no one types into a message by accident: a ringing call never takes a letter.
+ANSWER_KEY = "ctrl+t"
+REJECT_KEY = "ctrl+r"
 UP_ACTIONS = ("speak", "transfer", "hang_up")
 
 
@@ -67,7 +70,7 @@ class CallBar(Static):
         if call is not None:
             who = self.console.who(call.from_ if call.direction == "in" else call.to)
             if call.state == "started":
-                words = f"📞 {who} is calling · a answer · x reject"
+                words = f"📞 {who} calling  ^{ANSWER_KEY[-1]} answer  ^{REJECT_KEY[-1]} reject"
             else:
                 since = timefmt.parse(call.active_time or call.start_time or "")
                 took = ""

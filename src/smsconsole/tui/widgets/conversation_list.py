@@ -89,6 +89,8 @@ class ConversationList(ScrollView, can_focus=True):
         self.phone_region = region
         self.show_our_number = False
         self.open_id: str | None = None
+        self.missed: set[str] = set()
+        """Conversations with a missed call the operator has not looked at."""
 
     @property
     def ids(self) -> list[str]:
@@ -219,6 +221,8 @@ class ConversationList(ScrollView, can_focus=True):
         badge = f" {conversation.unread} " if unread else ""
         arrow = "you: " if conversation.last_direction == "out" else ""
         text = "  " + arrow + clean(conversation.last_preview or "")
+        if conversation.id in self.missed:
+            text = "  📵 missed call" + (f" · {text.strip()}" if conversation.last_preview else "")
         badge_style = style + self.get_component_rich_style("conversation-list--badge")
         return _fit([(text, dim)], [(badge, badge_style)], width)
 

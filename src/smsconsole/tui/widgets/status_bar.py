@@ -19,6 +19,8 @@ class StatusBar(Static):
     muted: reactive[bool] = reactive(False)
 
     retry_in: reactive[float | None] = reactive(None)
+    ringing: reactive[str] = reactive("")
+    """Who is calling, while a call rings (empty otherwise)."""
 
     def render(self) -> Content:
         # What matters most comes first, so a narrow terminal cuts only the details.
@@ -27,6 +29,8 @@ class StatusBar(Static):
         if self.retry_in and self.state != "connected":
             words += f", retrying in {self.retry_in:g}s"
         parts = [words, f"{self.unread} unread"]
+        if self.ringing:
+            parts.insert(0, f"📞 {self.ringing} calling")
         if self.muted:
             parts.append("🔕 notifications off")
         if self.server:

@@ -37,6 +37,7 @@ from textual.timer import Timer
 from smsconsole.core.events import delivery_code_meaning
 from smsconsole.core.messages import Message, thread_cursor
 from smsconsole.tui import timefmt
+from smsconsole.tui.call_entries import is_call
 from smsconsole.tui.plain import clean
 
 MAX_MESSAGES = 2000
@@ -53,7 +54,7 @@ RowKind = Literal["body", "media", "meta"]
 
 def delivery_words(message: Message) -> str:
     """Where an outbound message stands, in words: queued, sent, delivered, failed (why)."""
-    if message.direction == "in":
+    if message.direction == "in" or is_call(message):
         return ""
     if message.state == "error":
         reason = message.error_message or (
