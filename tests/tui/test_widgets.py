@@ -7,7 +7,7 @@ import pytest
 from smsconsole.core.messages import Message
 from smsconsole.tui import timefmt
 from smsconsole.tui.notify import notification_sequences
-from smsconsole.tui.widgets.composer import counter_text
+from smsconsole.tui.widgets.composer import attachments_text, counter_text
 from smsconsole.tui.widgets.thread_view import delivery_words
 
 
@@ -52,7 +52,9 @@ def test_counter_shows_encoding_segments_and_limits() -> None:
     assert counter_text("") == "0 chars · 0 segments · GSM-7"
     assert counter_text("hello") == "5 chars · 1 segment · GSM-7 · 155 left"
     assert "2 segments · UCS-2 · 63 left" in counter_text("я" * 71)
-    assert counter_text("hi", attachments=2).endswith("📎 2 MMS attachments")
+    assert attachments_text([]) == ""
+    assert attachments_text(["https://m/a.jpg"]) == "📎 a.jpg · MMS · ctrl+r removes it"
+    assert attachments_text(["https://m/a.jpg", "https://m/b.png"]).endswith("removes b.png")
     assert "over the 2048-character limit" in counter_text("a" * 2049)
 
 

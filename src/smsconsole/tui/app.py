@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
 from smsconsole.core.feed import LogEvent
@@ -27,6 +28,7 @@ from smsconsole.tui.commands import ConsoleCommands, MessageSearch
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
+from smsconsole.tui.screens.help import KeysHelp, console_keys
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
@@ -66,6 +68,7 @@ class SmsConsoleApp(TerminalApp):
         Binding("h", "hang_up", "Hang up", id="app.hang_up"),
         Binding("M", "toggle_notifications", "Notifications", show=False, id="app.notifications"),
         Binding("?", "help", "Keys", id="app.help"),
+        Binding("f1", "keys", "Keys", show=False, id="app.keys"),
         Binding("p", "numbers", "Phone numbers", show=False, id="app.numbers"),
         Binding("A", "applications", "Applications", show=False, id="app.applications"),
         Binding("W", "setup_wizard", "Set up a number", show=False, id="app.setup_wizard"),
@@ -171,6 +174,8 @@ class SmsConsoleApp(TerminalApp):
         call_key = allowed(live_call(self.inbox.calls.values()), action)
         if call_key is not None:
             return call_key
+        if action in _TYPED_ACTIONS and isinstance(self.focused, (TextArea, Input)):
+            return False  # a text box types the key: neither offered nor run
         if action in ("name_contact", "mute"):
             return (
                 isinstance(self.screen, InboxScreen) and self.screen.open_conversation is not None
@@ -214,10 +219,14 @@ class SmsConsoleApp(TerminalApp):
         self.inbox_screen.transfer()
 
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        if isinstance(self.screen, KeysHelp):
+            self.pop_screen()
         else:
-            self.action_show_help_panel()
+            self.push_screen(KeysHelp(console_keys()))
+
+    def action_keys(self) -> None:
+        # f1: the help where "?" would be typed (a text box has the focus).
+        self.action_help()
 
     def action_calls(self) -> None:
         if not isinstance(self.screen, CallsScreen):
@@ -244,3 +253,13 @@ class SmsConsoleApp(TerminalApp):
                 await asyncio.wait_for(self.workers.wait_for_complete(), 2)
         finally:
             await self.client.aclose()
+
+
+# The app's keys a text box would type instead (one printable character): while the composer
+# or a filter has the focus they are not shown in the footer, nor run.
+_TYPED_ACTIONS = frozenset(
+    binding.action
+    for binding in SmsConsoleApp.BINDINGS
+    if isinstance(binding, Binding)
+    and all(len(key) == 1 and key.isprintable() for key in binding.key.split(","))
+)

@@ -16,7 +16,11 @@ import sys
 import traceback
 from collections.abc import Iterable
 
+from dataclasses import dataclass
+from typing import Any, cast
+
 from rich.text import Text
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App, SystemCommand
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -26,6 +30,19 @@ from smsconsole.tui.notify import notification_sequences
 from smsconsole.tui.plain import clean
 
 TOAST_LIMIT = 500  # characters of a text a toast shows (the thread shows it whole)
+
+
+@dataclass(frozen=True)
+class _KeyName:
+    """A key's name where Textual's sequence table expects one of its ``Keys`` (``.value``)."""
+
+    value: str
+
+
+# Most terminals (xterm, tmux, GNOME Terminal without the kitty protocol) send alt+enter as
+# ESC CR. Textual's parser knows no such sequence, waits ESCDELAY, then reads the CR as a bare
+# enter, dropping the alt: the composer would send where it should start a new line.
+cast(dict[str, Any], ANSI_SEQUENCES_KEYS).setdefault("\x1b\r", (_KeyName("alt+enter"),))
 
 
 class TerminalApp(App[None]):

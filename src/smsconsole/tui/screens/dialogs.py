@@ -98,7 +98,7 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
                 )
             yield Select(
                 [(format_for_display(n, self.phone_region), n) for n in self.ours],
-                value=self.default_from if self.default_from else Select.BLANK,
+                value=self.default_from if self.default_from else Select.NULL,
                 allow_blank=not self.ours,
                 prompt="From",
                 id="new-from",

@@ -16,15 +16,17 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
 from smsconsole.core.calls import Call
 from smsconsole.core.clock import now_utc
 from smsconsole.core.messages import Message
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import Conversation
+from smsconsole.tui import drafts as drafts_file
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
+from smsconsole.tui.drafts import Draft
 from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
 from smsconsole.tui.state import conversation_for
@@ -67,6 +69,13 @@ class InboxScreen(Screen[None]):
         self.open_conversation: str | None = None
         # (from, to, text) of sends whose outcome the server could not learn.
         self._unknown_sends: set[tuple[str, str, str]] = set()
+        # What was written and not sent, per conversation; a restricted console keeps them
+        # only for the session (it writes no file but its prefs).
+        self._drafts_path = (
+            None if console.restricted else drafts_file.path_beside(console.prefs_path)
+        )
+        self.drafts: dict[str, Draft] = drafts_file.load(self._drafts_path)
+        self._drafts_dirty = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -96,6 +105,22 @@ class InboxScreen(Screen[None]):
         self.status.server = self.console.server_label
         self.status.muted = not self.console.prefs.notifications
         self.query_one(ConversationList).focus()
+        self.set_interval(1.0, self.save_drafts)
+
+    def on_unmount(self) -> None:
+        self.save_drafts()
+
+    def save_drafts(self) -> None:
+        """Write the drafts if they changed since the last write."""
+        if self._drafts_dirty:
+            self._drafts_dirty = False
+            drafts_file.save(self._drafts_path, self.drafts)
+
+    @on(Composer.Edited)
+    def draft_edited(self, event: Composer.Edited) -> None:
+        if self.open_conversation is not None:
+            self.drafts[self.open_conversation] = self.query_one(Composer).draft()
+            self._drafts_dirty = True
 
     @property
     def status(self) -> StatusBar:
@@ -187,9 +212,9 @@ class InboxScreen(Screen[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While the composer has the focus, "/" is a character of the message.
-        if action == "filter" and isinstance(self.focused, MessageInput):
-            return None
+        # While a text box has the focus, "/" is a character of its text: not offered.
+        if action == "filter" and isinstance(self.focused, (TextArea, Input)):
+            return False
         return True
 
     # -- opening a conversation -------------------------------------------------------------
@@ -200,13 +225,16 @@ class InboxScreen(Screen[None]):
 
     def open(self, conversation_id: str, *, reveal: str | None = None) -> None:
         """Open a conversation: its newest page, marked read for every console."""
-        self.open_conversation = conversation_id
+        composer = self.query_one(Composer)
+        if conversation_id != self.open_conversation:
+            # Each conversation keeps what was written in it (its draft is saved on edits).
+            self.open_conversation = conversation_id
+            composer.restore(self.drafts.get(conversation_id, Draft()))
         conversations = self.query_one(ConversationList)
         conversations.open_id = conversation_id
         conversations.refresh()
         self.query_one("#empty", Static).display = False
         self.query_one(ThreadView).display = True
-        composer = self.query_one(Composer)
         composer.display = True
         conversation = self.console.inbox.conversations.get(conversation_id)
         if conversation is not None:
@@ -285,6 +313,16 @@ class InboxScreen(Screen[None]):
             return
         self.send_text(conversation.our_number, conversation.remote_number, event.text, event.media)
 
+    def _give_back(self, from_: str, to: str, text: str, media: tuple[str, ...]) -> None:
+        """A send that did not go: its words back in its own conversation's composer."""
+        conversation_id = conversation_for(from_, to)
+        draft = Draft(text=text, media=list(media))
+        if conversation_id == self.open_conversation:
+            self.query_one(Composer).restore(draft)
+        else:
+            self.drafts[conversation_id] = draft
+            self._drafts_dirty = True
+
     @work(group="send", exit_on_error=False)
     async def send_text(self, from_: str, to: str, text: str, media: tuple[str, ...]) -> None:
         """Send through the server; a refusal is shown, never dropped."""
@@ -310,7 +348,7 @@ class InboxScreen(Screen[None]):
                     self._unknown_sends.add((from_, to, text))
                 await self.show_message(error.record)
             else:
-                composer.set_text(text)
+                self._give_back(from_, to, text, media)
             notify(f"Not sent: {error.message}", severity="error", timeout=10)
             return
         await self.show_message(message)
