@@ -190,3 +190,16 @@ def test_offline(snap_compare: SnapCompare, tmp_path: Path) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_keys_help(snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path) -> None:
+    seed_inbox(threaded_server)
+    app = console_app(threaded_server.url, tmp_path, "test-server")
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await connected_with(3)(pilot)
+        await pilot.press("question_mark")
+        await until(pilot, lambda: app.screen.id == "keys-help")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

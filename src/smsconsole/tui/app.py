@@ -222,7 +222,7 @@ class SmsConsoleApp(TerminalApp):
         if isinstance(self.screen, KeysHelp):
             self.pop_screen()
         else:
-            self.push_screen(KeysHelp(console_keys()))
+            self.push_screen(KeysHelp(console_keys(self.BINDINGS)))
 
     def action_keys(self) -> None:
         # f1: the help where "?" would be typed (a text box has the focus).

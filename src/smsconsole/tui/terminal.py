@@ -15,7 +15,6 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterable
-
 from dataclasses import dataclass
 from typing import Any, cast
 

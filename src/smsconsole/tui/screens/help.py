@@ -132,8 +132,19 @@ def console_keys(app_bindings: Iterable[BindingType]) -> list[KeyGroup]:
                 for binding in (b for b in app_bindings if isinstance(b, Binding))
                 if binding.id and binding.id not in named and binding.description
             ]
-        groups.append(KeyGroup(title, tuple(rows)))
+        groups.append(KeyGroup(title, tuple(_merged(rows))))
     return groups
+
+
+def _merged(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Next rows that do the same on one row (``? f1  these keys``), while the keys are short."""
+    merged: list[tuple[str, str]] = []
+    for keys, words in rows:
+        if merged and merged[-1][1] == words and len(merged[-1][0]) + len(keys) < 8:
+            merged[-1] = (f"{merged[-1][0]} {keys}", words)
+        else:
+            merged.append((keys, words))
+    return merged
 
 
 def group_content(group: KeyGroup) -> Content:
@@ -167,7 +178,6 @@ class KeysHelp(ModalScreen[None]):
                     parts = [group_content(self.groups[t]) for t in column if t in self.groups]
                     yield Static(Content("\n\n").join(parts), classes="keys-column")
             yield Label(
-                "Keys typed in a text box are its text: escape first. "
-                "esc ? q: close",
+                "In the composer or a filter, letters are typed: esc first, or f1.  esc q: close",
                 classes="dialog-hint",
             )

@@ -28,11 +28,17 @@ from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.drafts import Draft
 from smsconsole.tui.plain import clean, plain
-from smsconsole.tui.screens.dialogs import Confirm, IncomingCall, NewConversation, Prompt
+from smsconsole.tui.screens.dialogs import (
+    AttachFile,
+    Confirm,
+    IncomingCall,
+    NewConversation,
+    Prompt,
+)
 from smsconsole.tui.state import conversation_for
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
 from smsconsole.tui.widgets.call_bar import CallBar
-from smsconsole.tui.widgets.composer import Composer, MessageInput
+from smsconsole.tui.widgets.composer import Composer
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
@@ -213,9 +219,7 @@ class InboxScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While a text box has the focus, "/" is a character of its text: not offered.
-        if action == "filter" and isinstance(self.focused, (TextArea, Input)):
-            return False
-        return True
+        return not (action == "filter" and isinstance(self.focused, (TextArea, Input)))
 
     # -- opening a conversation -------------------------------------------------------------
 
@@ -533,17 +537,11 @@ class InboxScreen(Screen[None]):
         if self.console.refused("attaching a file from the server's disk."):
             return
 
-        def check(text: str) -> str | None:
-            path = Path(text).expanduser()
-            return None if path.is_file() else f"no such file: {path}"
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.upload(path)
 
-        def chosen(text: str | None) -> None:
-            if text:
-                self.upload(Path(text).expanduser())
-
-        self.app.push_screen(
-            Prompt("Attach a file as MMS", placeholder="~/Pictures/photo.jpg", check=check), chosen
-        )
+        self.app.push_screen(AttachFile(), chosen)
 
     @work(group="upload", exit_on_error=False)
     async def upload(self, path: Path) -> None:
