@@ -203,3 +203,29 @@ def test_keys_help(snap_compare: SnapCompare, threaded_server: Any, tmp_path: Pa
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+FLOOD = [ALICE, BOB, CAROL, "+16175550111", "+12065550177"]
+
+
+def test_coalesced_news_toast(
+    snap_compare: SnapCompare, threaded_server: Any, tmp_path: Path
+) -> None:
+    seed_inbox(threaded_server)
+    app = console_app(threaded_server.url, tmp_path, "test-server")
+
+    def flood() -> None:
+        for n in range(12):
+            at = f"2024-05-04T09:{n:02d}:00Z"
+            threaded_server.callback(
+                callback(100 + n, FLOOD[n % 5], at, "in", f"Order {n + 1} is ready?")
+            )
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await connected_with(3)(pilot)
+        await asyncio.to_thread(flood)
+        await until(pilot, lambda: len(rows(app)) == 5)
+        await until(pilot, lambda: any("12 new" in t.title for t in app._notifications))
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

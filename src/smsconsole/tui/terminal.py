@@ -21,7 +21,7 @@ from typing import Any, cast
 from rich.text import Text
 from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App, SystemCommand
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
 from smsconsole.tui.context import ConsoleContext
@@ -48,6 +48,7 @@ class TerminalApp(App[None]):
     """A Textual app that is careful with its terminal (the console's base)."""
 
     context: ConsoleContext  # set by the console app before it mounts
+    _news_toast: Notification | None = None
 
     def watch_terminal(self) -> None:
         """Quit when the terminal goes away (window closed, SSH dropped), not spin on it."""
@@ -90,6 +91,20 @@ class TerminalApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def news(self, title: str, body: str, timeout: float) -> None:
+        """The news toast: a newer one takes the place of the one still shown."""
+        previous = self._news_toast
+        if previous is not None and previous in self._notifications:
+            self._unnotify(previous)
+        if len(body) > TOAST_LIMIT:
+            body = body[:TOAST_LIMIT] + "…"
+        # Markup off: a stranger's words, shown as they are (see notify).
+        toast = Notification(
+            clean(body, lines=True), clean(title), "information", timeout, markup=False
+        )
+        self._news_toast = toast
+        self.post_message(Notify(toast))
 
     def ring(self, title: str, body: str) -> None:
         """The bell and a desktop notification (OSC 9, OSC 777), on a real terminal."""

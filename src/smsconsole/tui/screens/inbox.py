@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -16,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
 from smsconsole.core.calls import Call
@@ -27,6 +29,7 @@ from smsconsole.tui import drafts as drafts_file
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.drafts import Draft
+from smsconsole.tui.notify import News
 from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.screens.dialogs import (
     AttachFile,
@@ -44,6 +47,7 @@ from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
 
 PAGE = 50
+NEWS_GATHER = 0.3  # seconds a text's toast waits for the texts that follow it (a flood)
 
 PICK_HINT = (
     "Choose a conversation on the left ([b]↑ ↓[/b], [b]enter[/b]), "
@@ -82,6 +86,8 @@ class InboxScreen(Screen[None]):
         )
         self.drafts: dict[str, Draft] = drafts_file.load(self._drafts_path)
         self._drafts_dirty = False
+        self._news = News()
+        self._news_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -161,11 +167,22 @@ class InboxScreen(Screen[None]):
             self.call_bar.show_call()
         reading = change.conversation_id == self.open_conversation and self.app.screen is self
         if event.live and change.new_inbound and change.message is not None and not reading:
-            message = change.message
-            title = f"Text from {self.console.who(message.from_)}"
-            self.console.alert(message.conversation_id, title, message.text or "📎 attachment")
+            self._news_of(change.message)
         if event.live and change.incoming_call and change.call is not None:
             self._incoming(change.call)
+
+    def _news_of(self, message: Message) -> None:
+        """Count a text for the news toast, told a moment later with any that follow it."""
+        if not self.console.alerting(message.conversation_id):
+            return
+        who = self.console.who(message.from_)
+        self._news.add(who, message.text or "📎 attachment", time.monotonic())
+        if self._news_timer is None:
+            self._news_timer = self.set_timer(NEWS_GATHER, self._tell_news)
+
+    def _tell_news(self) -> None:
+        self._news_timer = None
+        self.console.tell_news(*self._news.summary())
 
     @on(Loaded)
     def loaded(self, event: Loaded) -> None:
