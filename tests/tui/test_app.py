@@ -121,6 +121,12 @@ async def test_send_refused_by_provider_shows_its_words(world: World) -> None:
         await pilot.press(*"Hi")
         await pilot.press("enter")
         await until(pilot, lambda: any("✗ failed" in b for b in bubbles(app)))
+        # The event says only "error": the provider's words come from its error log (§5.4).
+        await until(pilot, lambda: any("could not be delivered" in b for b in bubbles(app)))
+        [failed] = bubbles(app)
+        assert "✗ failed: Message m-" in failed
+        assert "to +15005550001 could not be delivered (message-delivery-failed)" in failed
+        assert "not sent" not in failed
 
 
 async def test_incoming_call_answered_spoken_to_and_hung_up(world: World) -> None:

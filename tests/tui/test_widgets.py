@@ -40,7 +40,19 @@ def out(**fields: object) -> Message:
             {"state": "error", "error_message": "The number is not yours"},
             "✗ failed: The number is not yours",
         ),
-        ({"state": "error", "delivery_code": "720"}, "✗ failed: invalid destination number"),
+        (
+            {"state": "error", "error_message": "Not yours.", "error_code": "forbidden-number"},
+            "✗ failed: Not yours (forbidden-number)",
+        ),
+        (
+            {"state": "error", "delivery_code": "720"},
+            "✗ failed: invalid destination number (code 720)",
+        ),
+        (
+            {"state": "error", "delivery_code": "750", "delivery_description": "Rejected"},
+            "✗ failed: rejected by destination (code 750): Rejected",
+        ),
+        ({"state": "error"}, "✗ failed: the provider gave no reason (yet)"),
         ({"direction": "in", "state": "received"}, ""),
     ],
 )

@@ -9,13 +9,15 @@ store cannot commit, the answer is 503, so the provider tries the fallback URL.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Final
+from typing import Final, TypeGuard
 
+from starlette.background import BackgroundTask
 from starlette.requests import ClientDisconnect, Request
 
-from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.base import CallbackError, CallbackParser
+from smsconsole.core.events import CallbackEvent, MessageEvent
+from smsconsole.providers.base import CallbackError, CallbackParser, Provider, ProviderError
 from smsconsole.server.auth import callback_allowed, redacted_headers
 from smsconsole.server.responses import JSON, error
 from smsconsole.store.base import CallbackRecord, Store, StoreUnavailable
@@ -23,6 +25,7 @@ from smsconsole.store.base import CallbackRecord, Store, StoreUnavailable
 log = logging.getLogger(__name__)
 
 MAX_BODY: Final = 64 * 1024
+FAILURE_LOOKUPS: Final = (0.0, 0.5, 2.0)  # the provider may log the error just after the event
 
 
 async def callback_endpoint(request: Request) -> JSON:
@@ -56,7 +59,32 @@ async def callback_endpoint(request: Request) -> JSON:
         # already says the store is not writable.
         log.error("could not commit a callback on %s: %s", request.url.path, problem)
         return error(503, "the store could not commit this callback; try again")
+    provider: Provider | None = request.app.state.provider
+    if provider is not None and _failed_outbound(event):
+        # Answered first: the provider waits on this answer, and its error log on us.
+        return JSON(
+            {"outcome": result.value},
+            background=BackgroundTask(_learn_failure, store, provider, event.message_id),
+        )
     return JSON({"outcome": result.value})
+
+
+def _failed_outbound(event: CallbackEvent) -> TypeGuard[MessageEvent]:
+    return isinstance(event, MessageEvent) and event.direction == "out" and event.state == "error"
+
+
+async def _learn_failure(store: Store, provider: Provider, message_id: str) -> None:
+    """Ask the provider why our message failed, and keep its words with the message."""
+    for delay in FAILURE_LOOKUPS:
+        await asyncio.sleep(delay)
+        try:
+            reason = await provider.message_failure(message_id)
+            if reason is not None:
+                await store.failure_reason(message_id, *reason)
+                return
+        except (ProviderError, StoreUnavailable) as problem:
+            log.warning("could not learn why message %s failed: %s", message_id, problem)
+            return
 
 
 class _Unsupported(Exception):
