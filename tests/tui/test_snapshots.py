@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import TextArea
+from textual.widgets._toast import Toast, ToastRack
 
 from console_helpers import console_app, rows, until
 from smsconsole.tui.app import SmsConsoleApp
@@ -225,7 +226,16 @@ def test_coalesced_news_toast(
         await connected_with(3)(pilot)
         await asyncio.to_thread(flood)
         await until(pilot, lambda: len(rows(app)) == 5)
-        await until(pilot, lambda: any("12 new" in t.title for t in app._notifications))
+        await until(pilot, lambda: app.inbox_screen.status.unread == 17)  # 5 before, 12 new
+        rack = app.screen.get_child_by_type(ToastRack)
+        await until(
+            pilot,
+            lambda: (
+                len(rack.children) == 1
+                and rack.scroll_y == 0
+                and [str(t.render()).startswith("12 new") for t in rack.query(Toast)] == [True]
+            ),
+        )
         await pilot.pause(0.2)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
