@@ -178,6 +178,6 @@ class KeysHelp(ModalScreen[None]):
                     parts = [group_content(self.groups[t]) for t in column if t in self.groups]
                     yield Static(Content("\n\n").join(parts), classes="keys-column")
             yield Label(
-                "In the composer or a filter, letters are typed: esc first, or f1.  esc q: close",
+                "In a text box, letters are typed: esc first, or f1.    esc or q: close",
                 classes="dialog-hint",
             )
