@@ -165,6 +165,23 @@ async def test_refused_send_keeps_the_providers_words(store: SqliteStore) -> Non
     assert (await store.message(message.id)) == failed
 
 
+async def test_a_later_failure_gets_the_providers_words_once(store: SqliteStore) -> None:
+    message = (await store.create_outbound(OURS, THEIRS, "hi", [])).value
+    await store.outbound_accepted(message.id, "m-90")
+    assert (await store.failure_reason("m-90", "late", "too early")).events == []  # not failed
+    await store.ingest(record(), outbound("m-90", "hi", state="error"), "error")
+    written = await store.failure_reason("m-90", "message-delivery-failed", "could not deliver")
+    assert [kind_of(event.event) for event in written.events] == ["message.status"]
+    assert written.value is not None
+    assert (written.value.error_code, written.value.error_message) == (
+        "message-delivery-failed",
+        "could not deliver",
+    )
+    again = await store.failure_reason("m-90", "other", "other words")
+    assert again.events == []
+    assert (await store.failure_reason("m-none", "x", "y")).value is None
+
+
 async def test_messages_page_newest_first_with_keyset_cursor(store: SqliteStore) -> None:
     for i in range(25):
         await store.ingest(record(), inbound(f"m-{i}", f"n{i}", seconds=i), f"k{i}")

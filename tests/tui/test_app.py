@@ -16,7 +16,7 @@ from console_helpers import bubbles, prompt_ready, provision, rows, until
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
-from smsconsole.tui.screens.dialogs import IncomingCall
+from smsconsole.tui.screens.dialogs import AttachFile, IncomingCall
 
 TOKEN = "console-token"
 REMOTE = "+14155550123"
@@ -121,6 +121,12 @@ async def test_send_refused_by_provider_shows_its_words(world: World) -> None:
         await pilot.press(*"Hi")
         await pilot.press("enter")
         await until(pilot, lambda: any("✗ failed" in b for b in bubbles(app)))
+        # The event says only "error": the provider's words come from its error log (§5.4).
+        await until(pilot, lambda: any("could not be delivered" in b for b in bubbles(app)))
+        [failed] = bubbles(app)
+        assert "✗ failed: Message m-" in failed
+        assert "to +15005550001 could not be delivered (message-delivery-failed)" in failed
+        assert "not sent" not in failed
 
 
 async def test_incoming_call_answered_spoken_to_and_hung_up(world: World) -> None:
@@ -236,10 +242,10 @@ async def test_attach_a_file_and_send_it_as_mms(world: World, tmp_path: Path) ->
         app.inbox_screen.open_new(world.number, REMOTE)
         await pilot.pause()
         await pilot.press("ctrl+o")
-        await until(pilot, lambda: prompt_ready(app))
+        await until(pilot, lambda: isinstance(app.screen, AttachFile))
         await pilot.press(*str(picture), "enter")
-        counter = app.inbox_screen.query_one("#composer-counter")
-        await until(pilot, lambda: "1 MMS attachment" in str(counter.render()))
+        attached = app.inbox_screen.query_one("#composer-media")
+        await until(pilot, lambda: "📎 photo.jpg · MMS" in str(attached.render()))
         await pilot.press(*"look", "enter")
         await until(pilot, lambda: any("📎 photo.jpg" in b for b in bubbles(app)))
         sent = [m for m in await world.outbox() if m["text"] == "look"]

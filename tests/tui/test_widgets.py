@@ -7,7 +7,7 @@ import pytest
 from smsconsole.core.messages import Message
 from smsconsole.tui import timefmt
 from smsconsole.tui.notify import notification_sequences
-from smsconsole.tui.widgets.composer import counter_text
+from smsconsole.tui.widgets.composer import attachments_text, counter_text
 from smsconsole.tui.widgets.thread_view import delivery_words
 
 
@@ -40,7 +40,19 @@ def out(**fields: object) -> Message:
             {"state": "error", "error_message": "The number is not yours"},
             "✗ failed: The number is not yours",
         ),
-        ({"state": "error", "delivery_code": "720"}, "✗ failed: invalid destination number"),
+        (
+            {"state": "error", "error_message": "Not yours.", "error_code": "forbidden-number"},
+            "✗ failed: Not yours (forbidden-number)",
+        ),
+        (
+            {"state": "error", "delivery_code": "720"},
+            "✗ failed: invalid destination number (code 720)",
+        ),
+        (
+            {"state": "error", "delivery_code": "750", "delivery_description": "Rejected"},
+            "✗ failed: rejected by destination (code 750): Rejected",
+        ),
+        ({"state": "error"}, "✗ failed: the provider gave no reason (yet)"),
         ({"direction": "in", "state": "received"}, ""),
     ],
 )
@@ -52,7 +64,9 @@ def test_counter_shows_encoding_segments_and_limits() -> None:
     assert counter_text("") == "0 chars · 0 segments · GSM-7"
     assert counter_text("hello") == "5 chars · 1 segment · GSM-7 · 155 left"
     assert "2 segments · UCS-2 · 63 left" in counter_text("я" * 71)
-    assert counter_text("hi", attachments=2).endswith("📎 2 MMS attachments")
+    assert attachments_text([]) == ""
+    assert attachments_text(["https://m/a.jpg"]) == "📎 a.jpg · MMS · ctrl+l removes it"
+    assert attachments_text(["https://m/a.jpg", "https://m/b.png"]).endswith("removes b.png")
     assert "over the 2048-character limit" in counter_text("a" * 2049)
 
 

@@ -299,6 +299,11 @@ class Provider(CallbackParser, Protocol):
         """Store a file for an MMS under ``name`` (replacing any); answer its URL."""
         ...
 
+    async def message_failure(self, message_id: str) -> tuple[str, str] | None:
+        """Why a message the provider accepted failed later: its error code and words
+        (``None`` when it has not said)."""
+        ...
+
     # -- calls --------------------------------------------------------------------------------
 
     async def create_call(

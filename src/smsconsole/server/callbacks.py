@@ -9,13 +9,15 @@ store cannot commit, the answer is 503, so the provider tries the fallback URL.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from typing import Final
+from typing import Final, TypeGuard
 
+from starlette.background import BackgroundTasks
 from starlette.requests import ClientDisconnect, Request
 
-from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.base import CallbackError, CallbackParser
+from smsconsole.core.events import CallbackEvent, CallEvent, MessageEvent
+from smsconsole.providers.base import CallbackError, CallbackParser, Provider, ProviderError
 from smsconsole.server.auth import callback_allowed, redacted_headers
 from smsconsole.server.dialing import follow_up
 from smsconsole.server.responses import JSON, error
@@ -24,6 +26,7 @@ from smsconsole.store.base import CallbackRecord, Store, StoreUnavailable
 log = logging.getLogger(__name__)
 
 MAX_BODY: Final = 64 * 1024
+FAILURE_LOOKUPS: Final = (0.0, 0.5, 2.0)  # the provider may log the error just after the event
 
 
 async def callback_endpoint(request: Request) -> JSON:
@@ -58,9 +61,35 @@ async def callback_endpoint(request: Request) -> JSON:
         # already says the store is not writable.
         log.error("could not commit a callback on %s: %s", path, problem)
         return error(503, "the store could not commit this callback; try again")
-    if result.value == "stored":
-        await follow_up(request.app.state.provider, settings, event)
+    # What follows a stored callback talks to the provider, so it runs after the answer:
+    # the provider waits on this answer (and answers our follow-up only once it has it).
+    provider: Provider | None = request.app.state.provider
+    after = BackgroundTasks()
+    if result.value == "stored" and isinstance(event, CallEvent):
+        after.add_task(follow_up, provider, settings, event)
+    if provider is not None and _failed_outbound(event):
+        after.add_task(_learn_failure, store, provider, event.message_id)
+    if after.tasks:
+        return JSON({"outcome": result.value}, background=after)
     return JSON({"outcome": result.value})
+
+
+def _failed_outbound(event: CallbackEvent) -> TypeGuard[MessageEvent]:
+    return isinstance(event, MessageEvent) and event.direction == "out" and event.state == "error"
+
+
+async def _learn_failure(store: Store, provider: Provider, message_id: str) -> None:
+    """Ask the provider why our message failed, and keep its words with the message."""
+    for delay in FAILURE_LOOKUPS:
+        await asyncio.sleep(delay)
+        try:
+            reason = await provider.message_failure(message_id)
+            if reason is not None:
+                await store.failure_reason(message_id, *reason)
+                return
+        except (ProviderError, StoreUnavailable) as problem:
+            log.warning("could not learn why message %s failed: %s", message_id, problem)
+            return
 
 
 class _Unsupported(Exception):

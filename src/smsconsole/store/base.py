@@ -144,6 +144,12 @@ class Store(Protocol):
     async def outbound_failed(self, message_id: str, code: str, text: str) -> Written[Message]:
         """Record that the provider refused a message, in its words."""
 
+    async def failure_reason(
+        self, provider_id: str, code: str, text: str
+    ) -> Written[Message | None]:
+        """Add the provider's words to our message it failed after accepting (none: no such
+        message of ours, or it already has words)."""
+
     async def outbound_unknown(self, message_id: str) -> Written[Message]:
         """Record that a send may or may not have reached the provider (state ``unknown``).
 

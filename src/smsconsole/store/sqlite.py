@@ -273,6 +273,14 @@ class SqliteStore:
             lambda c: writes.outbound_result(c, message_id, now_utc(), error=(code, text))
         )
 
+    async def failure_reason(
+        self, provider_id: str, code: str, text: str
+    ) -> Written[Message | None]:
+        """Add the provider's words to our message it failed after accepting."""
+        return await self._write(
+            lambda c: writes.failure_reason(c, provider_id, code, text, now_utc())
+        )
+
     async def outbound_unknown(self, message_id: str) -> Written[Message]:
         """Record that a send may or may not have reached the provider."""
         return await self._write(

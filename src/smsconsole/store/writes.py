@@ -271,6 +271,24 @@ def outbound_result(
     return Written(updated, [update_message(connection, updated, now)])
 
 
+def failure_reason(
+    connection: sqlite3.Connection, provider_id: str, code: str, text: str, now: str
+) -> Written[Message | None]:
+    """The provider's words for our message that failed after it was accepted (§5.4: the
+    message event says only ``error``), unless it has words already."""
+    row = connection.execute(
+        f"SELECT {MESSAGE_COLUMNS} FROM messages WHERE provider_id = ? AND direction = 'out'",
+        (provider_id,),
+    ).fetchone()
+    if row is None:
+        return Written(None)
+    current = message_from_row(row)
+    if current.state != "error" or current.error_message:
+        return Written(current)
+    updated = msgspec.structs.replace(current, error_code=code or None, error_message=text)
+    return Written(updated, [update_message(connection, updated, now)])
+
+
 def apply_call_event(
     connection: sqlite3.Connection, event: domain.CallEvent, now: str
 ) -> list[StoredEvent]:

@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from textual import work
 from textual.binding import Binding, BindingType
+from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
 from smsconsole.core.feed import LogEvent
@@ -28,6 +29,7 @@ from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.screens.applications import ApplicationsScreen
 from smsconsole.tui.screens.calls import CallsScreen
 from smsconsole.tui.screens.dialogs import About, about_lines
+from smsconsole.tui.screens.help import KeysHelp, console_keys
 from smsconsole.tui.screens.inbox import InboxScreen
 from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
@@ -72,6 +74,7 @@ class SmsConsoleApp(TerminalApp):
         Binding("M", "toggle_notifications", "Notifications", show=False, id="app.notifications"),
         Binding("?", "help", "Keys", id="app.help"),
         Binding("i", "about", "About", show=False, id="app.about"),
+        Binding("f1", "keys", "Keys", show=False, id="app.keys"),
         Binding("p", "numbers", "Phone numbers", show=False, id="app.numbers"),
         Binding("A", "applications", "Applications", show=False, id="app.applications"),
         Binding("W", "setup_wizard", "Set up a number", show=False, id="app.setup_wizard"),
@@ -177,6 +180,8 @@ class SmsConsoleApp(TerminalApp):
     # -- keys: the screens act; the app only says which keys apply --------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _TYPED_ACTIONS and isinstance(self.focused, (TextArea, Input)):
+            return False  # a text box types the key (a call's s, t, h too): not offered, not run
         call_key = allowed(live_call(self.inbox.calls.values()), action)
         if call_key is not None:
             return call_key
@@ -232,10 +237,14 @@ class SmsConsoleApp(TerminalApp):
         self.inbox_screen.transfer()
 
     def action_help(self) -> None:
-        if self.screen.query("HelpPanel"):
-            self.action_hide_help_panel()
+        if isinstance(self.screen, KeysHelp):
+            self.pop_screen()
         else:
-            self.action_show_help_panel()
+            self.push_screen(KeysHelp(console_keys(self.BINDINGS)))
+
+    def action_keys(self) -> None:
+        # f1: the help where "?" would be typed (a text box has the focus).
+        self.action_help()
 
     def action_about(self) -> None:
         if not isinstance(self.screen, About):
@@ -268,3 +277,13 @@ class SmsConsoleApp(TerminalApp):
                 await asyncio.wait_for(self.workers.wait_for_complete(), 2)
         finally:
             await self.client.aclose()
+
+
+# The app's keys a text box would type instead (one printable character): while the composer
+# or a filter has the focus they are not shown in the footer, nor run.
+_TYPED_ACTIONS = frozenset(
+    binding.action
+    for binding in SmsConsoleApp.BINDINGS
+    if isinstance(binding, Binding)
+    and all(len(key) == 1 and key.isprintable() for key in binding.key.split(","))
+)

@@ -16,6 +16,7 @@ from textual.notifications import SeverityLevel
 from smsconsole.core.phone import format_for_display
 from smsconsole.tui import prefs as prefs_file
 from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.notify import NEWS_SECONDS
 from smsconsole.tui.prefs import Prefs
 from smsconsole.tui.state import Inbox
 
@@ -35,6 +36,9 @@ class Shell(Protocol):
 
     def ring(self, title: str, body: str) -> None:
         """Ring the terminal and raise a desktop notification (bell, OSC 9, OSC 777)."""
+
+    def news(self, title: str, body: str, timeout: float) -> None:
+        """Show the news toast, in place of the one shown before (if it is still up)."""
 
 
 @dataclass
@@ -81,12 +85,21 @@ class ConsoleContext:
         """Remember the preferences."""
         prefs_file.save(self.prefs_path, self.prefs)
 
+    def alerting(self, conversation_id: str | None) -> bool:
+        """Whether news of this conversation rings (notifications on, it is not muted)."""
+        return self.prefs.notifications and conversation_id not in self.prefs.muted
+
     def alert(self, conversation_id: str | None, title: str, body: str) -> None:
         """Ring and notify, unless notifications are off or the conversation is muted."""
-        if not self.prefs.notifications or conversation_id in self.prefs.muted:
+        if not self.alerting(conversation_id):
             return
         self.shell.ring(title, body)
         self.notify(body, title=title, timeout=4)
+
+    def tell_news(self, title: str, body: str) -> None:
+        """Ring once and show the texts that came as one toast (``News.summary``)."""
+        self.shell.ring(title, body)
+        self.shell.news(title, body, NEWS_SECONDS)
 
     # Over SSH, what would run a program or touch a file on the server, as the server's
     # user, is refused: an editor or a text browser is a shell away (issue 10).

@@ -15,10 +15,13 @@ import signal
 import sys
 import traceback
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, cast
 
 from rich.text import Text
+from textual._ansi_sequences import ANSI_SEQUENCES_KEYS
 from textual.app import App, SystemCommand
-from textual.notifications import SeverityLevel
+from textual.notifications import Notification, Notify, SeverityLevel
 from textual.screen import Screen
 
 from smsconsole.tui.context import ConsoleContext
@@ -28,10 +31,24 @@ from smsconsole.tui.plain import clean
 TOAST_LIMIT = 500  # characters of a text a toast shows (the thread shows it whole)
 
 
+@dataclass(frozen=True)
+class _KeyName:
+    """A key's name where Textual's sequence table expects one of its ``Keys`` (``.value``)."""
+
+    value: str
+
+
+# Most terminals (xterm, tmux, GNOME Terminal without the kitty protocol) send alt+enter as
+# ESC CR. Textual's parser knows no such sequence, waits ESCDELAY, then reads the CR as a bare
+# enter, dropping the alt: the composer would send where it should start a new line.
+cast(dict[str, Any], ANSI_SEQUENCES_KEYS).setdefault("\x1b\r", (_KeyName("alt+enter"),))
+
+
 class TerminalApp(App[None]):
     """A Textual app that is careful with its terminal (the console's base)."""
 
     context: ConsoleContext  # set by the console app before it mounts
+    _news_toast: Notification | None = None
 
     def watch_terminal(self) -> None:
         """Quit when the terminal goes away (window closed, SSH dropped), not spin on it."""
@@ -74,6 +91,20 @@ class TerminalApp(App[None]):
             timeout=timeout,
             markup=False,
         )
+
+    def news(self, title: str, body: str, timeout: float) -> None:
+        """The news toast: a newer one takes the place of the one still shown."""
+        previous = self._news_toast
+        if previous is not None and previous in self._notifications:
+            self._unnotify(previous)
+        if len(body) > TOAST_LIMIT:
+            body = body[:TOAST_LIMIT] + "…"
+        # Markup off: a stranger's words, shown as they are (see notify).
+        toast = Notification(
+            clean(body, lines=True), clean(title), "information", timeout, markup=False
+        )
+        self._news_toast = toast
+        self.post_message(Notify(toast))
 
     def ring(self, title: str, body: str) -> None:
         """The bell and a desktop notification (OSC 9, OSC 777), on a real terminal."""

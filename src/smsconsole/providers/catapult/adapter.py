@@ -110,6 +110,15 @@ class CatapultProvider(CatapultCallbacks):
 
     # -- messages -----------------------------------------------------------------------------
 
+    async def message_failure(self, message_id: str) -> tuple[str, str] | None:
+        """§5.4: a message event in state ``error`` carries no reason; the reason is a user
+        error (§1.9) whose ``messageId`` detail names the message. The newest page is read."""
+        page = await self.client.list_errors(size=25)
+        for logged in page.items:
+            if any(d.name == "messageId" and d.value == message_id for d in logged.details):
+                return (logged.code or logged.category or "", logged.message or "")
+        return None
+
     async def send_message(self, message: OutgoingMessage, *, callback_url: str) -> str:
         """Send an SMS/MMS (§5.1) asking for every delivery receipt (none with media)."""
         return await self.client.send_message(

@@ -1,8 +1,10 @@
-"""Small modal dialogs: confirm, ask for a line of text, start a conversation, a ringing call."""
+"""Small modal dialogs: confirm, ask for a line of text, start a conversation, attach a file,
+a ringing call."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select
 
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
+from smsconsole.tui import attachments
 from smsconsole.tui.plain import clean, plain
 
 
@@ -98,7 +101,7 @@ class NewConversation(ModalScreen[tuple[str, str] | None]):
                 )
             yield Select(
                 [(format_for_display(n, self.phone_region), n) for n in self.ours],
-                value=self.default_from if self.default_from else Select.BLANK,
+                value=self.default_from if self.default_from else Select.NULL,
                 allow_blank=not self.ours,
                 prompt="From",
                 id="new-from",
@@ -196,6 +199,54 @@ class PlaceCall(ModalScreen[str | None]):
     @on(Button.Pressed)
     def pressed(self, event: Button.Pressed) -> None:
         self.dismiss(None if event.button.id == "cancel" else event.button.id)
+
+
+class AttachFile(ModalScreen[Path | None]):
+    """Ask for a file to attach: its path completed as it is typed, checked before upload."""
+
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel", id="attach.cancel"),
+        Binding("tab", "complete", "Complete", id="attach.complete"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Attach a file as MMS", classes="dialog-title")
+            yield Input(
+                placeholder="~/Pictures/photo.jpg",
+                suggester=attachments.PathSuggester(),
+                id="attach-path",
+            )
+            yield Label("", id="attach-matches", classes="dialog-hint")
+            yield Label("", id="attach-error", classes="dialog-error")
+            yield Label("tab: complete   enter: attach   escape: cancel", classes="dialog-hint")
+
+    def __init__(self) -> None:
+        super().__init__(classes="dialog")
+
+    def action_complete(self) -> None:
+        box = self.query_one("#attach-path", Input)
+        completed = attachments.completion(box.value)
+        if completed is not None:
+            box.value = completed
+            box.cursor_position = len(completed)
+
+    @on(Input.Changed, "#attach-path")
+    def changed(self, event: Input.Changed) -> None:
+        self.query_one("#attach-error", Label).update("")
+        _, found = attachments.matches(event.value) if event.value else ("", [])
+        listed = "  ".join(found[: attachments.MAX_LISTED])
+        if len(found) > attachments.MAX_LISTED:
+            listed += f"  … {len(found) - attachments.MAX_LISTED} more"
+        self.query_one("#attach-matches", Label).update(plain(listed) if len(found) > 1 else "")
+
+    @on(Input.Submitted, "#attach-path")
+    def submitted(self, event: Input.Submitted) -> None:
+        wrong = attachments.problem(event.value)
+        if wrong is not None:
+            self.query_one("#attach-error", Label).update(plain(wrong, lines=True))
+            return
+        self.dismiss(Path(event.value).expanduser())
 
 
 class IncomingCall(ModalScreen[str | None]):

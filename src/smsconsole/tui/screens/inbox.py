@@ -9,6 +9,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -17,6 +18,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Label, Static, TextArea
 
 from smsconsole.core.calls import Call
@@ -25,10 +27,14 @@ from smsconsole.core.messages import Message
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import Conversation
 from smsconsole.tui import call_entries
+from smsconsole.tui import drafts as drafts_file
 from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
+from smsconsole.tui.drafts import Draft
+from smsconsole.tui.notify import News
 from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.screens.dialogs import (
+    AttachFile,
     Confirm,
     IncomingCall,
     NewConversation,
@@ -38,12 +44,13 @@ from smsconsole.tui.screens.dialogs import (
 from smsconsole.tui.state import conversation_for
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
 from smsconsole.tui.widgets.call_bar import CallBar
-from smsconsole.tui.widgets.composer import Composer, MessageInput
+from smsconsole.tui.widgets.composer import Composer
 from smsconsole.tui.widgets.conversation_list import ConversationList
 from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
 
 PAGE = 50
+NEWS_GATHER = 0.3  # seconds a text's toast waits for the texts that follow it (a flood)
 
 PICK_HINT = (
     "Choose a conversation on the left ([b]↑ ↓[/b], [b]enter[/b]), "
@@ -79,6 +86,15 @@ class InboxScreen(Screen[None]):
         self._unknown_sends: set[tuple[str, str, str]] = set()
         # The filter's text and the conversations the server's search of every message found.
         self._found_in_messages: tuple[str, frozenset[str]] = ("", frozenset())
+        # What was written and not sent, per conversation; a restricted console keeps them
+        # only for the session (it writes no file but its prefs).
+        self._drafts_path = (
+            None if console.restricted else drafts_file.path_beside(console.prefs_path)
+        )
+        self.drafts: dict[str, Draft] = drafts_file.load(self._drafts_path)
+        self._drafts_dirty = False
+        self._news = News()
+        self._news_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -110,6 +126,22 @@ class InboxScreen(Screen[None]):
         self.status.server = self.console.server_label
         self.status.muted = not self.console.prefs.notifications
         self.query_one(ConversationList).focus()
+        self.set_interval(1.0, self.save_drafts)
+
+    def on_unmount(self) -> None:
+        self.save_drafts()
+
+    def save_drafts(self) -> None:
+        """Write the drafts if they changed since the last write."""
+        if self._drafts_dirty:
+            self._drafts_dirty = False
+            drafts_file.save(self._drafts_path, self.drafts)
+
+    @on(Composer.Edited)
+    def draft_edited(self, event: Composer.Edited) -> None:
+        if self.open_conversation is not None:
+            self.drafts[self.open_conversation] = self.query_one(Composer).draft()
+            self._drafts_dirty = True
 
     @property
     def status(self) -> StatusBar:
@@ -146,9 +178,20 @@ class InboxScreen(Screen[None]):
             await self.query_one(ThreadView).upsert(call_entries.entry(change.call))
         reading = change.conversation_id == self.open_conversation and self.app.screen is self
         if event.live and change.new_inbound and change.message is not None and not reading:
-            message = change.message
-            title = f"Text from {self.console.who(message.from_)}"
-            self.console.alert(message.conversation_id, title, message.text or "📎 attachment")
+            self._news_of(change.message)
+
+    def _news_of(self, message: Message) -> None:
+        """Count a text for the news toast, told a moment later with any that follow it."""
+        if not self.console.alerting(message.conversation_id):
+            return
+        who = self.console.who(message.from_)
+        self._news.add(who, message.text or "📎 attachment", time.monotonic())
+        if self._news_timer is None:
+            self._news_timer = self.set_timer(NEWS_GATHER, self._tell_news)
+
+    def _tell_news(self) -> None:
+        self._news_timer = None
+        self.console.tell_news(*self._news.summary())
 
     @on(Loaded)
     def loaded(self, event: Loaded) -> None:
@@ -207,14 +250,10 @@ class InboxScreen(Screen[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While the composer has the focus, "/" is a character of the message.
-        if action == "filter" and isinstance(self.focused, MessageInput):
-            return None
-        if action in ("archive", "mark_all_read") and isinstance(
-            self.focused, MessageInput | Input
-        ):
-            return None
-        return True
+        # While a text box has the focus, "/" and these letters are characters of its text:
+        # neither offered nor run.
+        typed = ("filter", "archive", "mark_all_read")
+        return not (action in typed and isinstance(self.focused, (TextArea, Input)))
 
     # -- opening a conversation -------------------------------------------------------------
 
@@ -224,14 +263,17 @@ class InboxScreen(Screen[None]):
 
     def open(self, conversation_id: str, *, reveal: str | None = None) -> None:
         """Open a conversation: its newest page, marked read for every console."""
-        self.open_conversation = conversation_id
+        composer = self.query_one(Composer)
+        if conversation_id != self.open_conversation:
+            # Each conversation keeps what was written in it (its draft is saved on edits).
+            self.open_conversation = conversation_id
+            composer.restore(self.drafts.get(conversation_id, Draft()))
         conversations = self.query_one(ConversationList)
         conversations.open_id = conversation_id
         conversations.missed.discard(conversation_id)
         conversations.refresh()
         self.query_one("#empty", Static).display = False
         self.query_one(ThreadView).display = True
-        composer = self.query_one(Composer)
         composer.display = True
         conversation = self.console.inbox.conversations.get(conversation_id)
         if conversation is not None:
@@ -314,6 +356,16 @@ class InboxScreen(Screen[None]):
             return
         self.send_text(conversation.our_number, conversation.remote_number, event.text, event.media)
 
+    def _give_back(self, from_: str, to: str, text: str, media: tuple[str, ...]) -> None:
+        """A send that did not go: its words back in its own conversation's composer."""
+        conversation_id = conversation_for(from_, to)
+        draft = Draft(text=text, media=list(media))
+        if conversation_id == self.open_conversation:
+            self.query_one(Composer).restore(draft)
+        else:
+            self.drafts[conversation_id] = draft
+            self._drafts_dirty = True
+
     @work(group="send", exit_on_error=False)
     async def send_text(self, from_: str, to: str, text: str, media: tuple[str, ...]) -> None:
         """Send through the server; a refusal is shown, never dropped."""
@@ -339,7 +391,7 @@ class InboxScreen(Screen[None]):
                     self._unknown_sends.add((from_, to, text))
                 await self.show_message(error.record)
             else:
-                composer.set_text(text)
+                self._give_back(from_, to, text, media)
             notify(f"Not sent: {error.message}", severity="error", timeout=10)
             return
         await self.show_message(message)
@@ -529,17 +581,11 @@ class InboxScreen(Screen[None]):
         if self.console.refused("attaching a file from the server's disk."):
             return
 
-        def check(text: str) -> str | None:
-            path = Path(text).expanduser()
-            return None if path.is_file() else f"no such file: {path}"
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.upload(path)
 
-        def chosen(text: str | None) -> None:
-            if text:
-                self.upload(Path(text).expanduser())
-
-        self.app.push_screen(
-            Prompt("Attach a file as MMS", placeholder="~/Pictures/photo.jpg", check=check), chosen
-        )
+        self.app.push_screen(AttachFile(), chosen)
 
     @work(group="upload", exit_on_error=False)
     async def upload(self, path: Path) -> None:

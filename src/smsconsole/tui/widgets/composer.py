@@ -1,7 +1,7 @@
 """The composer: a multi-line text box with a live character and segment counter.
 
 Enter sends; ctrl+j (or alt+enter) starts a new line. The counter shows how the text will be
-billed: GSM-7 or UCS-2, and how many segments.
+billed: GSM-7 or UCS-2, and how many segments; the line under it names the attachments.
 """
 
 from __future__ import annotations
@@ -16,23 +16,32 @@ from textual.message import Message
 from textual.widgets import Label, TextArea
 
 from smsconsole.core.sms import count_segments
+from smsconsole.tui.drafts import Draft
 from smsconsole.tui.plain import clean, plain
+from smsconsole.tui.widgets.thread_view import media_name
 
 MAX_TEXT = 2048  # what the provider accepts (reference §5.1)
 
 
-def counter_text(text: str, attachments: int = 0) -> str:
-    """``42 chars · 1 segment · GSM-7 · 118 left``, with attachments and the provider's limit."""
+def counter_text(text: str) -> str:
+    """``42 chars · 1 segment · GSM-7 · 118 left``, and the provider's limit when it is over."""
     segments = count_segments(text)
     words = f"{len(text)} chars · {segments.count} segment{'s' if segments.count != 1 else ''}"
     words += f" · {segments.encoding}"
     if segments.count >= 1:
         words += f" · {segments.remaining} left"
-    if attachments:
-        words += f" · 📎 {attachments} MMS attachment{'s' if attachments != 1 else ''}"
     if len(text) > MAX_TEXT:
         words += f" · over the {MAX_TEXT}-character limit"
     return words
+
+
+def attachments_text(media: list[str]) -> str:
+    """``📎 a.jpg, b.png · MMS · ctrl+l removes b.png`` (empty without any)."""
+    if not media:
+        return ""
+    names = ", ".join(media_name(url) for url in media)
+    last = "it" if len(media) == 1 else media_name(media[-1])
+    return f"📎 {names} · MMS · ctrl+l removes {last}"
 
 
 class MessageInput(TextArea):
@@ -45,6 +54,18 @@ class MessageInput(TextArea):
         text: str
 
     async def _on_key(self, event: events.Key) -> None:
+        if _escape_then_key(event):
+            # The terminal sends escape as ESC, and alt+n as ESC n: escape and then a quick
+            # key reach Textual as one alt+key, which a TextArea types as the bare letter.
+            # Nothing here is bound to alt+letter, so it was meant as the two keys.
+            event.stop()
+            event.prevent_default()
+            escape = self.screen.active_bindings.get("escape")
+            if escape is not None and escape.enabled:
+                await self.app.run_action(escape.binding.action, escape.node)
+            # Queued behind the focus change the escape made, so it reaches the new focus.
+            self.app.post_message(events.Key(event.character or "", event.character))
+            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()
@@ -64,12 +85,24 @@ class MessageInput(TextArea):
         await super()._on_paste(event)
 
 
+def _escape_then_key(event: events.Key) -> bool:
+    """Whether a key is ESC followed by a letter or digit, read as one alt+key."""
+    character = event.character or ""
+    return (
+        event.key.startswith("alt+")
+        and len(character) == 1
+        and character.isalnum()
+        and character.isascii()
+    )
+
+
 class Composer(Vertical):
     """Where the operator writes: the text, what it will cost, where it goes from."""
 
     BINDINGS = [
         Binding("ctrl+g", "app.compose_in_editor", "$EDITOR", id="composer.editor"),
         Binding("ctrl+o", "app.attach", "Attach", id="composer.attach"),
+        Binding("ctrl+l", "remove_attachment", "Remove attachment", id="composer.remove"),
     ]
 
     @dataclass
@@ -78,6 +111,9 @@ class Composer(Vertical):
 
         text: str
         media: tuple[str, ...]
+
+    class Edited(Message):
+        """What is written or attached changed (the open conversation's draft)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -88,6 +124,7 @@ class Composer(Vertical):
         yield Label("", id="composer-from")
         yield MessageInput(id="composer-input", soft_wrap=True, show_line_numbers=False)
         yield Label(counter_text(""), id="composer-counter")
+        yield Label("", id="composer-media")
 
     @property
     def input(self) -> MessageInput:
@@ -114,21 +151,49 @@ class Composer(Vertical):
         """Add an uploaded MMS attachment."""
         self.media.append(url)
         self._count()
+        self.post_message(self.Edited())
 
     def clear(self) -> None:
         """Empty the composer after a send."""
-        self.media.clear()
-        self.input.clear()
+        self.restore(Draft())
+
+    def draft(self) -> Draft:
+        """What is written and attached, to keep for this conversation."""
+        return Draft(text=self.input.text, media=list(self.media))
+
+    def restore(self, draft: Draft) -> None:
+        """Show a conversation's draft (an empty one clears the composer)."""
+        self.media = list(draft.media)
+        self.input.load_text(clean(draft.text, lines=True))
+        self.input.move_cursor(self.input.document.end)
         self._count()
+        self.post_message(self.Edited())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "remove_attachment":
+            return bool(self.media)
+        return True
+
+    def action_remove_attachment(self) -> None:
+        """Take the last attachment off the message."""
+        if self.media:
+            self.media.pop()
+            self._count()
+            self.post_message(self.Edited())
 
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         self._count()
+        self.post_message(self.Edited())
 
     def _count(self) -> None:
         text = self.input.text
         label = self.query_one("#composer-counter", Label)
-        label.update(counter_text(text, len(self.media)))
+        label.update(counter_text(text))
         label.set_class(len(text) > MAX_TEXT, "-over")
+        attached = self.query_one("#composer-media", Label)
+        attached.update(plain(attachments_text(self.media)))
+        attached.display = bool(self.media)
+        self.refresh_bindings()
 
     def on_message_input_submitted(self, event: MessageInput.Submitted) -> None:
         event.stop()

@@ -57,10 +57,7 @@ def delivery_words(message: Message) -> str:
     if message.direction == "in" or is_call(message):
         return ""
     if message.state == "error":
-        reason = message.error_message or (
-            delivery_code_meaning(message.delivery_code) if message.delivery_code else "not sent"
-        )
-        return f"✗ failed: {reason}"
+        return f"✗ failed: {failure_words(message)}"
     if message.delivery_state == "not-delivered":
         meaning = delivery_code_meaning(message.delivery_code or "999")
         return f"✗ not delivered: {meaning}"
@@ -71,6 +68,21 @@ def delivery_words(message: Message) -> str:
     if message.state == "unknown":
         return "? unknown — not sure it was sent"
     return "… sending" if message.state == "sending" else "… queued"
+
+
+def failure_words(message: Message) -> str:
+    """Why a send failed: the provider's words and code, and what a delivery code means."""
+    parts = []
+    if message.error_message:
+        code = f" ({message.error_code})" if message.error_code else ""
+        parts.append(f"{message.error_message.rstrip('.')}{code}")
+    if message.delivery_code:
+        meaning = f"{delivery_code_meaning(message.delivery_code)} (code {message.delivery_code})"
+        description = message.delivery_description
+        if description and description.lower() != delivery_code_meaning(message.delivery_code):
+            meaning += f": {description}"
+        parts.append(meaning)
+    return "; ".join(parts) or "the provider gave no reason (yet)"
 
 
 def media_name(url: str) -> str:
