@@ -8,6 +8,7 @@ import os
 import shlex
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 from textual import on, work
@@ -36,6 +37,8 @@ from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
 
 PAGE = 50
+LIST_EVERY = 1 / 30
+"""Seconds: under a stream of feed events the list is shown again at most this often."""
 
 PICK_HINT = (
     "Choose a conversation on the left ([b]↑ ↓[/b], [b]enter[/b]), "
@@ -67,6 +70,9 @@ class InboxScreen(Screen[None]):
         self.open_conversation: str | None = None
         # (from, to, text) of sends whose outcome the server could not learn.
         self._unknown_sends: set[tuple[str, str, str]] = set()
+        self._list_due = False  # the feed changed the list since it was last shown
+        self._list_shown = 0.0  # when it was (time.monotonic)
+        self._hint: str | None = EMPTY_HINT  # what the #empty hint says (None: other words)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -121,9 +127,9 @@ class InboxScreen(Screen[None]):
                 await self.show_message(change.message)
                 if change.new_inbound and self.app.screen is self:
                     self.mark_read(change.conversation_id)
-            self.refresh_list()
+            self.list_changed()
         if change.numbers_changed:
-            self.refresh_list()
+            self.list_changed()
         for conversation_id in change.renamed:
             self.refresh_row(conversation_id)
         if change.call is not None:
@@ -154,15 +160,40 @@ class InboxScreen(Screen[None]):
         self.status.detail = event.detail
         self.show_unreachable(event.url, event.detail)
 
+    def list_changed(self) -> None:
+        """The feed changed the list: show it again within ``LIST_EVERY`` seconds.
+
+        Events can arrive by the hundred per second; showing the list again for each one
+        (filtering, placing the cursor, counting unread over every conversation) kept the
+        console from answering keys. The first change after a quiet spell is shown at once.
+        """
+        if self._list_due:
+            return
+        self._list_due = True
+        wait = self._list_shown + LIST_EVERY - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._show_due_list)
+        else:
+            self.call_later(self._show_due_list)
+
+    def _show_due_list(self) -> None:
+        if self._list_due:
+            self.refresh_list()
+
     def refresh_list(self) -> None:
         """Show the conversations again (order or membership changed)."""
+        self._list_due = False
+        self._list_shown = time.monotonic()
         conversations = self.query_one(ConversationList)
         text = self.query_one("#filter", Input).value
         conversations.show_our_number = len(self.console.inbox.numbers) > 1
         conversations.show(self.console.inbox.matching(text))
         hint = self.query_one("#empty", Static)
         hint.display = self.open_conversation is None
-        hint.update(EMPTY_HINT if not self.console.inbox.order else PICK_HINT)
+        words = EMPTY_HINT if not self.console.inbox.order else PICK_HINT
+        if words != self._hint:  # an update lays the whole screen out again
+            self._hint = words
+            hint.update(words)
         self.status.unread = self.console.inbox.unread_total
 
     def refresh_row(self, conversation_id: str) -> None:
@@ -178,6 +209,7 @@ class InboxScreen(Screen[None]):
         """Say plainly that nothing could be loaded yet, instead of the empty-inbox hint."""
         hint = self.query_one("#empty", Static)
         hint.display = True
+        self._hint = None
         hint.update(
             plain(
                 f"Cannot reach the server at {url}.\n\n{reason}\n\n"
