@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -74,3 +75,19 @@ async def test_a_burst_of_texts_is_shown_whole_in_a_few_repaints(
         on_screen = painted(listing)
         expected = [line for row in shown for line in row.split("\n")][: len(on_screen)]
         assert [words(line) for line in on_screen] == [words(line) for line in expected]
+
+
+async def test_what_was_loaded_is_left_out_of_garbage_collections(
+    server: Any, inbound_sms: Callable[..., dict[str, Any]], tmp_path: Path
+) -> None:
+    # Full collections walking every loaded record held key presses back (bench/tui.py).
+    await server.callback(inbound_sms(0, text="first"))
+    gc.unfreeze()
+    app = console_app(server.url, tmp_path)
+    try:
+        async with app.run_test(size=(100, 40)) as pilot:
+            listing = app.inbox_screen.query_one(ConversationList)
+            await until(pilot, lambda: listing.ids and gc.get_freeze_count() > 0)
+            assert rows(app)[0].startswith("● ")
+    finally:
+        gc.unfreeze()  # this process is the test run, not a console

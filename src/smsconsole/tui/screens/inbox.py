@@ -305,8 +305,11 @@ class InboxScreen(Screen[None]):
     @on(ThreadView.NewBelow)
     def new_below(self, event: ThreadView.NewBelow) -> None:
         label = self.query_one("#new-below", Label)
+        shown = label.display
         label.display = event.count > 0
-        label.update(f"↓ {event.count} new message{'s' if event.count != 1 else ''} — press End")
+        # One line of fixed size: a new count needs no layout (it came with each new text).
+        words = f"↓ {event.count} new message{'s' if event.count != 1 else ''} — press End"
+        label.update(words, layout=not shown)
 
     # -- sending ----------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import Conversation
 from smsconsole.tui import timefmt
 from smsconsole.tui.plain import clean
+from smsconsole.tui.widgets.scrolled import set_virtual_size
 
 ROW_HEIGHT = 2
 LINE_CACHE = 1024
@@ -126,7 +127,7 @@ class ConversationList(ScrollView, can_focus=True):
         keep = keep or self.highlighted
         before = self._on_screen()
         self._ids = ids
-        self.virtual_size = Size(self.size.width, len(ids) * ROW_HEIGHT)
+        set_virtual_size(self, Size(self.size.width, len(ids) * ROW_HEIGHT))
         if keep in ids:
             self.set_reactive(ConversationList.cursor, ids.index(keep))
         else:
