@@ -748,6 +748,7 @@ async def under_load(
         if (await sender.stdout.readline()).strip() != b"started":
             raise RuntimeError("the load sender did not start")
         await asyncio.sleep(LOAD_WARMUP_S)
+        stored_before = int((await app.client.status())["seq"])
         cpu, began, applied_before = time.process_time(), time.perf_counter(), applied[0]
         server_cpu = cpu_seconds(load.server_pid)
         latencies = await presses(app, acted, frames, began + load.seconds - LOAD_WARMUP_S - 0.5)
@@ -755,6 +756,8 @@ async def under_load(
         result["load_console_cpu"] = (time.process_time() - cpu) / elapsed
         result["load_server_cpu"] = (cpu_seconds(load.server_pid) - server_cpu) / elapsed
         result["load_applied_rate"] = (applied[0] - applied_before) / elapsed
+        stored_after = int((await app.client.status())["seq"])
+        result["load_stored_rate"] = (stored_after - stored_before) / elapsed
         output, _ = await asyncio.wait_for(sender.communicate(), load.seconds + 60)
     finally:
         if sender.returncode is None:
@@ -941,7 +944,12 @@ def load_lines(args: argparse.Namespace, console: dict[str, Any]) -> None:
             f"{sender['sent']:,} / {sender['ok']:,}",
         )
     )
-    print(row("load: events applied by the console, per s", f"{console['load_applied_rate']:.0f}"))
+    rates = f"{console['load_stored_rate']:.0f} / {console['load_applied_rate']:.0f}"
+    print(row("load: events/s stored by the server / applied by console", rates))
+    pressed: list[float] = console["load_presses"]
+    slowest = sorted(range(len(pressed)), key=pressed.__getitem__)[-3:]
+    each = ", ".join(f"#{i + 1} {pressed[i] * 1000:.0f}" for i in reversed(slowest))
+    print(f"  slowest presses (ms): {each}")
     print(row("load: console behind the server when it ended", f"{console['load_behind']:,}"))
     print(timed_row("load: then caught up in", console["load_catch_up"]))
     print(timed_row("load: sender's worst lag behind its schedule", sender["worst_lag_ms"] / 1e3))

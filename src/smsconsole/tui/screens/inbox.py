@@ -37,8 +37,10 @@ from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
 
 PAGE = 50
-LIST_EVERY = 1 / 30
-"""Seconds: under a stream of feed events the list is shown again at most this often."""
+LIST_EVERY = 0.1
+"""Seconds: under a stream of feed events the list is shown again at most this often (each
+time most rows on screen move and are painted again: at 30 a second, frames of list took the
+time key presses needed; bench/tui.py)."""
 
 PICK_HINT = (
     "Choose a conversation on the left ([b]↑ ↓[/b], [b]enter[/b]), "
