@@ -48,6 +48,7 @@ class ConversationList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ConversationList {
         background: $surface;
+        overflow-x: hidden;
         & > .conversation-list--cursor { background: $primary 40%; }
         &:focus > .conversation-list--cursor { background: $primary 70%; }
         & > .conversation-list--open { background: $boost; }
@@ -97,6 +98,8 @@ class ConversationList(ScrollView, can_focus=True):
         self._show_our_number = False
         self.open_id: str | None = None
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(LINE_CACHE)
+        # The first row on screen and what each row showed, as the last show left them.
+        self._shown: tuple[int, list[tuple[Conversation | None, bool]]] = (0, [])
 
     @property
     def show_our_number(self) -> bool:
@@ -125,18 +128,22 @@ class ConversationList(ScrollView, can_focus=True):
         Only the rows on screen that now show something else are repainted.
         """
         keep = keep or self.highlighted
-        before = self._on_screen()
         self._ids = ids
-        set_virtual_size(self, Size(self.size.width, len(ids) * ROW_HEIGHT))
+        # No width of its own: rows are cut to the view, so there is never a sideways scroll.
+        set_virtual_size(self, Size(0, len(ids) * ROW_HEIGHT))
         if keep in ids:
             self.set_reactive(ConversationList.cursor, ids.index(keep))
         else:
             self.set_reactive(ConversationList.cursor, min(self.cursor, max(len(ids) - 1, 0)))
+        # Compared with what the last show put on screen, not with the state now: the state
+        # has already taken the events this show is for.
+        first = int(self.scroll_y) // ROW_HEIGHT
         after = self._on_screen()
-        if len(before) != len(after):
+        shown_first, before = self._shown
+        self._shown = (first, after)
+        if shown_first != first or len(before) != len(after):
             self.refresh()
             return
-        first = int(self.scroll_y) // ROW_HEIGHT
         pairs = enumerate(zip(before, after, strict=True))
         changed = [first + i for i, (old, new) in pairs if old != new]
         if changed:
@@ -235,7 +242,7 @@ class ConversationList(ScrollView, can_focus=True):
         self._lines.clear()
 
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # beside the scrollbar, not under it
         line = y + int(self.scroll_y)
         index, part = divmod(line, ROW_HEIGHT)
         if index >= len(self._ids):
