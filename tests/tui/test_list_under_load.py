@@ -75,7 +75,8 @@ async def test_a_burst_of_texts_is_shown_whole_in_a_few_repaints(
         on_screen = painted(listing)
         expected = [line for row in shown for line in row.split("\n")][: len(on_screen)]
         assert [words(line) for line in on_screen] == [words(line) for line in expected]
-        assert listing.show_vertical_scrollbar and not listing.show_horizontal_scrollbar
+        assert listing.show_vertical_scrollbar
+        assert not listing.show_horizontal_scrollbar
 
 
 async def test_what_was_loaded_is_left_out_of_garbage_collections(
