@@ -34,6 +34,7 @@ import math
 import os
 import platform
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -75,11 +76,16 @@ VOCABULARY: Final = (
 RESULT_PREFIX: Final = "BENCH-RESULT "
 READY_SECONDS: Final = 30.0
 STEP_SECONDS: Final = 60.0
-# Issue 5's targets: seconds, and MB (10**6 bytes) of peak resident memory.
-USABLE_S: Final = 1.5
-OPEN_S: Final = 0.300
-OLDER_S: Final = 0.200
-RSS_MB: Final = 250.0
+# Issue 12's targets (issue 5's were 1.5 s, 300 ms, 200 ms, 250 MB): seconds, and MB (10**6
+# bytes) of peak resident memory.
+USABLE_S: Final = 1.0
+OPEN_S: Final = 0.100
+OLDER_S: Final = 0.100
+RSS_MB: Final = 150.0
+KEY_S: Final = 0.050  # a key press answered, while events arrive
+LOAD_WARMUP_S: Final = 1.0  # the sender runs this long before the first press
+PRESS_EVERY_S: Final = 0.1
+LOAD_REMOTES: Final = 50  # as bench/ingest.py: the callbacks come from 50 numbers in turn
 
 
 # --- building the store -------------------------------------------------------------------
@@ -107,6 +113,17 @@ class BuiltStore:
     rows_seconds: float
     fts_seconds: float
     megabytes: float
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """The callbacks sent while keys are pressed: where, how fast, how long."""
+
+    port: int
+    server_pid: int
+    big_id: str
+    rate: float
+    seconds: float
 
 
 def phone_numbers(rng: random.Random, count: int) -> list[str]:
@@ -425,6 +442,94 @@ def timed(call: Callable[[], httpx.Response]) -> float:
     return time.perf_counter() - started
 
 
+# --- the load: inbound SMS callbacks at a steady rate (a subprocess of the console) --------
+
+
+def load_payload(index: int, our: str, remote: str) -> bytes:
+    """Callback ``index`` of the load: the reference §6.3 inbound SMS to ``our``.
+
+    The callbacks come from ``LOAD_REMOTES`` numbers in turn, as in bench/ingest.py, and one
+    of them is the conversation the console shows, so its thread gets its share.
+    """
+    import ingest  # the sender's process only: the console's start-up and RSS stay its own
+
+    sender = remote if index % LOAD_REMOTES == 0 else f"+1415555{index % LOAD_REMOTES:04d}"
+    fields = ingest.sms_fields(f"m-tuiload{index:012d}", sender, f"load {index}")
+    fields["to"] = our
+    return json.dumps(fields).encode()
+
+
+class LoadSender:
+    """Open-loop sender on raw HTTP/1.1 keep-alive sockets (bench/ingest.py's PacedSender).
+
+    httpx costs about 2 ms of client CPU per request; writing the request bytes ourselves
+    keeps the sender cheap, so it does not take the CPU the console is measured on. Due
+    callbacks wait in one queue for the first free connection.
+    """
+
+    def __init__(self, port: int, our: str, remote: str, connections: int = 32) -> None:
+        import ingest
+
+        self._port, self._our, self._remote = port, our, remote
+        self._connections = connections
+        self.ok = self.failed = 0
+        head = "".join(f"{name}: {value}\r\n" for name, value in ingest.HEADERS.items())
+        self._head = f"POST /callbacks/messages HTTP/1.1\r\nHost: {HOST}:{port}\r\n{head}"
+
+    async def _connection(self, due: asyncio.Queue[bytes | None]) -> None:
+        reader, writer = await asyncio.open_connection(HOST, self._port)
+        try:
+            while (body := await due.get()) is not None:
+                writer.write(f"{self._head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
+                await reader.readexactly(int(length[1]) if length else 0)
+                if head[9:10] == b"2":
+                    self.ok += 1
+                else:
+                    self.failed += 1
+        finally:
+            writer.close()
+
+    async def run(self, rate: float, seconds: float) -> float:
+        """Queue one callback every ``1/rate`` s whatever the answers; the worst lag (ms)."""
+        due: asyncio.Queue[bytes | None] = asyncio.Queue()
+        workers = [asyncio.create_task(self._connection(due)) for _ in range(self._connections)]
+        start = time.monotonic_ns() + 50_000_000
+        worst = 0
+        for i in range(int(rate * seconds)):
+            at = start + int(i * 1e9 / rate)
+            delay = at - time.monotonic_ns()
+            if delay > 0:
+                await asyncio.sleep(delay / 1e9)
+            worst = max(worst, -delay)
+            due.put_nowait(load_payload(i + 1, self._our, self._remote))
+        for _ in workers:
+            due.put_nowait(None)
+        _, late = await asyncio.wait(workers, timeout=STEP_SECONDS)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        return worst / 1e6
+
+
+async def send_load(port: int, our: str, remote: str, rate: float, seconds: float) -> None:
+    """The ``--send`` subprocess: say ``started``, send, print what it sent and its CPU."""
+    sender = LoadSender(port, our, remote)
+    print("started", flush=True)
+    cpu, began = time.process_time(), time.monotonic()
+    lag = await sender.run(rate, seconds)
+    elapsed = time.monotonic() - began
+    summary = {
+        "sent": int(rate * seconds),
+        "ok": sender.ok,
+        "failed": sender.failed,
+        "worst_lag_ms": lag,
+        "cpu": (time.process_time() - cpu) / elapsed,
+    }
+    print(RESULT_PREFIX + json.dumps(summary), flush=True)
+
+
 # --- the console (a subprocess of this script) ---------------------------------------------
 
 
@@ -437,6 +542,15 @@ async def until(condition: Callable[[], object], what: str, seconds: float = STE
                 await asyncio.sleep(0.001)
     except TimeoutError:
         raise RuntimeError(f"timed out after {seconds:g} s waiting for {what}") from None
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process so far; NaN where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def status_mb(field: str, pid: int | str = "self") -> float:
@@ -453,7 +567,9 @@ def status_mb(field: str, pid: int | str = "self") -> float:
     return math.nan
 
 
-async def measure_console(url: str, big_id: str, expected: int, pages: int) -> dict[str, Any]:
+async def measure_console(
+    url: str, big_id: str, expected: int, pages: int, load: LoadPlan | None
+) -> dict[str, Any]:
     """Start the console on ``url`` and time what the operator waits for."""
     imports = time.perf_counter()
     # Imported here so the console process's start-up includes Textual's import, as a real
@@ -489,12 +605,19 @@ async def measure_console(url: str, big_id: str, expected: int, pages: int) -> d
     async with app.run_test(size=(120, 40)) as pilot:
         await start_up(app, pilot, started, expected, result)
         await open_and_page(app, pilot, client.fetches, big_id, pages, result)
+        if load is not None:
+            await under_load(app, pilot, load, result)
     # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child started by a
     # parent holding the freshly built store would report the parent's peak.
     result["rss_mb"] = status_mb("VmHWM")
     if math.isnan(result["rss_mb"]):
         result["rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
     return result
+
+
+def connected(app: SmsConsoleApp) -> bool:
+    """The status bar says the feed is connected."""
+    return app.inbox_screen.status.state == "connected"
 
 
 async def start_up(
@@ -510,7 +633,9 @@ async def start_up(
     await until(lambda: listing().ids, "the first rows")
     await pilot.pause(0)
     result["rows"] = time.perf_counter() - started
-    await until(lambda: listing().ids and app.status.state == "connected", "a usable screen")
+    await until(
+        lambda: listing().ids and app.inbox_screen.status.state == "connected", "a usable screen"
+    )
     await pilot.pause(0)
     result["usable"] = time.perf_counter() - started
     result["usable_mono"] = time.monotonic()
@@ -569,21 +694,145 @@ async def open_and_page(
     result["scroll"] = statistics.median(steps)
 
 
+async def under_load(
+    app: SmsConsoleApp,
+    pilot: Pilot[None],
+    load: LoadPlan,
+    result: dict[str, Any],
+) -> None:
+    """Press keys in the conversation list while callbacks arrive at ``load.rate``.
+
+    A press is answered when the screen has rendered a frame after the list's action ran:
+    from the key event handed to the driver, as a terminal's input thread hands it over, to
+    the first ``App._display`` (the compositor's update, rendered) after the cursor moved.
+    """
+    from smsconsole.tui.widgets.conversation_list import ConversationList
+
+    screen = app.inbox_screen
+    listing = screen.query_one(ConversationList)
+    listing.focus()
+    await pilot.pause()
+    frames: list[float] = []
+    acted: list[float] = []
+    applied: list[int] = [0]
+    shown = app._display
+    apply = app.apply
+
+    def display(on: Any, renderable: Any) -> None:
+        if renderable is not None:
+            frames.append(time.perf_counter())
+        shown(on, renderable)
+
+    async def counted(seq: int, event: Any) -> None:
+        applied[0] += 1
+        await apply(seq, event)
+
+    def noting(action: Callable[[], None]) -> Callable[[], None]:
+        def noted() -> None:
+            acted.append(time.perf_counter())
+            action()
+
+        return noted
+
+    app._display = display  # type: ignore[method-assign]
+    app.apply = counted  # type: ignore[method-assign]
+    listing.action_cursor_down = noting(listing.action_cursor_down)  # type: ignore[method-assign]
+    listing.action_cursor_up = noting(listing.action_cursor_up)  # type: ignore[method-assign]
+    conversation = app.inbox.conversations[load.big_id]
+    command = [sys.executable, __file__, "--send", str(load.port), "--rate", repr(load.rate)]
+    command += ["--load-seconds", repr(load.seconds), "--our", conversation.our_number]
+    command += ["--remote", conversation.remote_number]
+    sender = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE)
+    assert sender.stdout is not None
+    try:
+        if (await sender.stdout.readline()).strip() != b"started":
+            raise RuntimeError("the load sender did not start")
+        await asyncio.sleep(LOAD_WARMUP_S)
+        stored_before = int((await app.client.status())["seq"])
+        cpu, began, applied_before = time.process_time(), time.perf_counter(), applied[0]
+        server_cpu = cpu_seconds(load.server_pid)
+        latencies = await presses(app, acted, frames, began + load.seconds - LOAD_WARMUP_S - 0.5)
+        elapsed = time.perf_counter() - began
+        result["load_console_cpu"] = (time.process_time() - cpu) / elapsed
+        result["load_server_cpu"] = (cpu_seconds(load.server_pid) - server_cpu) / elapsed
+        result["load_applied_rate"] = (applied[0] - applied_before) / elapsed
+        stored_after = int((await app.client.status())["seq"])
+        result["load_stored_rate"] = (stored_after - stored_before) / elapsed
+        output, _ = await asyncio.wait_for(sender.communicate(), load.seconds + 60)
+    finally:
+        if sender.returncode is None:
+            sender.kill()
+            await sender.wait()
+    line = next(ln for ln in output.decode().splitlines() if ln.startswith(RESULT_PREFIX))
+    result["load_sender"] = json.loads(line.removeprefix(RESULT_PREFIX))
+    result["load_presses"] = latencies
+    stored = int((await app.client.status())["seq"])
+    result["load_behind"] = max(0, stored - app.client.last_seq)
+    behind_at = time.perf_counter()
+    await until(lambda: app.client.last_seq >= stored, "the feed to catch up")
+    result["load_catch_up"] = time.perf_counter() - behind_at
+
+
+async def presses(
+    app: SmsConsoleApp, acted: list[float], frames: list[float], end: float
+) -> list[float]:
+    """Press down and up in turn every ``PRESS_EVERY_S`` until ``end``; seconds each took."""
+    from textual import events
+
+    driver = app._driver
+    assert driver is not None
+    latencies: list[float] = []
+    key = "down"
+    tick = time.perf_counter()
+    while tick < end:
+        before = len(acted)
+        pressed = time.perf_counter()
+        driver.send_message(events.Key(key, None))
+        await until(lambda before=before: len(acted) > before, "the key's action")
+        ran = acted[-1]
+        await until(lambda ran=ran: frames and frames[-1] > ran, "a frame after the key")
+        latencies.append(next(t for t in frames if t > ran) - pressed)
+        key = "up" if key == "down" else "down"
+        tick += PRESS_EVERY_S
+        await asyncio.sleep(max(0.0, tick - time.perf_counter()))
+    return latencies
+
+
 def console_main(args: argparse.Namespace) -> None:
     """The ``--console`` subprocess: measure, print one result line."""
-    result = asyncio.run(measure_console(args.console, args.big_id, args.expected, args.pages))
+    load = None
+    if args.rate > 0:
+        port = int(args.console.rsplit(":", 1)[1])
+        load = LoadPlan(port, args.server_pid, args.big_id, args.rate, args.load_seconds)
+    measuring = measure_console(args.console, args.big_id, args.expected, args.pages, load)
+    if args.profile:
+        import cProfile
+
+        profile = cProfile.Profile()
+        try:
+            result = profile.runcall(asyncio.run, measuring)
+        finally:
+            profile.dump_stats(args.profile)
+    else:
+        result = asyncio.run(measuring)
     result["launch_usable"] = result.pop("usable_mono") - args.spawned
     print(RESULT_PREFIX + json.dumps(result), flush=True)
 
 
-def run_console(processes: Processes, port: int, built: BuiltStore, pages: int) -> dict[str, Any]:
+def run_console(
+    processes: Processes, port: int, server_pid: int, built: BuiltStore, args: argparse.Namespace
+) -> dict[str, Any]:
     """Run the console subprocess; answer its measurements."""
     command = [sys.executable, __file__, "--console", f"http://{HOST}:{port}"]
     command += ["--big-id", built.big_id, "--expected", str(built.conversations)]
-    command += ["--pages", str(pages), "--spawned", repr(time.monotonic())]
+    command += ["--pages", str(args.pages), "--spawned", repr(time.monotonic())]
+    command += ["--rate", repr(args.rate), "--load-seconds", repr(args.load_seconds)]
+    command += ["--server-pid", str(server_pid)]
+    if args.profile:
+        command += ["--profile", str(Path(args.profile).resolve())]
     process = processes.start(command, stdout=subprocess.PIPE)
     try:
-        output, _ = process.communicate(timeout=4 * STEP_SECONDS)
+        output, _ = process.communicate(timeout=4 * STEP_SECONDS + args.load_seconds)
     except subprocess.TimeoutExpired:
         raise RuntimeError("the console run did not finish in time") from None
     for line in output.splitlines():
@@ -643,6 +892,12 @@ def report(
     print(timed_row(f"page older in, median of {len(older)}", statistics.median(older), OLDER_S))
     print(timed_row(f"page older in, max of {len(older)}", max(older), OLDER_S))
     print(row("peak RSS, console process", f"{rss:.0f} MB", f"< {RSS_MB:g} MB", rss < RSS_MB))
+    if "load_presses" in console:
+        pressed: list[float] = console["load_presses"]
+        during = f"key press answered at {args.rate:g} callbacks/s"
+        print(timed_row(f"{during}, p50 of {len(pressed)}", nearest_rank(pressed, 50), KEY_S))
+        print(timed_row(f"{during}, p99", nearest_rank(pressed, 99), KEY_S))
+        print(timed_row(f"{during}, max", max(pressed), KEY_S))
     print("\nfor reading the figures:")
     print(timed_row("first rows painted (feed not yet connected)", console["rows"]))
     print(timed_row("usable screen, from process launch", console["launch_usable"]))
@@ -667,9 +922,42 @@ def report(
     )
     print(row("console RSS when usable / listed / paged (MB)", phases))
     print(row("peak RSS, server process (VmHWM)", f"{server_rss:.0f} MB"))
+    if "load_presses" in console:
+        load_lines(args, console)
     print(timed_row("server alone: 200 conversations (median)", api["api_list"]))
     print(timed_row("server alone: the thread's newest 50 (median)", api["api_first"]))
     print(timed_row("server alone: an older page of 50 (median)", api["api_older"]))
+
+
+def nearest_rank(samples: list[float], percent: float) -> float:
+    """The ``percent`` percentile of ``samples``, nearest rank."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]
+
+
+def load_lines(args: argparse.Namespace, console: dict[str, Any]) -> None:
+    """For reading the key presses: what arrived, what it cost whom."""
+    sender = console["load_sender"]
+    print(
+        row(
+            f"load: callbacks sent / answered 2xx ({args.load_seconds:g} s)",
+            f"{sender['sent']:,} / {sender['ok']:,}",
+        )
+    )
+    rates = f"{console['load_stored_rate']:.0f} / {console['load_applied_rate']:.0f}"
+    print(row("load: events/s stored by the server / applied by console", rates))
+    pressed: list[float] = console["load_presses"]
+    slowest = sorted(range(len(pressed)), key=pressed.__getitem__)[-3:]
+    each = ", ".join(f"#{i + 1} {pressed[i] * 1000:.0f}" for i in reversed(slowest))
+    print(f"  slowest presses (ms): {each}")
+    print(row("load: console behind the server when it ended", f"{console['load_behind']:,}"))
+    print(timed_row("load: then caught up in", console["load_catch_up"]))
+    print(timed_row("load: sender's worst lag behind its schedule", sender["worst_lag_ms"] / 1e3))
+    cpu = (
+        f"{100 * console['load_console_cpu']:.0f} / {100 * console['load_server_cpu']:.0f}"
+        f" / {100 * sender['cpu']:.0f}"
+    )
+    print(row("load: CPU % of a core, console / server / sender", cpu))
 
 
 def main() -> None:
@@ -678,11 +966,25 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000, help="in the one big thread")
     parser.add_argument("--pages", type=int, default=5, help="older pages to time")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument(
+        "--rate", type=float, default=500.0, help="callbacks/s while keys are pressed (0: none)"
+    )
+    parser.add_argument("--load-seconds", type=float, default=10.0, help="of callbacks sent")
+    parser.add_argument("--profile", help="write the console process's cProfile stats here")
     parser.add_argument("--console", help=argparse.SUPPRESS)
+    parser.add_argument("--send", type=int, help=argparse.SUPPRESS)  # the server's port
+    parser.add_argument("--our", help=argparse.SUPPRESS)
+    parser.add_argument("--remote", help=argparse.SUPPRESS)
+    parser.add_argument("--server-pid", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--big-id", help=argparse.SUPPRESS)
     parser.add_argument("--expected", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--spawned", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.send:
+        import ingest
+
+        ingest.run_fast(send_load(args.send, args.our, args.remote, args.rate, args.load_seconds))
+        return
     if args.console:
         console_main(args)
         return
@@ -693,7 +995,7 @@ def main() -> None:
         built = build_store(workdir / "store.db", args.conversations, args.messages, args.seed)
         port, server_pid = start_server(processes, workdir, built.path)
         print("measuring the console ...\n", flush=True)
-        console = run_console(processes, port, built, args.pages)
+        console = run_console(processes, port, server_pid, built, args)
         server_rss = status_mb("VmHWM", server_pid)
         api = api_timings(port, built.big_id, args.pages)
         report(args, built, console, server_rss, api)

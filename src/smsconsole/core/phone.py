@@ -8,6 +8,8 @@ otherwise. Parsing accepts what people type (``919 555 0187``, ``(919) 555-0187`
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
@@ -76,6 +78,9 @@ def format_national(e164: str) -> str:
     return phonenumbers.format_number(parsed, PhoneNumberFormat.NATIONAL)
 
 
+# Parsing a number costs ~0.1 ms and a console shows the same few thousand numbers again and
+# again (every row painted, every notification's title): answered from memory.
+@functools.lru_cache(maxsize=8192)
 def format_for_display(e164: str, region: str = DEFAULT_REGION) -> str:
     """Return the clearest form for an operator in ``region``.
 

@@ -51,6 +51,10 @@ from smsconsole.tui.widgets.thread_view import ThreadView
 
 PAGE = 50
 NEWS_GATHER = 0.3  # seconds a text's toast waits for the texts that follow it (a flood)
+LIST_EVERY = 0.1
+"""Seconds: under a stream of feed events the list is shown again at most this often (each
+time most rows on screen move and are painted again: at 30 a second, frames of list took the
+time key presses needed; bench/tui.py)."""
 
 PICK_HINT = (
     "Choose a conversation on the left ([b]↑ ↓[/b], [b]enter[/b]), "
@@ -95,6 +99,9 @@ class InboxScreen(Screen[None]):
         self._drafts_dirty = False
         self._news = News()
         self._news_timer: Timer | None = None
+        self._list_due = False  # the feed changed the list since it was last shown
+        self._list_shown = 0.0  # when it was (time.monotonic)
+        self._hint: str | None = EMPTY_HINT  # what the #empty hint says (None: other words)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -167,9 +174,9 @@ class InboxScreen(Screen[None]):
                 await self.show_message(change.message)
                 if change.new_inbound and self.app.screen is self:
                     self.mark_read(change.conversation_id)
-            self.refresh_list()
+            self.list_changed()
         if change.numbers_changed:
-            self.refresh_list()
+            self.list_changed()
         for conversation_id in change.renamed:
             self.refresh_row(conversation_id)
         if change.call is not None:
@@ -211,8 +218,30 @@ class InboxScreen(Screen[None]):
         self.status.detail = event.detail
         self.show_unreachable(event.url, event.detail)
 
+    def list_changed(self) -> None:
+        """The feed changed the list: show it again within ``LIST_EVERY`` seconds.
+
+        Events can arrive by the hundred per second; showing the list again for each one
+        (filtering, placing the cursor, counting unread over every conversation) kept the
+        console from answering keys. The first change after a quiet spell is shown at once.
+        """
+        if self._list_due:
+            return
+        self._list_due = True
+        wait = self._list_shown + LIST_EVERY - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._show_due_list)
+        else:
+            self.call_later(self._show_due_list)
+
+    def _show_due_list(self) -> None:
+        if self._list_due:
+            self.refresh_list()
+
     def refresh_list(self) -> None:
         """Show the conversations again (order or membership changed)."""
+        self._list_due = False
+        self._list_shown = time.monotonic()
         conversations = self.query_one(ConversationList)
         text = self.query_one("#filter", Input).value
         conversations.show_our_number = len(self.console.inbox.numbers) > 1
@@ -225,7 +254,10 @@ class InboxScreen(Screen[None]):
             no_match.update(f"No conversations match “{clean(text.strip())}”.")
         hint = self.query_one("#empty", Static)
         hint.display = self.open_conversation is None
-        hint.update(EMPTY_HINT if not self.console.inbox.order else PICK_HINT)
+        words = EMPTY_HINT if not self.console.inbox.order else PICK_HINT
+        if words != self._hint:  # an update lays the whole screen out again
+            self._hint = words
+            hint.update(words)
         self.status.unread = self.console.inbox.unread_total
 
     def refresh_row(self, conversation_id: str) -> None:
@@ -241,6 +273,7 @@ class InboxScreen(Screen[None]):
         """Say plainly that nothing could be loaded yet, instead of the empty-inbox hint."""
         hint = self.query_one("#empty", Static)
         hint.display = True
+        self._hint = None
         hint.update(
             plain(
                 f"Cannot reach the server at {url}.\n\n{reason}\n\n"
@@ -344,8 +377,11 @@ class InboxScreen(Screen[None]):
     @on(ThreadView.NewBelow)
     def new_below(self, event: ThreadView.NewBelow) -> None:
         label = self.query_one("#new-below", Label)
+        shown = label.display
         label.display = event.count > 0
-        label.update(f"↓ {event.count} new message{'s' if event.count != 1 else ''} — press End")
+        # One line of fixed size: a new count needs no layout (it came with each new text).
+        words = f"↓ {event.count} new message{'s' if event.count != 1 else ''} — press End"
+        label.update(words, layout=not shown)
 
     # -- sending ----------------------------------------------------------------------------
 

@@ -2,18 +2,22 @@
 
 Only the rows on screen are rendered, so ten thousand conversations cost what a screenful
 does (measured in bench/tui.py). Rows are fixed height, so a row is found from a screen line
-in constant time.
+in constant time. A row's lines are kept once painted (keyed by the conversation record, which
+is frozen, and by everything else the row shows), so repainting the list while texts stream in
+paints only the rows that changed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -24,8 +28,11 @@ from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import Conversation
 from smsconsole.tui import timefmt
 from smsconsole.tui.plain import clean
+from smsconsole.tui.widgets.scrolled import set_virtual_size
 
 ROW_HEIGHT = 2
+LINE_CACHE = 1024
+"""Painted lines kept: a few screenfuls of two-line rows, in each state they are shown in."""
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -41,6 +48,7 @@ class ConversationList(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ConversationList {
         background: $surface;
+        overflow-x: hidden;
         & > .conversation-list--cursor { background: $primary 40%; }
         &:focus > .conversation-list--cursor { background: $primary 70%; }
         & > .conversation-list--open { background: $boost; }
@@ -87,10 +95,24 @@ class ConversationList(ScrollView, can_focus=True):
         self._lookup = lookup
         self._ids: list[str] = []
         self.phone_region = region
-        self.show_our_number = False
+        self._show_our_number = False
         self.open_id: str | None = None
         self.missed: set[str] = set()
         """Conversations with a missed call the operator has not looked at."""
+        self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(LINE_CACHE)
+        # The first row on screen and what each row showed, as the last show left them.
+        self._shown: tuple[int, list[tuple[Conversation | None, bool, bool]]] = (0, [])
+
+    @property
+    def show_our_number(self) -> bool:
+        """Each row names which of our numbers the conversation is on (we have several)."""
+        return self._show_our_number
+
+    @show_our_number.setter
+    def show_our_number(self, value: bool) -> None:
+        if value != self._show_our_number:
+            self._show_our_number = value
+            self.refresh()
 
     @property
     def ids(self) -> list[str]:
@@ -103,23 +125,55 @@ class ConversationList(ScrollView, can_focus=True):
         return self._ids[self.cursor] if 0 <= self.cursor < len(self._ids) else None
 
     def show(self, ids: list[str], *, keep: str | None = None) -> None:
-        """Show these conversations; keep the cursor on ``keep`` (or the current one)."""
+        """Show these conversations; keep the cursor on ``keep`` (or the current one).
+
+        Only the rows on screen that now show something else are repainted.
+        """
         keep = keep or self.highlighted
         self._ids = ids
-        self.virtual_size = Size(self.size.width, len(ids) * ROW_HEIGHT)
+        # No width of its own: rows are cut to the view, so there is never a sideways scroll.
+        set_virtual_size(self, Size(0, len(ids) * ROW_HEIGHT))
         if keep in ids:
             self.set_reactive(ConversationList.cursor, ids.index(keep))
         else:
             self.set_reactive(ConversationList.cursor, min(self.cursor, max(len(ids) - 1, 0)))
-        self.refresh()
+        # Compared with what the last show put on screen, not with the state now: the state
+        # has already taken the events this show is for.
+        first = int(self.scroll_y) // ROW_HEIGHT
+        after = self._on_screen()
+        shown_first, before = self._shown
+        self._shown = (first, after)
+        if shown_first != first or len(before) != len(after):
+            self.refresh()
+            return
+        pairs = enumerate(zip(before, after, strict=True))
+        changed = [first + i for i, (old, new) in pairs if old != new]
+        if changed:
+            self.refresh(*(self._row_region(index) for index in changed))
+
+    def _on_screen(self) -> list[tuple[Conversation | None, bool, bool]]:
+        """What each row on screen shows: its conversation, whether it has the cursor, and
+        whether it is marked for a missed call."""
+        first = int(self.scroll_y) // ROW_HEIGHT
+        last = min(len(self._ids), first + self.size.height // ROW_HEIGHT + 2)
+        shown = []
+        for index in range(first, last):
+            try:
+                conversation: Conversation | None = self._lookup(self._ids[index])
+            except KeyError:  # gone from the state since it was shown
+                conversation = None
+            missed = self._ids[index] in self.missed
+            shown.append((conversation, index == self.cursor, missed))
+        return shown
+
+    def _row_region(self, index: int) -> Region:
+        """Where row ``index`` is on screen (off screen: a region nothing is drawn in)."""
+        return Region(0, index * ROW_HEIGHT - int(self.scroll_y), self.size.width, ROW_HEIGHT)
 
     def refresh_row(self, conversation_id: str) -> None:
         """Repaint one row (its data changed, not its place)."""
         if conversation_id in self._ids:
-            index = self._ids.index(conversation_id)
-            self.refresh(
-                Region(0, index * ROW_HEIGHT - round(self.scroll_y), self.size.width, ROW_HEIGHT)
-            )
+            self.refresh(self._row_region(self._ids.index(conversation_id)))
 
     def select(self, conversation_id: str) -> None:
         """Move the cursor to ``conversation_id`` and open it."""
@@ -128,8 +182,13 @@ class ConversationList(ScrollView, can_focus=True):
             self.action_open()
 
     def watch_cursor(self, old: int, new: int) -> None:
+        scrolled = self.scroll_y
         self._scroll_cursor_into_view()
-        self.refresh()
+        if self.scroll_y == scrolled:
+            # Two rows changed, not the list: a key press repaints four lines, not a screenful.
+            self.refresh(self._row_region(old), self._row_region(new))
+        else:
+            self.refresh()
         if self.highlighted is not None:
             self.post_message(self.Highlighted(self.highlighted))
 
@@ -182,14 +241,37 @@ class ConversationList(ScrollView, can_focus=True):
         )
         return "\n".join("".join(segment.text for segment in line).rstrip() for line in lines)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self.scrollable_content_region.width  # beside the scrollbar, not under it
         line = y + int(self.scroll_y)
         index, part = divmod(line, ROW_HEIGHT)
-        base = self.rich_style
         if index >= len(self._ids):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
         conversation = self._lookup(self._ids[index])
+        key = (
+            conversation,
+            part,
+            width,
+            index == self.cursor,
+            self.has_focus,  # the cursor's colour follows the focus
+            conversation.id == self.open_id,
+            self.show_our_number,
+            self.phone_region,
+            conversation.id in self.missed,  # a mark that is not in the record
+            date.today(),  # "14:05" today is "Nov 27" tomorrow
+        )
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._paint(conversation, index, part, width)
+            self._lines[key] = strip
+        return strip
+
+    def _paint(self, conversation: Conversation, index: int, part: int, width: int) -> Strip:
+        base = self.rich_style
         style = base
         if conversation.id == self.open_id:
             style += self.get_component_rich_style("conversation-list--open")

@@ -39,6 +39,7 @@ from smsconsole.core.messages import Message, thread_cursor
 from smsconsole.tui import timefmt
 from smsconsole.tui.call_entries import is_call
 from smsconsole.tui.plain import clean
+from smsconsole.tui.widgets.scrolled import set_virtual_size
 
 MAX_MESSAGES = 2000
 """The most messages the window holds; pages beyond it drop messages from the far end."""
@@ -262,7 +263,7 @@ class ThreadView(ScrollView, can_focus=True):
         """Recompute where each message starts and the scrolled size (one pass)."""
         self._starts = list(accumulate(self._heights, initial=0))
         self._positions = {message.id: index for index, message in enumerate(self._messages)}
-        self.virtual_size = Size(self._width, self._starts[-1])
+        set_virtual_size(self, Size(self._width, self._starts[-1]))
 
     def _measure(self) -> None:
         """Lay every message out at the current width."""
