@@ -43,6 +43,13 @@ def rows(app: SmsConsoleApp) -> list[str]:
     return [listing.row_text(cid) for cid in listing.ids]
 
 
+def painted(app: SmsConsoleApp) -> str:
+    """The conversation list as it is painted on screen (its cached lines), not as its
+    records read."""
+    listing = app.inbox_screen.query_one(ConversationList)
+    return "\n".join(listing.render_line(y).text for y in range(listing.size.height))
+
+
 def bubbles(app: SmsConsoleApp) -> list[str]:
     """The open thread's messages as the operator reads them, oldest first."""
     return app.inbox_screen.query_one(ThreadView).texts()

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from textual.widgets import DataTable
 
-from console_helpers import bubbles, prompt_ready, provision, rows, until
+from console_helpers import bubbles, painted, prompt_ready, provision, rows, until
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
@@ -118,9 +118,11 @@ async def test_the_prompt_closes_when_its_call_ends_and_the_call_is_missed(world
         assert call.missed
         # Marked in the list (a conversation of its own: they never texted) and in the thread.
         await until(pilot, lambda: any("📵 missed call" in row for row in rows(app)))
+        await until(pilot, lambda: "📵 missed call" in painted(app))  # painted, not only read
         await pilot.press("enter")
         await until(pilot, lambda: any("📵 Missed call" in b for b in bubbles(app)))
         assert not any("📵 missed call" in row for row in rows(app))  # seen
+        await until(pilot, lambda: "📵 missed call" not in painted(app))
         await pilot.press("escape")
         # Two calls in a row: one prompt, for the newest, naming who the call bar names.
         await world.call_in()
@@ -137,6 +139,25 @@ def log_rows(app: SmsConsoleApp) -> dict[str, list[str]]:
     """The call log's rows by call id, each cell as the operator reads it."""
     table = app.screen.query_one(DataTable)
     return {str(key.value): [str(cell) for cell in table.get_row(key)] for key in table.rows}
+
+
+async def test_a_missed_call_from_someone_who_texted_is_painted_on_their_row(
+    world: World,
+) -> None:
+    # Their row's record does not change with a call: only the mark does, and it is painted.
+    app = world.app
+    text = {"from": REMOTE, "to": world.number, "text": "are you there?"}
+    response = await world.sandbox.post("/sandbox/inbound/messages", json=text)
+    assert response.is_success, response.text
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        await until(pilot, lambda: "are you there?" in painted(app))
+        call = await world.call_in()
+        await until(pilot, lambda: isinstance(app.screen, IncomingCall))
+        await world.far_end_hangs_up(call)
+        await until(pilot, lambda: isinstance(app.screen, InboxScreen))
+        await until(pilot, lambda: any("📵 missed call" in row for row in rows(app)))
+        await until(pilot, lambda: "📵 missed call" in painted(app))
 
 
 async def test_a_transferred_calls_new_leg_is_logged_as_ours_going_out(world: World) -> None:
