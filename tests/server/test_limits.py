@@ -241,3 +241,22 @@ async def test_pipelined_requests_are_answered_in_order_and_keep_their_deadlines
         assert status_of(await answer(reader)) == 408
         assert time.monotonic() - started < 4.0
         writer.close()
+
+
+async def test_a_request_answered_before_its_body_arrived_does_not_hold_the_connection(
+    tmp_path: Path,
+) -> None:
+    # The route answers (405) before reading the body; the body then completes. The next
+    # request's head deadline must start: each byte that arrived cancelled the keep-alive
+    # wait, so without it the connection held a slot for ever (500 of them: every other
+    # client gets 503).
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert status_of(head) == 405
+        writer.write(b"0123456789")
+        started = time.monotonic()
+        await answer(reader)  # the rest of the 405, then the close
+        assert time.monotonic() - started < 4.0
+        writer.close()

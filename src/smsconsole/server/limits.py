@@ -183,9 +183,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._enter("body")
 
     def on_message_complete(self) -> None:
-        """The body is complete: the application owns the request; no deadline runs."""
+        """The body is complete: the application owns the request; no deadline runs.
+
+        Unless it has answered already (before reading the body): then the connection is
+        ready for the next request, and its head deadline starts here, as nothing else
+        would close it (each byte of that body cancelled uvicorn's keep-alive wait).
+        """
         super().on_message_complete()
-        self._enter(None)
+        answered = self.cycle is not None and self.cycle.response_complete
+        self._enter("head" if answered and not self.transport.is_closing() else None)
 
     def on_response_complete(self) -> None:
         """The connection is ready for the next request: its head deadline starts."""
