@@ -260,3 +260,37 @@ async def test_a_request_answered_before_its_body_arrived_does_not_hold_the_conn
         await answer(reader)  # the rest of the 405, then the close
         assert time.monotonic() - started < 4.0
         writer.close()
+
+
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """One masked, final websocket frame (a client's), payload under 126 bytes."""
+    mask = b"\x01\x02\x03\x04"
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+
+
+async def test_a_feed_client_that_pings_and_never_reads_is_cut_off(tmp_path: Path) -> None:
+    # Each websocket ping is owed a pong (RFC 6455 §5.5.2); a client that floods pings and
+    # reads none of the pongs must not have the server buffer them without bound.
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(b"0123456789abcdef")
+        writer.write(
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n"
+            b"Authorization: Bearer " + TOKEN.encode() + b"\r\n\r\n"
+        )
+        assert b" 101 " in await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        writer.write(_client_frame(0x1, b'{"type": "subscribe", "since": 0}'))
+        writer.transport.pause_reading()  # from here on, nothing the server sends is read
+        pings = _client_frame(0x9, b"p" * 125) * 1000
+        sent, total = 0, 48 * 1024 * 1024
+        with contextlib.suppress(ConnectionError):
+            async with asyncio.timeout(30):
+                while sent < total:
+                    writer.write(pings)
+                    await writer.drain()
+                    sent += len(pings)
+        writer.close()
+        assert sent < total / 2  # loopback's buffers aside, cut off near the bound
+        assert await healthy(port)

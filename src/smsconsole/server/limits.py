@@ -22,6 +22,7 @@ import httptools
 import msgspec
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 
 # The request line and headers together; a callback's or a console's head is under 2 KB.
@@ -38,6 +39,9 @@ KEEP_ALIVE_SECONDS: Final = 5
 # kernel does not discard the answer on a reset before the client has read it.
 LINGER_SECONDS: Final = 2.0
 LINGER_BYTES: Final = 1024 * 1024
+# What a websocket may leave unread in the server's write buffer. The feed's own sends wait
+# for the buffer to drain; only what the protocol answers by itself (a pong per ping) does not.
+MAX_WS_UNREAD_BYTES: Final = 1024 * 1024
 
 _Phase = Literal["head", "body"]
 
@@ -62,8 +66,9 @@ def uvicorn_options(limits: HttpLimits | None = None) -> dict[str, object]:
     return {
         "http": protocol,
         # websockets' sans-I/O protocol: a send is a frame written, not a coroutine taking
-        # a lock and draining; a third of the fan-out's cost per subscriber (bench/README.md).
-        "ws": "websockets-sansio",
+        # a lock and draining; a third of the fan-out's cost per subscriber (bench/README.md);
+        # a client that reads none of what it is sent is dropped (BoundedWebSocketProtocol).
+        "ws": BoundedWebSocketProtocol,
         "limit_concurrency": limits.max_connections,
         "backlog": limits.backlog,
         "timeout_keep_alive": limits.keep_alive_seconds,
@@ -258,3 +263,20 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._discarded = 0
         self.flow.resume_reading()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+
+class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets sans-I/O protocol that drops a client which stops reading.
+
+    Each ping is owed a pong (RFC 6455 §5.5.2), written without waiting for the client to
+    read; a client that floods pings and reads nothing would have them buffered without
+    bound. Past ``MAX_WS_UNREAD_BYTES`` waiting to be sent, the connection is aborted (a
+    close frame would only join the queue the client does not read).
+    """
+
+    def data_received(self, data: bytes) -> None:
+        """Handle ``data``, then abort if what the client has not read is over the bound."""
+        super().data_received(data)
+        if self.transport.get_write_buffer_size() > MAX_WS_UNREAD_BYTES:
+            self.logger.warning("websocket client does not read what it is sent; dropped")
+            self.transport.abort()
