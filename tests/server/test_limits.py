@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 import loopback
-from smsconsole.server.limits import HttpLimits
+from smsconsole.server.limits import MAX_PIPELINED, HttpLimits
 from smsconsole.server.run import uvicorn_config
 from smsconsole.settings.config import load_settings
 
@@ -293,4 +293,26 @@ async def test_a_feed_client_that_pings_and_never_reads_is_cut_off(tmp_path: Pat
                     sent += len(pings)
         writer.close()
         assert sent < total / 2  # loopback's buffers aside, cut off near the bound
+        assert await healthy(port)
+
+
+async def test_requests_pipelined_beyond_the_bound_get_a_429_in_turn(tmp_path: Path) -> None:
+    # A thousand tiny requests in one write were each parsed and queued at once (a
+    # RequestResponseCycle apiece: 100 connections of 256 KB took the server to 1.2 GB).
+    # Past the bound, the next request's answer is a JSON 429, after those queued before it.
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 1000)
+        statuses, bodies = [], []
+        async with asyncio.timeout(5):
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n")[0])
+                bodies.append(await reader.readexactly(length))
+                statuses.append(status_of(head))
+                if statuses[-1] != 200:
+                    break
+            assert await reader.read() == b""  # and the connection closed
+        writer.close()
+        assert statuses == [200] * (1 + MAX_PIPELINED) + [429]
+        assert "pipelined" in json.loads(bodies[-1])["error"]
         assert await healthy(port)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Final, Literal
 
 import httptools
 import msgspec
+from starlette.types import Receive, Scope, Send
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
@@ -39,6 +40,8 @@ KEEP_ALIVE_SECONDS: Final = 5
 # kernel does not discard the answer on a reset before the client has read it.
 LINGER_SECONDS: Final = 2.0
 LINGER_BYTES: Final = 1024 * 1024
+# Requests parsed and waiting behind the one being answered; httptools parses all of a read.
+MAX_PIPELINED: Final = 32
 # What a websocket may leave unread in the server's write buffer. The feed's own sends wait
 # for the buffer to drain; only what the protocol answers by itself (a pong per ping) does not.
 MAX_WS_UNREAD_BYTES: Final = 1024 * 1024
@@ -94,6 +97,24 @@ class _HeadTooLarge(Exception):
     """Raised in a parser callback to stop httptools at a head over the limit."""
 
 
+class _PipelineFull(Exception):
+    """Raised in a parser callback to stop httptools at a request pipelined past the bound."""
+
+
+async def _too_many_pipelined(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer to a request pipelined past ``MAX_PIPELINED``, sent in its turn."""
+    body = msgspec.json.encode(
+        {"error": f"over {MAX_PIPELINED} requests pipelined; send more after their answers"}
+    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
     """uvicorn's httptools protocol with a bounded head, deadlines for a request's head and
     body, and a body cap.
@@ -123,6 +144,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._body_bytes = 0
         self._refusal: tuple[int, str] | None = None  # why a callback stopped the parser
         self._discarded: int | None = None  # bytes dropped after a refusal
+        self._pipeline_full = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the head deadline: a connection that sends nothing is closed too."""
@@ -152,6 +174,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
         except httptools.HttpParserError:
+            if self._pipeline_full:
+                self._discarded = 0  # the queued 429 closes the connection
+                return
             refusal, self._refusal = self._refusal, None
             self._refuse(*(refusal or (400, "malformed HTTP request")))
             return
@@ -183,9 +208,24 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        """The head is complete: the body's deadline starts."""
-        super().on_headers_complete()
-        self._enter("body")
+        """The head is complete: the body's deadline starts.
+
+        Past ``MAX_PIPELINED`` requests waiting, this one is queued with a 429 for its
+        answer and the parser stopped: what follows is dropped.
+        """
+        if len(self.pipeline) < MAX_PIPELINED:
+            super().on_headers_complete()
+            self._enter("body")
+            return
+        app, self.app = self.app, _too_many_pipelined
+        try:
+            super().on_headers_complete()  # queued: its answer follows those before it
+        finally:
+            self.app = app
+        self._stop()
+        self._phase = None
+        self._pipeline_full = True
+        raise _PipelineFull
 
     def on_message_complete(self) -> None:
         """The body is complete: the application owns the request; no deadline runs.
@@ -199,9 +239,13 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._enter("head" if answered and not self.transport.is_closing() else None)
 
     def on_response_complete(self) -> None:
-        """The connection is ready for the next request: its head deadline starts."""
+        """The connection is ready for the next request: its head deadline starts.
+
+        Unless a pipelined request starts now instead: the application owns it.
+        """
+        pipelined = bool(self.pipeline)
         super().on_response_complete()
-        if not self.transport.is_closing() and self._phase is None:
+        if not self.transport.is_closing() and self._phase is None and not pipelined:
             self._enter("head")
 
     def send_400_response(self, msg: str) -> None:
