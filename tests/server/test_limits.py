@@ -316,3 +316,20 @@ async def test_requests_pipelined_beyond_the_bound_get_a_429_in_turn(tmp_path: P
         assert statuses == [200] * (1 + MAX_PIPELINED) + [429]
         assert "pipelined" in json.loads(bodies[-1])["error"]
         assert await healthy(port)
+
+
+async def test_a_body_past_its_deadline_gets_a_json_408_when_unanswered(tmp_path: Path) -> None:
+    # The application has not answered (it waits for the body): a 408 can still be sent.
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /api/media?name=x.png HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + TOKEN.encode() + b"\r\nContent-Length: 1000\r\n\r\nab"
+        )
+        started = time.monotonic()
+        response = await answer(reader)
+        writer.close()
+        assert time.monotonic() - started < 4.0
+        assert status_of(response) == 408
+        assert "body" in json.loads(response.split(b"\r\n\r\n", 1)[1])["error"]
+        assert await healthy(port)

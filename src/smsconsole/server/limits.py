@@ -8,8 +8,8 @@ in Python, was the largest cost of a callback on the event loop) under a small s
 bounds the head and adds those deadlines and a cap on the body bytes it will read.
 
 A refusal is a JSON ``{"error": ...}`` answer with ``Connection: close`` when one can still
-be sent (431 head too large, 408 head too slow, 413 body too large), else the connection is
-closed (a body that trickles past its deadline: the endpoint sees the client disconnect).
+be sent (431 head too large, 408 head or body too slow, 413 body too large, 429 too many
+requests pipelined), else the connection is closed (the application's answer has begun).
 """
 
 from __future__ import annotations
@@ -281,12 +281,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        if phase == "body" or self._head_bytes == 0:
-            # Mid-body the application owns the answer; an idle connection is owed none.
-            self.transport.close()
-        else:
+        if phase == "head" and self._head_bytes == 0:
+            self.transport.close()  # an idle connection is owed no answer
+        elif phase == "head":
             seconds = self.limits.head_seconds
             self._refuse(408, f"the request head did not arrive within {seconds:g} s")
+        else:
+            # The application hears a disconnect; unless it has begun its answer, this is it.
+            seconds = self.limits.body_seconds
+            self._refuse(408, f"the request body did not arrive within {seconds:g} s")
 
     def _refuse(self, status: int, reason: str) -> None:
         """Answer ``status`` unless the request's own answer has begun, and hang up."""
