@@ -4,6 +4,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import logging
 import resource
 import time
 from collections.abc import AsyncIterator
@@ -13,7 +14,7 @@ import httpx
 import pytest
 
 import loopback
-from smsconsole.server.limits import HttpLimits
+from smsconsole.server.limits import MAX_PIPELINED, HttpLimits
 from smsconsole.server.run import uvicorn_config
 from smsconsole.settings.config import load_settings
 
@@ -241,3 +242,102 @@ async def test_pipelined_requests_are_answered_in_order_and_keep_their_deadlines
         assert status_of(await answer(reader)) == 408
         assert time.monotonic() - started < 4.0
         writer.close()
+
+
+async def test_a_request_answered_before_its_body_arrived_does_not_hold_the_connection(
+    tmp_path: Path,
+) -> None:
+    # The route answers (405) before reading the body; the body then completes. The next
+    # request's head deadline must start: each byte that arrived cancelled the keep-alive
+    # wait, so without it the connection held a slot for ever (500 of them: every other
+    # client gets 503).
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n")
+        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        assert status_of(head) == 405
+        writer.write(b"0123456789")
+        started = time.monotonic()
+        await answer(reader)  # the rest of the 405, then the close
+        assert time.monotonic() - started < 4.0
+        writer.close()
+
+
+def _client_frame(opcode: int, payload: bytes) -> bytes:
+    """One masked, final websocket frame (a client's), payload under 126 bytes."""
+    mask = b"\x01\x02\x03\x04"
+    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
+    return bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked
+
+
+async def test_a_feed_client_that_pings_and_never_reads_is_cut_off(tmp_path: Path) -> None:
+    # Each websocket ping is owed a pong (RFC 6455 §5.5.2); a client that floods pings and
+    # reads none of the pongs must not have the server buffer them without bound.
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        key = base64.b64encode(b"0123456789abcdef")
+        writer.write(
+            b"GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: " + key + b"\r\nSec-WebSocket-Version: 13\r\n"
+            b"Authorization: Bearer " + TOKEN.encode() + b"\r\n\r\n"
+        )
+        assert b" 101 " in await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+        writer.write(_client_frame(0x1, b'{"type": "subscribe", "since": 0}'))
+        writer.transport.pause_reading()  # from here on, nothing the server sends is read
+        pings = _client_frame(0x9, b"p" * 125) * 1000
+        sent, total = 0, 48 * 1024 * 1024
+        with contextlib.suppress(ConnectionError):
+            async with asyncio.timeout(30):
+                while sent < total:
+                    writer.write(pings)
+                    await writer.drain()
+                    sent += len(pings)
+        writer.close()
+        assert sent < total / 2  # loopback's buffers aside, cut off near the bound
+        assert await healthy(port)
+
+
+async def test_requests_pipelined_beyond_the_bound_get_a_429_in_turn(tmp_path: Path) -> None:
+    # A thousand tiny requests in one write were each parsed and queued at once (a
+    # RequestResponseCycle apiece: 100 connections of 256 KB took the server to 1.2 GB).
+    # Past the bound, the next request's answer is a JSON 429, after those queued before it.
+    async with running(tmp_path) as port:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" * 1000)
+        statuses, bodies = [], []
+        async with asyncio.timeout(5):
+            while head := await reader.readuntil(b"\r\n\r\n"):
+                length = int(head.lower().split(b"content-length: ", 1)[1].split(b"\r\n")[0])
+                bodies.append(await reader.readexactly(length))
+                statuses.append(status_of(head))
+                if statuses[-1] != 200:
+                    break
+            assert await reader.read() == b""  # and the connection closed
+        writer.close()
+        assert statuses == [200] * (1 + MAX_PIPELINED) + [429]
+        assert "pipelined" in json.loads(bodies[-1])["error"]
+        assert await healthy(port)
+
+
+async def test_a_body_past_its_deadline_gets_a_json_408_when_unanswered(tmp_path: Path) -> None:
+    # The application has not answered (it waits for the body): a 408 can still be sent,
+    # and the route that heard the disconnect logs no traceback (one per slow client).
+    errors: list[logging.LogRecord] = []
+    handler = logging.Handler(logging.ERROR)
+    handler.emit = errors.append  # type: ignore[method-assign]
+    async with running(tmp_path) as port:
+        logging.getLogger("uvicorn.error").addHandler(handler)  # after uvicorn's dictConfig
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /api/media?name=x.png HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer " + TOKEN.encode() + b"\r\nContent-Length: 1000\r\n\r\nab"
+        )
+        started = time.monotonic()
+        response = await answer(reader)
+        writer.close()
+        assert time.monotonic() - started < 4.0
+        assert status_of(response) == 408
+        assert "body" in json.loads(response.split(b"\r\n\r\n", 1)[1])["error"]
+        assert await healthy(port)
+        logging.getLogger("uvicorn.error").removeHandler(handler)
+    assert [record.getMessage() for record in errors] == []

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from functools import wraps
 from typing import Any, Final, TypeVar
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from smsconsole.core.phone import InvalidPhoneNumber, parse_e164
 from smsconsole.core.records import Page
@@ -38,7 +38,12 @@ def authorized(endpoint: Endpoint) -> Endpoint:
         sessions = request.app.state.session_tokens
         if not bearer_allowed(request.headers, None, settings(request).server.token, sessions):
             raise ApiError(401, "missing or wrong bearer token")
-        return await endpoint(request)
+        try:
+            return await endpoint(request)
+        except ClientDisconnect:
+            # Gone before its body arrived (or cut off at the body's deadline): no one hears
+            # this answer, but without it each such client logged a traceback.
+            raise ApiError(400, "the client disconnected before its body arrived") from None
 
     return guarded
 

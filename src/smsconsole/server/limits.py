@@ -8,8 +8,8 @@ in Python, was the largest cost of a callback on the event loop) under a small s
 bounds the head and adds those deadlines and a cap on the body bytes it will read.
 
 A refusal is a JSON ``{"error": ...}`` answer with ``Connection: close`` when one can still
-be sent (431 head too large, 408 head too slow, 413 body too large), else the connection is
-closed (a body that trickles past its deadline: the endpoint sees the client disconnect).
+be sent (431 head too large, 408 head or body too slow, 413 body too large, 429 too many
+requests pipelined), else the connection is closed (the application's answer has begun).
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from typing import Any, ClassVar, Final, Literal
 
 import httptools
 import msgspec
+from starlette.types import Receive, Scope, Send
 from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from uvicorn.server import ServerState
 
 # The request line and headers together; a callback's or a console's head is under 2 KB.
@@ -38,6 +40,11 @@ KEEP_ALIVE_SECONDS: Final = 5
 # kernel does not discard the answer on a reset before the client has read it.
 LINGER_SECONDS: Final = 2.0
 LINGER_BYTES: Final = 1024 * 1024
+# Requests parsed and waiting behind the one being answered; httptools parses all of a read.
+MAX_PIPELINED: Final = 32
+# What a websocket may leave unread in the server's write buffer. The feed's own sends wait
+# for the buffer to drain; only what the protocol answers by itself (a pong per ping) does not.
+MAX_WS_UNREAD_BYTES: Final = 1024 * 1024
 
 _Phase = Literal["head", "body"]
 
@@ -62,8 +69,9 @@ def uvicorn_options(limits: HttpLimits | None = None) -> dict[str, object]:
     return {
         "http": protocol,
         # websockets' sans-I/O protocol: a send is a frame written, not a coroutine taking
-        # a lock and draining; a third of the fan-out's cost per subscriber (bench/README.md).
-        "ws": "websockets-sansio",
+        # a lock and draining; a third of the fan-out's cost per subscriber (bench/README.md);
+        # a client that reads none of what it is sent is dropped (BoundedWebSocketProtocol).
+        "ws": BoundedWebSocketProtocol,
         "limit_concurrency": limits.max_connections,
         "backlog": limits.backlog,
         "timeout_keep_alive": limits.keep_alive_seconds,
@@ -87,6 +95,24 @@ def refusal(status: int, reason: str) -> bytes:
 
 class _HeadTooLarge(Exception):
     """Raised in a parser callback to stop httptools at a head over the limit."""
+
+
+class _PipelineFull(Exception):
+    """Raised in a parser callback to stop httptools at a request pipelined past the bound."""
+
+
+async def _too_many_pipelined(scope: Scope, receive: Receive, send: Send) -> None:
+    """The answer to a request pipelined past ``MAX_PIPELINED``, sent in its turn."""
+    body = msgspec.json.encode(
+        {"error": f"over {MAX_PIPELINED} requests pipelined; send more after their answers"}
+    )
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": 429, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 class BoundedHttpToolsProtocol(HttpToolsProtocol):
@@ -118,6 +144,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._body_bytes = 0
         self._refusal: tuple[int, str] | None = None  # why a callback stopped the parser
         self._discarded: int | None = None  # bytes dropped after a refusal
+        self._pipeline_full = False
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         """Start the head deadline: a connection that sends nothing is closed too."""
@@ -147,6 +174,9 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             else:
                 self._unsupported_upgrade_warning()
         except httptools.HttpParserError:
+            if self._pipeline_full:
+                self._discarded = 0  # the queued 429 closes the connection
+                return
             refusal, self._refusal = self._refusal, None
             self._refuse(*(refusal or (400, "malformed HTTP request")))
             return
@@ -178,19 +208,44 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_header(name, value)
 
     def on_headers_complete(self) -> None:
-        """The head is complete: the body's deadline starts."""
-        super().on_headers_complete()
-        self._enter("body")
+        """The head is complete: the body's deadline starts.
+
+        Past ``MAX_PIPELINED`` requests waiting, this one is queued with a 429 for its
+        answer and the parser stopped: what follows is dropped.
+        """
+        if len(self.pipeline) < MAX_PIPELINED:
+            super().on_headers_complete()
+            self._enter("body")
+            return
+        app, self.app = self.app, _too_many_pipelined
+        try:
+            super().on_headers_complete()  # queued: its answer follows those before it
+        finally:
+            self.app = app
+        self._stop()
+        self._phase = None
+        self._pipeline_full = True
+        raise _PipelineFull
 
     def on_message_complete(self) -> None:
-        """The body is complete: the application owns the request; no deadline runs."""
+        """The body is complete: the application owns the request; no deadline runs.
+
+        Unless it has answered already (before reading the body): then the connection is
+        ready for the next request, and its head deadline starts here, as nothing else
+        would close it (each byte of that body cancelled uvicorn's keep-alive wait).
+        """
         super().on_message_complete()
-        self._enter(None)
+        answered = self.cycle is not None and self.cycle.response_complete
+        self._enter("head" if answered and not self.transport.is_closing() else None)
 
     def on_response_complete(self) -> None:
-        """The connection is ready for the next request: its head deadline starts."""
+        """The connection is ready for the next request: its head deadline starts.
+
+        Unless a pipelined request starts now instead: the application owns it.
+        """
+        pipelined = bool(self.pipeline)
         super().on_response_complete()
-        if not self.transport.is_closing() and self._phase is None:
+        if not self.transport.is_closing() and self._phase is None and not pipelined:
             self._enter("head")
 
     def send_400_response(self, msg: str) -> None:
@@ -226,12 +281,15 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._deadline = None
         if self.transport.is_closing():
             return
-        if phase == "body" or self._head_bytes == 0:
-            # Mid-body the application owns the answer; an idle connection is owed none.
-            self.transport.close()
-        else:
+        if phase == "head" and self._head_bytes == 0:
+            self.transport.close()  # an idle connection is owed no answer
+        elif phase == "head":
             seconds = self.limits.head_seconds
             self._refuse(408, f"the request head did not arrive within {seconds:g} s")
+        else:
+            # The application hears a disconnect; unless it has begun its answer, this is it.
+            seconds = self.limits.body_seconds
+            self._refuse(408, f"the request body did not arrive within {seconds:g} s")
 
     def _refuse(self, status: int, reason: str) -> None:
         """Answer ``status`` unless the request's own answer has begun, and hang up."""
@@ -252,3 +310,20 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         self._discarded = 0
         self.flow.resume_reading()
         self.loop.call_later(LINGER_SECONDS, self.transport.close)
+
+
+class BoundedWebSocketProtocol(WebSocketsSansIOProtocol):
+    """uvicorn's websockets sans-I/O protocol that drops a client which stops reading.
+
+    Each ping is owed a pong (RFC 6455 §5.5.2), written without waiting for the client to
+    read; a client that floods pings and reads nothing would have them buffered without
+    bound. Past ``MAX_WS_UNREAD_BYTES`` waiting to be sent, the connection is aborted (a
+    close frame would only join the queue the client does not read).
+    """
+
+    def data_received(self, data: bytes) -> None:
+        """Handle ``data``, then abort if what the client has not read is over the bound."""
+        super().data_received(data)
+        if self.transport.get_write_buffer_size() > MAX_WS_UNREAD_BYTES:
+            self.logger.warning("websocket client does not read what it is sent; dropped")
+            self.transport.abort()
