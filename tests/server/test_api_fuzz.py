@@ -111,6 +111,7 @@ ROUTES: Final[dict[tuple[str, str], Inputs]] = {
     ("GET", "/api/status"): Inputs(),
     ("POST", "/api/sync"): Inputs(),
     ("GET", "/api/calls"): Inputs(query=PAGE),
+    ("POST", "/api/calls"): Inputs(body=("mode", "from", "to", "sentence", "confirm")),
     ("POST", "/api/calls/{call_id}/speak"): Inputs(
         body=("sentence", "gender", "locale", "voice"), known_ids=("call_id",)
     ),

@@ -9,12 +9,14 @@ from typing import Any
 
 import httpx
 import pytest
-from textual.widgets import Static
+from textual import events
+from textual.widgets import Input, Static
 
 from console_helpers import provision, rows, until
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
+from smsconsole.tui.widgets.composer import Composer
 
 TOKEN = "console-token"
 ANN, BOB = "+14155550123", "+14155550124"
@@ -122,3 +124,28 @@ async def test_mark_all_read_clears_every_unread_count_on_every_console(setup: S
             conversation.unread == 0
             for conversation in b.inbox_screen.console.inbox.conversations.values()
         )
+
+
+def burst(app: SmsConsoleApp, keys: str) -> None:
+    """Keys as one read of the terminal delivers them: all queued before any is handled
+    (``pilot.press`` waits for the app to be idle after each)."""
+    for key in keys:
+        name = {"/": "slash", "\r": "enter", " ": "space"}.get(key, key)
+        app.post_message(events.Key(name, None if key == "\r" else key))
+
+
+async def test_keys_typed_in_one_burst_after_slash_or_enter_land_in_the_box(setup: Setup) -> None:
+    # "p" would open the numbers screen, "c" the call log, "n" a new conversation.
+    await setup.text_in(ANN, "lunch?")
+    app = setup.console("a")
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(rows(app)) == 1)
+        burst(app, "/pcn")
+        await until(pilot, lambda: app.inbox_screen.query_one("#filter", Input).value == "pcn")
+        assert app.screen is app.inbox_screen
+        await pilot.press("backspace", "backspace", "backspace", "escape")
+        await until(pilot, lambda: not app.inbox_screen.query_one("#filter", Input).has_focus)
+        burst(app, "\rpcn")
+        composer = app.inbox_screen.query_one(Composer)
+        await until(pilot, lambda: composer.text == "pcn")
+        assert app.screen is app.inbox_screen

@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import ClassVar
 
-from textual import work
+from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
@@ -178,6 +178,17 @@ class SmsConsoleApp(TerminalApp):
         self.tell(partial(InboxChanged, change, live=self.live))
 
     # -- keys: the screens act; the app only says which keys apply --------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        """A typed character that reached the app while a text box has the focus is the
+        text box's: it came in one read of the terminal with the key that moved the focus
+        there (enter to the composer, / to the filter), and was sent on before the focus
+        moved. It is typed there, in order, rather than lost or run as a key."""
+        focused = self.focused
+        if event.is_printable and isinstance(focused, Input | TextArea) and not focused.disabled:
+            event.stop()
+            event.prevent_default()
+            focused.post_message(events.Key(event.key, event.character))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _TYPED_ACTIONS and isinstance(self.focused, (TextArea, Input)):

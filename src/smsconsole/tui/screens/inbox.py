@@ -112,6 +112,7 @@ class InboxScreen(Screen[None]):
                 yield ConversationList(
                     self.console.inbox.conversations.__getitem__,
                     region=self.console.region,
+                    on_open=self.open,
                     id="conversations",
                 )
             with Vertical(id="thread-pane"):
@@ -290,10 +291,6 @@ class InboxScreen(Screen[None]):
 
     # -- opening a conversation -------------------------------------------------------------
 
-    @on(ConversationList.Selected)
-    def selected(self, event: ConversationList.Selected) -> None:
-        self.open(event.conversation_id)
-
     def open(self, conversation_id: str, *, reveal: str | None = None) -> None:
         """Open a conversation: its newest page, marked read for every console."""
         composer = self.query_one(Composer)
@@ -312,7 +309,9 @@ class InboxScreen(Screen[None]):
         if conversation is not None:
             self._title(conversation)
         self.load_thread(conversation_id, reveal)
-        composer.input.focus()
+        # At once, not after the keys already read: what is typed right after enter (one
+        # read of the terminal) is the message's, not the list's keys (c, n, p...).
+        self.set_focus(composer.input)
 
     def _title(self, conversation: Conversation) -> None:
         region = self.console.region
@@ -794,7 +793,7 @@ class InboxScreen(Screen[None]):
     def action_filter(self) -> None:
         filter_box = self.query_one("#filter", Input)
         filter_box.display = True
-        filter_box.focus()
+        self.set_focus(filter_box)  # at once: the keys typed after "/" are the filter's
 
     def action_jump_end(self) -> None:
         self.query_one(ThreadView).action_jump_end()

@@ -89,10 +89,14 @@ class ConversationList(ScrollView, can_focus=True):
         lookup: Callable[[str], Conversation],
         *,
         region: str = "US",
+        on_open: Callable[[str], None] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self._lookup = lookup
+        # Opened at once rather than by a message: the keys typed right after enter, in the
+        # same read of the terminal, then go where opening put the focus (the composer).
+        self._on_open = on_open
         self._ids: list[str] = []
         self.phone_region = region
         self._show_our_number = False
@@ -223,7 +227,11 @@ class ConversationList(ScrollView, can_focus=True):
         self._move(-max(1, self.size.height // ROW_HEIGHT))
 
     def action_open(self) -> None:
-        if self.highlighted is not None:
+        if self.highlighted is None:
+            return
+        if self._on_open is not None:
+            self._on_open(self.highlighted)
+        else:
             self.post_message(self.Selected(self.highlighted))
 
     async def _on_click(self, event: events.Click) -> None:
