@@ -185,7 +185,12 @@ class SmsConsoleApp(TerminalApp):
         there (enter to the composer, / to the filter), and was sent on before the focus
         moved. It is typed there, in order, rather than lost or run as a key."""
         focused = self.focused
-        if event.is_printable and isinstance(focused, Input | TextArea) and not focused.disabled:
+        # Only to a box that takes every typed character (a read-only TextArea lets it go on
+        # up, and it would come back here for ever).
+        takes = isinstance(focused, Input) or (
+            isinstance(focused, TextArea) and not focused.read_only
+        )
+        if event.is_printable and focused is not None and takes and not focused.disabled:
             event.stop()
             event.prevent_default()
             focused.post_message(events.Key(event.key, event.character))
