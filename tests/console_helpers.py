@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -53,6 +54,16 @@ def painted(app: SmsConsoleApp) -> str:
 def bubbles(app: SmsConsoleApp) -> list[str]:
     """The open thread's messages as the operator reads them, oldest first."""
     return app.inbox_screen.query_one(ThreadView).texts()
+
+
+@dataclass
+class Wired:
+    """A server whose provider is the sandbox, with one number of ours, and the sandbox to
+    play the far end."""
+
+    sandbox: httpx.AsyncClient
+    url: str
+    number: str
 
 
 async def provision(server_url: str) -> str:

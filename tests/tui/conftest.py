@@ -21,6 +21,7 @@ import pytest
 import uvicorn
 
 from catapult_provider import as_provider
+from console_helpers import Wired, provision
 from loopback import bound_socket
 from loopback import serve as serve_loopback
 from smsconsole.providers.catapult.client import CatapultClient
@@ -144,6 +145,13 @@ async def provider_server(
     )
     async with client, start_server(tmp_path / "store.db", provider=client) as running:
         yield running
+
+
+@pytest.fixture
+async def wired(provider_server: Running, sandbox_url: str) -> AsyncIterator[Wired]:
+    """The server and sandbox the console tests text, call and attach through."""
+    async with httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox:
+        yield Wired(sandbox, provider_server.url, await provision(provider_server.url))
 
 
 # -- a server on a thread of its own, for the synchronous snapshot tests --------------------

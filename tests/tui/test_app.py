@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from console_helpers import bubbles, prompt_ready, provision, rows, until
+from console_helpers import Wired, bubbles, prompt_ready, provision, rows, until
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
@@ -49,18 +49,9 @@ async def console_app(server_url: str, tmp_path: Path) -> AsyncIterator[SmsConso
 
 
 @pytest.fixture
-async def world(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIterator[World]:
-    provider = CatapultClient(
-        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
-    )
-    async with (
-        provider,
-        start_server(tmp_path / "store.db", provider=provider) as server,
-        httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
-    ):
-        number = await provision(server.url)
-        async with console_app(server.url, tmp_path) as app:
-            yield World(sandbox, server.url, number, app)
+async def world(wired: Wired, tmp_path: Path) -> AsyncIterator[World]:
+    async with console_app(wired.url, tmp_path) as app:
+        yield World(wired.sandbox, wired.url, wired.number, app)
 
 
 async def test_inbound_text_appears_with_an_unread_badge(world: World) -> None:

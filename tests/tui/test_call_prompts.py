@@ -6,7 +6,6 @@ Driven with ``run_test()`` against a real server wired to the real sandbox.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,8 +14,7 @@ import httpx
 import pytest
 from textual.widgets import DataTable
 
-from console_helpers import bubbles, painted, prompt_ready, provision, rows, until
-from smsconsole.providers.catapult.client import CatapultClient
+from console_helpers import Wired, bubbles, painted, prompt_ready, rows, until
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.calls import CallsScreen
@@ -62,19 +60,10 @@ class World:
 
 
 @pytest.fixture
-async def world(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIterator[World]:
-    provider = CatapultClient(
-        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
-    )
-    async with (
-        provider,
-        start_server(tmp_path / "store.db", provider=provider) as server,
-        httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
-    ):
-        number = await provision(server.url)
-        client = ConsoleClient(server.url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
-        app = SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
-        yield World(sandbox, number, app)
+def world(wired: Wired, tmp_path: Path) -> World:
+    client = ConsoleClient(wired.url, TOKEN, reconnect_delays=(0.05, 0.1), timeout=5)
+    app = SmsConsoleApp(client, prefs_path=tmp_path / "console.json", server_label="test")
+    return World(wired.sandbox, wired.number, app)
 
 
 def ringing(app: SmsConsoleApp) -> bool:

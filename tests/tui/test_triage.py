@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from textual import events
 from textual.widgets import Input, Static
 
-from console_helpers import provision, rows, until
-from smsconsole.providers.catapult.client import CatapultClient
+from console_helpers import Wired, rows, until
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.widgets.composer import Composer
@@ -44,17 +41,8 @@ class Setup:
 
 
 @pytest.fixture
-async def setup(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIterator[Setup]:
-    provider = CatapultClient(
-        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
-    )
-    async with (
-        provider,
-        start_server(tmp_path / "store.db", provider=provider) as server,
-        httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
-    ):
-        number = await provision(server.url)
-        yield Setup(sandbox, number, server.url, tmp_path)
+def setup(wired: Wired, tmp_path: Path) -> Setup:
+    return Setup(wired.sandbox, wired.number, wired.url, tmp_path)
 
 
 def no_match(app: SmsConsoleApp) -> str:

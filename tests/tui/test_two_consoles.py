@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 from textual.widgets import Static
 
-from console_helpers import bubbles, provision, rows, until
-from smsconsole.providers.catapult.client import CatapultClient
+from console_helpers import Wired, bubbles, rows, until
 from smsconsole.tui.app import SmsConsoleApp
 from smsconsole.tui.client import ConsoleClient
 from smsconsole.tui.screens.dialogs import IncomingCall
@@ -54,19 +51,10 @@ def console(server_url: str, prefs: Path) -> SmsConsoleApp:
 
 
 @pytest.fixture
-async def pair(start_server: Any, tmp_path: Path, sandbox_url: str) -> AsyncIterator[Pair]:
-    provider = CatapultClient(
-        sandbox_url, user_id="u-sandbox", api_token="t-sandbox", api_secret="s-sandbox"
-    )
-    async with (
-        provider,
-        start_server(tmp_path / "store.db", provider=provider) as server,
-        httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
-    ):
-        number = await provision(server.url)
-        a = console(server.url, tmp_path / "a.json")
-        b = console(server.url, tmp_path / "b.json")
-        yield Pair(sandbox, number, a, b)
+def pair(wired: Wired, tmp_path: Path) -> Pair:
+    a = console(wired.url, tmp_path / "a.json")
+    b = console(wired.url, tmp_path / "b.json")
+    return Pair(wired.sandbox, wired.number, a, b)
 
 
 async def test_read_state_messages_and_calls_stay_in_step(pair: Pair) -> None:
