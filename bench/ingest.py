@@ -495,6 +495,11 @@ class PacedSender:
         finally:
             writer.close()
 
+    def payload(self, n: int, due_ns: int, stamped: bool) -> bytes:
+        """The body of callback ``n``, due at ``due_ns`` (bench/tui.py sends its own)."""
+        text = f"bench-t={due_ns}" if stamped else "warm-up"
+        return sms_payload(f"{self._run_id}{n:012d}", n, text)
+
     async def run(self, rate: float, seconds: float, stamped: bool) -> float:
         """Queue one callback every ``1/rate`` s whatever the answers; the worst lag (ms).
 
@@ -514,8 +519,7 @@ class PacedSender:
                 await asyncio.sleep(delay / 1e9)
             worst = max(worst, -delay)
             self._next += 1
-            text = f"bench-t={at}" if stamped else "warm-up"
-            due.put_nowait(sms_payload(f"{self._run_id}{self._next:012d}", self._next, text))
+            due.put_nowait(self.payload(self._next, at, stamped))
         for _ in workers:
             due.put_nowait(None)
         _, late = await asyncio.wait(workers, timeout=DRAIN_SECONDS)

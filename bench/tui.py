@@ -34,7 +34,6 @@ import math
 import os
 import platform
 import random
-import re
 import shutil
 import signal
 import sqlite3
@@ -459,66 +458,24 @@ def load_payload(index: int, our: str, remote: str) -> bytes:
     return json.dumps(fields).encode()
 
 
-class LoadSender:
-    """Open-loop sender on raw HTTP/1.1 keep-alive sockets (bench/ingest.py's PacedSender).
+def load_sender(port: int, our: str, remote: str) -> Any:
+    """bench/ingest.py's open-loop ``PacedSender`` (raw HTTP/1.1 keep-alive sockets, so the
+    sender does not take the CPU the console is measured on), sending ``load_payload``."""
+    import ingest  # the sender's process only
 
-    httpx costs about 2 ms of client CPU per request; writing the request bytes ourselves
-    keeps the sender cheap, so it does not take the CPU the console is measured on. Due
-    callbacks wait in one queue for the first free connection.
-    """
+    class LoadSender(ingest.PacedSender):
+        def payload(self, n: int, due_ns: int, stamped: bool) -> bytes:
+            return load_payload(n, our, remote)
 
-    def __init__(self, port: int, our: str, remote: str, connections: int = 32) -> None:
-        import ingest
-
-        self._port, self._our, self._remote = port, our, remote
-        self._connections = connections
-        self.ok = self.failed = 0
-        head = "".join(f"{name}: {value}\r\n" for name, value in ingest.HEADERS.items())
-        self._head = f"POST /callbacks/messages HTTP/1.1\r\nHost: {HOST}:{port}\r\n{head}"
-
-    async def _connection(self, due: asyncio.Queue[bytes | None]) -> None:
-        reader, writer = await asyncio.open_connection(HOST, self._port)
-        try:
-            while (body := await due.get()) is not None:
-                writer.write(f"{self._head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
-                await reader.readexactly(int(length[1]) if length else 0)
-                if head[9:10] == b"2":
-                    self.ok += 1
-                else:
-                    self.failed += 1
-        finally:
-            writer.close()
-
-    async def run(self, rate: float, seconds: float) -> float:
-        """Queue one callback every ``1/rate`` s whatever the answers; the worst lag (ms)."""
-        due: asyncio.Queue[bytes | None] = asyncio.Queue()
-        workers = [asyncio.create_task(self._connection(due)) for _ in range(self._connections)]
-        start = time.monotonic_ns() + 50_000_000
-        worst = 0
-        for i in range(int(rate * seconds)):
-            at = start + int(i * 1e9 / rate)
-            delay = at - time.monotonic_ns()
-            if delay > 0:
-                await asyncio.sleep(delay / 1e9)
-            worst = max(worst, -delay)
-            due.put_nowait(load_payload(i + 1, self._our, self._remote))
-        for _ in workers:
-            due.put_nowait(None)
-        _, late = await asyncio.wait(workers, timeout=STEP_SECONDS)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*workers, return_exceptions=True)
-        return worst / 1e6
+    return LoadSender(port, "tuiload", connections=32)
 
 
 async def send_load(port: int, our: str, remote: str, rate: float, seconds: float) -> None:
     """The ``--send`` subprocess: say ``started``, send, print what it sent and its CPU."""
-    sender = LoadSender(port, our, remote)
+    sender = load_sender(port, our, remote)
     print("started", flush=True)
     cpu, began = time.process_time(), time.monotonic()
-    lag = await sender.run(rate, seconds)
+    lag = await sender.run(rate, seconds, stamped=False)
     elapsed = time.monotonic() - began
     summary = {
         "sent": int(rate * seconds),
