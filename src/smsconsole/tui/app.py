@@ -35,6 +35,7 @@ from smsconsole.tui.screens.numbers import NumbersScreen
 from smsconsole.tui.screens.wizard import SetupWizard
 from smsconsole.tui.state import Inbox
 from smsconsole.tui.terminal import TerminalApp
+from smsconsole.tui.typed import in_text_box, typed_actions
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable, Update
 from smsconsole.tui.widgets.call_bar import ANSWER_KEY, REJECT_KEY, allowed, live_call
 
@@ -196,7 +197,7 @@ class SmsConsoleApp(TerminalApp):
             focused.post_message(events.Key(event.key, event.character))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in _TYPED_ACTIONS and isinstance(self.focused, (TextArea, Input)):
+        if action in _TYPED_ACTIONS and in_text_box(self.focused):
             return False  # a text box types the key (a call's s, t, h too): not offered, not run
         call_key = allowed(live_call(self.inbox.calls.values()), action)
         if call_key is not None:
@@ -295,11 +296,4 @@ class SmsConsoleApp(TerminalApp):
             await self.client.aclose()
 
 
-# The app's keys a text box would type instead (one printable character): while the composer
-# or a filter has the focus they are not shown in the footer, nor run.
-_TYPED_ACTIONS = frozenset(
-    binding.action
-    for binding in SmsConsoleApp.BINDINGS
-    if isinstance(binding, Binding)
-    and all(len(key) == 1 and key.isprintable() for key in binding.key.split(","))
-)
+_TYPED_ACTIONS = typed_actions(SmsConsoleApp.BINDINGS)

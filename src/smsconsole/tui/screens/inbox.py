@@ -42,6 +42,7 @@ from smsconsole.tui.screens.dialogs import (
     Prompt,
 )
 from smsconsole.tui.state import conversation_for
+from smsconsole.tui.typed import in_text_box, typed_actions
 from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
 from smsconsole.tui.widgets.call_bar import CallBar
 from smsconsole.tui.widgets.composer import Composer
@@ -284,10 +285,9 @@ class InboxScreen(Screen[None]):
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While a text box has the focus, "/" and these letters are characters of its text:
-        # neither offered nor run.
-        typed = ("filter", "archive", "mark_all_read")
-        return not (action in typed and isinstance(self.focused, (TextArea, Input)))
+        # While a text box has the focus, "/" and the screen's letters are characters of its
+        # text: neither offered nor run.
+        return not (action in _TYPED_ACTIONS and in_text_box(self.focused))
 
     # -- opening a conversation -------------------------------------------------------------
 
@@ -857,3 +857,6 @@ class InboxScreen(Screen[None]):
     @on(Input.Submitted, "#filter")
     def filter_done(self, event: Input.Submitted) -> None:
         self.query_one(ConversationList).focus()
+
+
+_TYPED_ACTIONS = typed_actions(InboxScreen.BINDINGS)
