@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Checkbox, DataTable, Footer, Header, Input, Label, Select
+from textual.widgets import Button, Checkbox, DataTable, Header, Input, Label, Select
 
 from smsconsole.core.formatting import masked_url
 from smsconsole.core.phone import format_for_display
@@ -22,6 +22,7 @@ from smsconsole.tui.client import ConsoleError
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import clean, plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm
+from smsconsole.tui.widgets.key_footer import KeyFooter
 
 DEFAULT_URLS: Final = (
     "Leave the URLs blank to use this server's: its public URL + /callbacks/calls and "
@@ -137,7 +138,7 @@ class ApplicationsScreen(Screen[None]):
         )
         yield DataTable(id="applications", cursor_type="row", zebra_stripes=True)
         yield Label("", id="applications-note")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -8,13 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from smsconsole.core.calls import Call
 from smsconsole.tui import timefmt
 from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain_cell
 from smsconsole.tui.updates import InboxChanged
+from smsconsole.tui.widgets.key_footer import KeyFooter
 
 STATE_WORDS = {
     "started": "ringing",
@@ -59,7 +60,7 @@ class CallsScreen(Screen[None]):
             "No calls yet. Calls to your numbers show here and ring wherever you are.",
             id="calls-empty",
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

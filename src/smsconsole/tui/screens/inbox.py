@@ -19,13 +19,13 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Label, Static, TextArea
+from textual.widgets import Header, Input, Label, Static, TextArea
 
 from smsconsole.core.calls import Call
 from smsconsole.core.clock import now_utc
 from smsconsole.core.messages import Message
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
-from smsconsole.core.records import Conversation
+from smsconsole.core.records import Conversation, Page
 from smsconsole.tui import call_entries
 from smsconsole.tui import drafts as drafts_file
 from smsconsole.tui.client import ConsoleError
@@ -47,11 +47,15 @@ from smsconsole.tui.updates import Connection, InboxChanged, Loaded, Unreachable
 from smsconsole.tui.widgets.call_bar import CallBar
 from smsconsole.tui.widgets.composer import Composer
 from smsconsole.tui.widgets.conversation_list import ConversationList
+from smsconsole.tui.widgets.key_footer import KeyFooter
 from smsconsole.tui.widgets.status_bar import StatusBar
 from smsconsole.tui.widgets.thread_view import ThreadView
 
 PAGE = 50
 NEWS_GATHER = 0.3  # seconds a text's toast waits for the texts that follow it (a flood)
+FIRST_PAGE_WAIT = 0.05
+"""Seconds opening a conversation holds the screen's next frame for the first page of
+messages, so both are painted at once (each frame repaints much of the screen)."""
 LIST_EVERY = 0.1
 """Seconds: under a stream of feed events the list is shown again at most this often (each
 time most rows on screen move and are painted again: at 30 a second, frames of list took the
@@ -102,7 +106,7 @@ class InboxScreen(Screen[None]):
         self._news_timer: Timer | None = None
         self._list_due = False  # the feed changed the list since it was last shown
         self._list_shown = 0.0  # when it was (time.monotonic)
-        self._hint: str | None = EMPTY_HINT  # what the #empty hint says (None: other words)
+        self._hint: str | None = EMPTY_HINT  # what the thread pane's hint says (None: other)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -119,19 +123,17 @@ class InboxScreen(Screen[None]):
             with Vertical(id="thread-pane"):
                 yield CallBar(self.console, id="call-bar")
                 yield Label("", id="thread-title")
-                yield Static(EMPTY_HINT, id="empty")
                 yield ThreadView(id="thread")
                 yield Label("", id="new-below")
-                yield Composer(id="composer")
+                yield Composer(id="composer", disabled=True)  # until a conversation is open
         yield StatusBar(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#no-match", Static).display = False
-        self.query_one(ThreadView).display = False
-        self.query_one(Composer).display = False
         self.query_one("#new-below", Label).display = False
+        self.thread.hint = Content.from_markup(EMPTY_HINT)
         self.status.server = self.console.server_label
         self.status.muted = not self.console.prefs.notifications
         self.query_one(ConversationList).focus()
@@ -151,6 +153,11 @@ class InboxScreen(Screen[None]):
         if self.open_conversation is not None:
             self.drafts[self.open_conversation] = self.query_one(Composer).draft()
             self._drafts_dirty = True
+
+    @property
+    def thread(self) -> ThreadView:
+        """The open conversation's messages."""
+        return self.query_one(ThreadView)
 
     @property
     def status(self) -> StatusBar:
@@ -254,12 +261,10 @@ class InboxScreen(Screen[None]):
         no_match.display = bool(text.strip()) and not shown
         if no_match.display:
             no_match.update(f"No conversations match “{clean(text.strip())}”.")
-        hint = self.query_one("#empty", Static)
-        hint.display = self.open_conversation is None
         words = EMPTY_HINT if not self.console.inbox.order else PICK_HINT
-        if words != self._hint:  # an update lays the whole screen out again
+        if words != self._hint:
             self._hint = words
-            hint.update(words)
+            self.thread.hint = Content.from_markup(words)
         self.status.unread = self.console.inbox.unread_total
 
     def refresh_row(self, conversation_id: str) -> None:
@@ -273,15 +278,11 @@ class InboxScreen(Screen[None]):
 
     def show_unreachable(self, url: str, reason: str) -> None:
         """Say plainly that nothing could be loaded yet, instead of the empty-inbox hint."""
-        hint = self.query_one("#empty", Static)
-        hint.display = True
         self._hint = None
-        hint.update(
-            plain(
-                f"Cannot reach the server at {url}.\n\n{reason}\n\n"
-                "The console keeps trying; the status bar shows the next attempt.",
-                lines=True,
-            )
+        self.thread.hint = plain(
+            f"Cannot reach the server at {url}.\n\n{reason}\n\n"
+            "The console keeps trying; the status bar shows the next attempt.",
+            lines=True,
         )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -293,22 +294,21 @@ class InboxScreen(Screen[None]):
 
     def open(self, conversation_id: str, *, reveal: str | None = None) -> None:
         """Open a conversation: its newest page, marked read for every console."""
+        # Asked for first, so the server works on it while the screen changes.
+        page = asyncio.ensure_future(self.console.client.messages(conversation_id, limit=PAGE))
         composer = self.query_one(Composer)
         if conversation_id != self.open_conversation:
             # Each conversation keeps what was written in it (its draft is saved on edits).
             self.open_conversation = conversation_id
             composer.restore(self.drafts.get(conversation_id, Draft()))
-        conversations = self.query_one(ConversationList)
-        conversations.open_id = conversation_id
-        conversations.missed.discard(conversation_id)
-        conversations.refresh()
-        self.query_one("#empty", Static).display = False
-        self.query_one(ThreadView).display = True
-        composer.display = True
+        # Nothing here lays the screen out: the thread pane and the composer are in place
+        # from the start, so opening repaints what changed (bench/tui.py: "open").
+        self.query_one(ConversationList).mark_open(conversation_id)
+        composer.disabled = False
         conversation = self.console.inbox.conversations.get(conversation_id)
         if conversation is not None:
             self._title(conversation)
-        self.load_thread(conversation_id, reveal)
+        self.load_thread(conversation_id, reveal, page)
         # At once, not after the keys already read: what is typed right after enter (one
         # read of the terminal) is the message's, not the list's keys (c, n, p...).
         self.set_focus(composer.input)
@@ -320,25 +320,58 @@ class InboxScreen(Screen[None]):
         who = f"{name}  {remote}" if name else remote
         ours = format_for_display(conversation.our_number, region)
         muted = "  🔕" if conversation.id in self.console.prefs.muted else ""
+        # One line of a fixed size (the stylesheet's): new words need no layout.
         self.query_one("#thread-title", Label).update(
-            Content.assemble((clean(who), "bold"), f"  via {ours}{muted}")
+            Content.assemble((clean(who), "bold"), f"  via {ours}{muted}"), layout=False
         )
         self.query_one(Composer).set_from(f"from {ours} to {remote}")
 
     @work(exclusive=True, group="thread", exit_on_error=False)
-    async def load_thread(self, conversation_id: str, reveal: str | None = None) -> None:
-        view = self.query_one(ThreadView)
+    async def load_thread(
+        self,
+        conversation_id: str,
+        reveal: str | None = None,
+        fetching: asyncio.Future[Page[Message]] | None = None,
+    ) -> None:
+        view = self.thread
+        if fetching is None:
+            fetching = asyncio.ensure_future(
+                self.console.client.messages(conversation_id, limit=PAGE)
+            )
+        shown: bool | None = None
         try:
-            page = await self.console.client.messages(conversation_id, limit=PAGE)
-        except ConsoleError as error:
-            self.notify(f"Could not load the conversation: {error.message}", severity="error")
+            # Opening and its messages in one frame (each frame repaints much of the screen),
+            # unless the server is slow: then the pane says so until they come.
+            with self.app.batch_update():
+                await asyncio.wait({fetching}, timeout=FIRST_PAGE_WAIT)
+                if fetching.done():
+                    shown = await self._show_first(view, conversation_id, fetching)
+                else:
+                    view.awaiting(conversation_id, Content("Loading…"))
+            if shown is None:
+                shown = await self._show_first(view, conversation_id, fetching)
+        finally:
+            fetching.cancel()  # when another conversation was opened meanwhile
+        if not shown:
             return
-        calls = self.console.inbox.calls.values()
-        items = call_entries.merged(page.items, calls, conversation_id, page.next is None)
-        await view.show(conversation_id, items, page.next)
         if reveal is not None:
             await self._reveal(view, reveal)
         self.mark_read(conversation_id)
+
+    async def _show_first(
+        self, view: ThreadView, conversation_id: str, fetching: asyncio.Future[Page[Message]]
+    ) -> bool:
+        """Show a conversation's first page as it comes; False if it could not be loaded."""
+        try:
+            page = await fetching
+        except ConsoleError as error:
+            view.awaiting(conversation_id, plain(f"Could not load the conversation: {error}"))
+            self.notify(f"Could not load the conversation: {error.message}", severity="error")
+            return False
+        calls = self.console.inbox.calls.values()
+        items = call_entries.merged(page.items, calls, conversation_id, page.next is None)
+        await view.show(conversation_id, items, page.next)
+        return True
 
     async def _reveal(self, view: ThreadView, message_id: str) -> None:
         # Page older messages in until the one searched for is shown (bounded).

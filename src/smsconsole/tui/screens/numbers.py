@@ -24,7 +24,6 @@ from textual.widgets import (
     Button,
     Checkbox,
     DataTable,
-    Footer,
     Header,
     Input,
     Label,
@@ -42,6 +41,7 @@ from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm, Prompt
 from smsconsole.tui.updates import InboxChanged
+from smsconsole.tui.widgets.key_footer import KeyFooter
 
 # The search form's fields, in two rows: (id, caption, example, width class). The example is
 # shown as "e.g. ..." in the empty field, dimmed, so it does not read as a value typed in.
@@ -219,7 +219,7 @@ class NumbersScreen(Screen[None]):
             "tab: numbers, form, results · enter: search · space: choose · ctrl+p: commands",
             id="numbers-hint",
         )
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         ours = self.query_one("#our-numbers", DataTable)

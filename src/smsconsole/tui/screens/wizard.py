@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static
+from textual.widgets import Button, Header, Input, Label, Select, Static
 
 from smsconsole.core.formatting import masked_url, money
 from smsconsole.core.phone import format_for_display
@@ -31,6 +31,7 @@ from smsconsole.tui.context import ConsoleContext
 from smsconsole.tui.plain import plain, plain_cell
 from smsconsole.tui.screens.dialogs import Confirm
 from smsconsole.tui.screens.numbers import place_of, price_of
+from smsconsole.tui.widgets.key_footer import KeyFooter
 
 NEW: Final = "__new__"
 STEPS: Final = (
@@ -150,7 +151,7 @@ class SetupWizard(Screen[None]):
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Start", id="wizard-run", variant="primary")
                 yield Button("Close (esc)", id="wizard-close")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.number_chosen()

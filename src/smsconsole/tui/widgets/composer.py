@@ -21,6 +21,8 @@ from smsconsole.tui.plain import clean, plain
 from smsconsole.tui.widgets.thread_view import media_name
 
 MAX_TEXT = 2048  # what the provider accepts (reference §5.1)
+NOWHERE = "no conversation open"
+"""What the line above the text box says until a conversation is opened (it is disabled)."""
 
 
 def counter_text(text: str) -> str:
@@ -115,16 +117,20 @@ class Composer(Vertical):
     class Edited(Message):
         """What is written or attached changed (the open conversation's draft)."""
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, disabled: bool = False) -> None:
+        super().__init__(id=id, disabled=disabled)
         self.media: list[str] = []
         self.from_label = ""
+        self._attached_words: str | None = None  # the attachments line, as last shown
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="composer-from")
+        yield Label(NOWHERE, id="composer-from")
         yield MessageInput(id="composer-input", soft_wrap=True, show_line_numbers=False)
-        yield Label(counter_text(""), id="composer-counter")
+        yield Label("" if self.disabled else counter_text(""), id="composer-counter")
         yield Label("", id="composer-media")
+
+    def on_mount(self) -> None:
+        self._count()  # the lines under the box as they start (no attachments line)
 
     @property
     def input(self) -> MessageInput:
@@ -145,7 +151,8 @@ class Composer(Vertical):
     def set_from(self, words: str) -> None:
         """Say where the message goes from and to."""
         self.from_label = words
-        self.query_one("#composer-from", Label).update(plain(words))
+        # One line of a fixed size (the stylesheet's): new words need no layout.
+        self.query_one("#composer-from", Label).update(plain(words), layout=False)
 
     def attach(self, url: str) -> None:
         """Add an uploaded MMS attachment."""
@@ -185,14 +192,25 @@ class Composer(Vertical):
         self._count()
         self.post_message(self.Edited())
 
+    def watch_disabled(self, disabled: bool) -> None:
+        super().watch_disabled(disabled)
+        if self.is_mounted:
+            self._count()
+
     def _count(self) -> None:
         text = self.input.text
         label = self.query_one("#composer-counter", Label)
-        label.update(counter_text(text))
+        # Nothing to count until a conversation is open (the composer is disabled till then).
+        words = "" if self.disabled else counter_text(text)
+        label.update(words, layout=False)  # one line of a fixed size
         label.set_class(len(text) > MAX_TEXT, "-over")
-        attached = self.query_one("#composer-media", Label)
-        attached.update(plain(attachments_text(self.media)))
-        attached.display = bool(self.media)
+        words = attachments_text(self.media)
+        if words != self._attached_words:  # a keystroke changes the text, not this line
+            self._attached_words = words
+            attached = self.query_one("#composer-media", Label)
+            attached.update(plain(words))  # a new length: a layout
+            if attached.display != bool(words):
+                attached.display = bool(words)
         self.refresh_bindings()
 
     def on_message_input_submitted(self, event: MessageInput.Submitted) -> None:

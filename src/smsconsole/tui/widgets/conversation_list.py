@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import NamedTuple
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -33,6 +34,17 @@ from smsconsole.tui.widgets.scrolled import set_virtual_size
 ROW_HEIGHT = 2
 LINE_CACHE = 1024
 """Painted lines kept: a few screenfuls of two-line rows, in each state they are shown in."""
+
+
+class Palette(NamedTuple):
+    """The styles a row is painted with, read from the stylesheet once per style change."""
+
+    base: Style
+    open: Style
+    cursor: Style
+    unread: Style
+    dim: Style
+    badge: Style
 
 
 class ConversationList(ScrollView, can_focus=True):
@@ -104,6 +116,7 @@ class ConversationList(ScrollView, can_focus=True):
         self.missed: set[str] = set()
         """Conversations with a missed call the operator has not looked at."""
         self._lines: LRUCache[tuple[object, ...], Strip] = LRUCache(LINE_CACHE)
+        self._palette: Palette | None = None
         # The first row on screen and what each row showed, as the last show left them.
         self._shown: tuple[int, list[tuple[Conversation | None, bool, bool]]] = (0, [])
 
@@ -173,6 +186,14 @@ class ConversationList(ScrollView, can_focus=True):
     def _row_region(self, index: int) -> Region:
         """Where row ``index`` is on screen (off screen: a region nothing is drawn in)."""
         return Region(0, index * ROW_HEIGHT - int(self.scroll_y), self.size.width, ROW_HEIGHT)
+
+    def mark_open(self, conversation_id: str) -> None:
+        """Mark the conversation that is open (and its missed call seen): two rows repainted."""
+        before, self.open_id = self.open_id, conversation_id
+        self.missed.discard(conversation_id)
+        for changed in {before, conversation_id}:
+            if changed is not None:
+                self.refresh_row(changed)
 
     def refresh_row(self, conversation_id: str) -> None:
         """Repaint one row (its data changed, not its place)."""
@@ -251,22 +272,44 @@ class ConversationList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines.clear()
+        # Painted rows are keyed by the styles they were painted with, so they are kept: a
+        # focus change restyles the cursor's row only, not the screenful (bench/tui.py).
+        self._palette = None
+
+    def _styles(self) -> Palette:
+        if self._palette is None:
+            component = self.get_component_rich_style
+            self._palette = Palette(
+                base=self.rich_style,
+                open=component("conversation-list--open"),
+                cursor=component("conversation-list--cursor"),
+                unread=component("conversation-list--unread", partial=True),
+                dim=component("conversation-list--dim", partial=True),
+                badge=component("conversation-list--badge"),
+            )
+        return self._palette
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width  # beside the scrollbar, not under it
         line = y + int(self.scroll_y)
         index, part = divmod(line, ROW_HEIGHT)
+        palette = self._styles()
         if index >= len(self._ids):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, palette.base)
         conversation = self._lookup(self._ids[index])
+        style = palette.base
+        if conversation.id == self.open_id:
+            style += palette.open
+        if index == self.cursor:
+            style += palette.cursor  # its colour follows the focus
         key = (
             conversation,
             part,
             width,
-            index == self.cursor,
-            self.has_focus,  # the cursor's colour follows the focus
-            conversation.id == self.open_id,
+            style,
+            palette.unread,  # the styles of its parts (not the cursor's: a row without it is
+            palette.dim,  # the same whatever the focus)
+            palette.badge,
             self.show_our_number,
             self.phone_region,
             conversation.id in self.missed,  # a mark that is not in the record
@@ -274,30 +317,18 @@ class ConversationList(ScrollView, can_focus=True):
         )
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._paint(conversation, index, part, width)
+            segments = self._row(conversation, part, width, style)
+            strip = Strip(segments, width).apply_style(style).crop_extend(0, width, style)
             self._lines[key] = strip
         return strip
-
-    def _paint(self, conversation: Conversation, index: int, part: int, width: int) -> Strip:
-        base = self.rich_style
-        style = base
-        if conversation.id == self.open_id:
-            style += self.get_component_rich_style("conversation-list--open")
-        if index == self.cursor:
-            style += self.get_component_rich_style("conversation-list--cursor")
-        segments = self._row(conversation, part, width, style)
-        return Strip(segments, width).apply_style(style).crop_extend(0, width, style)
 
     def _row(
         self, conversation: Conversation, part: int, width: int, style: Style
     ) -> list[Segment]:
+        palette = self._styles()
         unread = conversation.unread > 0
-        strong = (
-            style + self.get_component_rich_style("conversation-list--unread", partial=True)
-            if unread
-            else style
-        )
-        dim = style + self.get_component_rich_style("conversation-list--dim", partial=True)
+        strong = style + palette.unread if unread else style
+        dim = style + palette.dim
         if part == 0:
             who = clean(conversation.contact_name or "") or format_for_display(
                 conversation.remote_number, self.phone_region
@@ -313,8 +344,7 @@ class ConversationList(ScrollView, can_focus=True):
         text = "  " + arrow + clean(conversation.last_preview or "")
         if conversation.id in self.missed:
             text = "  📵 missed call" + (f" · {text.strip()}" if conversation.last_preview else "")
-        badge_style = style + self.get_component_rich_style("conversation-list--badge")
-        return _fit([(text, dim)], [(badge, badge_style)], width)
+        return _fit([(text, dim)], [(badge, style + palette.badge)], width)
 
 
 def _fit(

@@ -20,7 +20,10 @@ def set_virtual_size(view: ScrollView, size: Size) -> None:
         return
     height = view.container_size.height
     old = view.virtual_size
-    if not height or (old.height > height) != (size.height > height) or old.width != size.width:
+    scrollbar_may_change = (old.height > height) != (size.height > height)
+    if view.styles.overflow_y == "scroll":
+        scrollbar_may_change = False  # it is always there
+    if not height or scrollbar_may_change or old.width != size.width:
         # Not laid out yet, or a scrollbar may appear or go: a layout it is.
         view.virtual_size = size
         return

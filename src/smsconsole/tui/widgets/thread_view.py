@@ -154,12 +154,14 @@ class ThreadView(ScrollView, can_focus=True):
         "thread-view--failed",
         "thread-view--meta",
         "thread-view--found",
+        "thread-view--hint",
     }
 
     DEFAULT_CSS = """
     ThreadView {
         overflow-x: hidden;
-        overflow-y: auto;
+        /* Always there: a scrollbar that came and went laid the screen out (bench/tui.py). */
+        overflow-y: scroll;
     }
     ThreadView > .thread-view--theirs {
         background: $panel;
@@ -175,6 +177,9 @@ class ThreadView(ScrollView, can_focus=True):
     }
     ThreadView > .thread-view--found {
         background: $warning 40%;
+    }
+    ThreadView > .thread-view--hint {
+        color: $text-muted;
     }
     """
 
@@ -219,6 +224,23 @@ class ThreadView(ScrollView, can_focus=True):
         # Keyed by the message itself (frozen: a new state is a new key) and the width.
         self._layouts: LRUCache[tuple[Message, int], Laid] = LRUCache(LAYOUT_CACHE)
         self._strips: LRUCache[tuple[Message, int, bool], list[Strip]] = LRUCache(STRIP_CACHE)
+        self._hint = Content("")
+        # What the pane says while an open conversation's first page is on its way (or did
+        # not come); None once it is shown.
+        self._awaiting: Content | None = None
+        self._hint_strips: tuple[tuple[Content, Size], list[Strip]] | None = None
+
+    @property
+    def hint(self) -> Content:
+        """What the pane says while no conversation is open (what to do, or what is wrong)."""
+        return self._hint
+
+    @hint.setter
+    def hint(self, words: Content) -> None:
+        if words != self._hint:
+            self._hint = words
+            if self.conversation_id is None:
+                self.refresh()
 
     # -- what is shown ----------------------------------------------------------------------
 
@@ -298,15 +320,43 @@ class ThreadView(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()
+        self._hint_strips = None
 
     # -- rendering --------------------------------------------------------------------------
 
     def render_line(self, y: int) -> Strip:
+        if not self._messages:
+            return self._hint_line(y)
         line = self.scroll_offset.y + y
         if line >= self._starts[-1]:
             return Strip.blank(self._width, self.rich_style)
         index = bisect_right(self._starts, line) - 1
         return self._bubble_strips(index)[line - self._starts[index]]
+
+    def _words(self) -> Content:
+        """What an empty pane says."""
+        if self.conversation_id is None:
+            return self._hint
+        return self._awaiting or Content("No messages yet.")
+
+    def _hint_line(self, y: int) -> Strip:
+        """Line ``y`` of what an empty pane says, centred in it."""
+        width, height = self._width or self.scrollable_content_region.width, self.size.height
+        words = self._words()
+        key = (words, Size(width, height))
+        if self._hint_strips is None or self._hint_strips[0] != key:
+            style = self.get_visual_style("thread-view--hint")
+            lines = words.wrap(max(1, width - 2))
+            top = max(0, (height - len(lines)) // 2)
+            base = self.rich_style
+            strips = [Strip.blank(width, base)] * top
+            for line in lines:
+                left = max(0, (width - line.cell_length) // 2)
+                segments = [Segment(" " * left, base), *line.render_segments(style)]
+                strips.append(Strip(segments).crop_extend(0, width, base))
+            self._hint_strips = (key, strips)
+        strips = self._hint_strips[1]
+        return strips[y] if y < len(strips) else Strip.blank(width, self.rich_style)
 
     def _bubble_strips(self, index: int) -> list[Strip]:
         message = self._messages[index]
@@ -349,11 +399,22 @@ class ThreadView(ScrollView, can_focus=True):
 
     # -- filling the window -----------------------------------------------------------------
 
+    def awaiting(self, conversation_id: str, words: Content) -> None:
+        """Empty the view for a conversation whose first page is slow to come, or did not."""
+        self.conversation_id = conversation_id
+        self.older_cursor = None
+        self._awaiting = words
+        self._messages, self._heights = [], []
+        self._found = None
+        self._restart()
+        self.refresh()
+
     async def show(
         self, conversation_id: str, newest_first: list[Message], older: str | None
     ) -> None:
         """Show a conversation's newest page (``older`` is the cursor of the page before)."""
         self.conversation_id = conversation_id
+        self._awaiting = None
         self.older_cursor = older
         self._loading_older = False
         self._newer_dropped = False
