@@ -17,6 +17,7 @@ from typing import ClassVar
 
 from textual import events, work
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Input, TextArea
 from textual.worker import WorkerCancelled
 
@@ -119,8 +120,14 @@ class SmsConsoleApp(TerminalApp):
 
     # -- start up ---------------------------------------------------------------------------
 
+    def get_default_screen(self) -> Screen[None]:
+        # The inbox is the bottom of the stack, not pushed above Textual's blank default:
+        # a screen beneath the top one is a "background screen", and each of its frames
+        # asked the top one for a whole repaint (15-60 ms a time under a stream of texts,
+        # the frames key presses waited for: bench/tui.py).
+        return InboxScreen(self.context)
+
     async def on_mount(self) -> None:
-        await self.push_screen(InboxScreen(self.context))
         if not self.is_headless:
             self.watch_terminal()
         self.connect_and_load()

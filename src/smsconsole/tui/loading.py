@@ -72,6 +72,13 @@ async def load_remaining(
     settle()
 
 
+GC_THRESHOLDS = (10000, 5, 100)
+"""After the load: fewer, later collections than Python's (700, 10, 10). A frame of Textual
+allocates thousands of short-lived containers; collected every 700 of them, many were still
+alive, got promoted, and the older generations filled and were walked again and again (a
+full collection of the young heap 20-40 ms, a key press waiting for it: bench/tui.py)."""
+
+
 def settle() -> None:
     """Leave what the console has loaded out of the garbage collector's scans (``gc.freeze``).
 
@@ -81,3 +88,4 @@ def settle() -> None:
     for each (bench/tui.py). Frozen objects are still freed when nothing refers to them.
     """
     gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)

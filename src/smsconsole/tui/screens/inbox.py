@@ -56,7 +56,7 @@ NEWS_GATHER = 0.3  # seconds a text's toast waits for the texts that follow it (
 FIRST_PAGE_WAIT = 0.05
 """Seconds opening a conversation holds the screen's next frame for the first page of
 messages, so both are painted at once (each frame repaints much of the screen)."""
-LIST_EVERY = 0.1
+LIST_EVERY = 0.25
 """Seconds: under a stream of feed events the list is shown again at most this often (each
 time most rows on screen move and are painted again: at 30 a second, frames of list took the
 time key presses needed; bench/tui.py)."""
