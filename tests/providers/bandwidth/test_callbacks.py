@@ -259,6 +259,22 @@ def test_times_are_utc_instants(sent: str, instant: datetime) -> None:
     assert event.time.utcoffset() is not None
 
 
+def test_direction_is_read_in_any_case() -> None:
+    event = parse_one(with_message(RECEIVED, direction="IN"))
+    assert isinstance(event, events.MessageEvent)
+    assert event.direction == "in"
+
+
+def test_fields_we_do_not_keep_may_be_absent() -> None:
+    bare = with_message(DELIVERED)
+    del bare["description"]
+    for name in ("owner", "to", "applicationId", "segmentCount", "time", "text", "tag"):
+        del bare["message"][name]
+    event = parse_one(bare)
+    assert isinstance(event, events.MessageEvent)
+    assert (event.to, event.delivery_description, event.application_id) == (REMOTE, None, None)
+
+
 def test_whole_numbers_may_be_decimal_strings() -> None:
     event = parse_one(with_message(FAILED | {"errorCode": "4720"}, segmentCount="2"))
     assert isinstance(event, events.MessageEvent)

@@ -23,6 +23,10 @@ Mapping (§7.1), with the decisions where the reference leaves room:
   ``mms``; otherwise an ``sms``.
 * ``message.direction`` must agree with the type (§3.3: an outbound status mistaken for an
   inbound text makes a reply loop), so it is required and checked.
+* Required are what the core event cannot do without: ``type``, ``time``, ``to``,
+  ``message`` with ``id``, ``direction`` and ``from``, and ``errorCode`` on a failure. The
+  other fields SPEC marks required (``description``, ``message.owner``, ``message.to`` …) are
+  read when sent and checked for their kind, but their absence loses nothing we keep.
 """
 
 from __future__ import annotations
@@ -150,7 +154,7 @@ def _message(
     failed: bool = False,
 ) -> events.MessageEvent:
     m = f.message()
-    direction = m.required("direction")
+    direction = m.required("direction").strip().lower()
     expected: events.Direction = "in" if state == "received" else "out"
     if direction != expected:
         problem = "must be '" + expected + "' for this type, not " + repr(direction)[:40]
