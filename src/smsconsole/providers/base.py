@@ -103,6 +103,22 @@ class CallbackError(ValueError):
         self.field = field
 
 
+_JSON_KINDS: dict[type, str] = {
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+    dict: "an object",
+    list: "an array",
+}
+
+
+def json_kind(value: object) -> str:
+    """What a decoded JSON value is, in words for an error ("a string", "an array", …)."""
+    return _JSON_KINDS.get(type(value), type(value).__name__)
+
+
 @dataclass(frozen=True)
 class Patience:
     """How long a caller waits on the provider before giving up on a request.

@@ -40,27 +40,13 @@ import msgspec
 
 from smsconsole.core import events
 from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.base import CallbackError
+from smsconsole.providers.base import CallbackError, json_kind
 
 __all__ = ["CallbackError", "dedupe_key", "parse_messaging_body"]
 
 # Large enough for any segment count or error code; small enough for the event log's
 # 64-bit integers.
 _MAX_WHOLE: Final = 2**31 - 1
-
-_JSON_KINDS: Final[dict[type, str]] = {
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "a boolean",
-    type(None): "null",
-    dict: "an object",
-    list: "an array",
-}
-
-
-def _kind(value: object) -> str:
-    return _JSON_KINDS.get(type(value), type(value).__name__)
 
 
 class _Fields:
@@ -92,7 +78,7 @@ class _Fields:
         value = self._get(name, required=required)
         if value is None or isinstance(value, str):
             return value
-        raise self.error(name, "must be a string, not " + _kind(value))
+        raise self.error(name, "must be a string, not " + json_kind(value))
 
     def required(self, name: str) -> str:
         value = self.string(name, required=True)
@@ -142,7 +128,7 @@ class _Fields:
     def message(self) -> _Fields:
         value = self._get("message", required=True)
         if not isinstance(value, dict):
-            raise self.error("message", "must be an object, not " + _kind(value))
+            raise self.error("message", "must be an object, not " + json_kind(value))
         return _Fields(value, self._where, prefix="message.")
 
 
@@ -225,13 +211,13 @@ def parse_messaging_body(body: bytes) -> list[CallbackEvent]:
         raise CallbackError(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(payload, list):
         raise CallbackError(
-            f"the body must be a JSON array of events (Messaging v2), not {_kind(payload)}"
+            f"the body must be a JSON array of events (Messaging v2), not {json_kind(payload)}"
         )
     parsed: list[CallbackEvent] = []
     for number, element in enumerate(payload, start=1):
         where = f"event {number} of {len(payload)}"
         if not isinstance(element, dict):
-            raise CallbackError(f"{where} must be a JSON object, not {_kind(element)}")
+            raise CallbackError(f"{where} must be a JSON object, not {json_kind(element)}")
         parsed.append(_event(element, where))
     return parsed
 

@@ -28,7 +28,7 @@ import msgspec
 
 from smsconsole.core import events
 from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.base import CallbackError
+from smsconsole.providers.base import CallbackError, json_kind
 from smsconsole.providers.catapult.quirks import (
     as_bool,
     as_enum,
@@ -457,15 +457,6 @@ def parse_callback(payload: Mapping[str, object]) -> CallbackEvent:
     return parser(_Fields(payload, event_type))
 
 
-_JSON_KINDS: Final[dict[type, str]] = {
-    str: "a string",
-    int: "a number",
-    float: "a number",
-    bool: "a boolean",
-    type(None): "null",
-}
-
-
 def parse_json_body(body: bytes) -> CallbackEvent:
     """Parse the body of a POST callback: one JSON object (§9).
 
@@ -487,7 +478,7 @@ def parse_json_body(body: bytes) -> CallbackEvent:
             "(an array of events is the Bandwidth v2 messaging format)"
         )
     if not isinstance(payload, dict):
-        kind = _JSON_KINDS.get(type(payload), type(payload).__name__)
+        kind = json_kind(payload)
         raise CallbackError(f"the body must be a JSON object, not {kind}")
     return parse_callback(payload)
 
