@@ -114,6 +114,21 @@ _JSON_KINDS: dict[type, str] = {
 }
 
 
+def decode_json_body(body: bytes) -> object:
+    """A callback's body decoded from JSON; what cannot be read is a ``CallbackError``."""
+    try:
+        decoded: object = msgspec.json.decode(body)
+    except UnicodeDecodeError as exc:
+        raise CallbackError(
+            f"the body is not valid UTF-8: {exc.reason} at byte {exc.start}"
+        ) from exc
+    except RecursionError as exc:
+        raise CallbackError("the body is not valid JSON: nested too deeply") from exc
+    except msgspec.DecodeError as exc:
+        raise CallbackError(f"the body is not valid JSON: {exc}") from exc
+    return decoded
+
+
 def json_kind(value: object) -> str:
     """What a decoded JSON value is, in words for an error ("a string", "an array", …)."""
     return _JSON_KINDS.get(type(value), type(value).__name__)

@@ -40,7 +40,7 @@ import msgspec
 
 from smsconsole.core import events
 from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.base import CallbackError, json_kind
+from smsconsole.providers.base import CallbackError, decode_json_body, json_kind
 
 __all__ = ["CallbackError", "dedupe_key", "parse_messaging_body"]
 
@@ -199,16 +199,7 @@ def parse_messaging_body(body: bytes) -> list[CallbackEvent]:
             type lacks a field it always carries or has one of the wrong kind (``field``
             names it, the message says which element).
     """
-    try:
-        payload = msgspec.json.decode(body)
-    except UnicodeDecodeError as exc:
-        raise CallbackError(
-            f"the body is not valid UTF-8: {exc.reason} at byte {exc.start}"
-        ) from exc
-    except RecursionError as exc:
-        raise CallbackError("the body is nested too deeply to be a callback") from exc
-    except msgspec.DecodeError as exc:
-        raise CallbackError(f"the body is not valid JSON: {exc}") from exc
+    payload = decode_json_body(body)
     if not isinstance(payload, list):
         raise CallbackError(
             f"the body must be a JSON array of events (Messaging v2), not {json_kind(payload)}"

@@ -28,7 +28,7 @@ import msgspec
 
 from smsconsole.core import events
 from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.base import CallbackError, json_kind
+from smsconsole.providers.base import CallbackError, decode_json_body, json_kind
 from smsconsole.providers.catapult.quirks import (
     as_bool,
     as_enum,
@@ -464,14 +464,7 @@ def parse_json_body(body: bytes) -> CallbackEvent:
         CallbackError: The body is not UTF-8, not JSON, or not a JSON object (a JSON array —
             the v2 messaging shape — is called out as such), or ``parse_callback`` rejects it.
     """
-    try:
-        payload = msgspec.json.decode(body)
-    except UnicodeDecodeError as exc:
-        raise CallbackError(
-            f"the body is not valid UTF-8: {exc.reason} at byte {exc.start}"
-        ) from exc
-    except (msgspec.DecodeError, RecursionError) as exc:
-        raise CallbackError(f"the body is not valid JSON: {exc}") from exc
+    payload = decode_json_body(body)
     if isinstance(payload, list):
         raise CallbackError(
             "the body is a JSON array, but Catapult v1 sends one event object per request "
