@@ -51,7 +51,7 @@ def test_an_unknown_api_is_a_config_error_naming_the_key(tmp_path: Path) -> None
         load_settings(path, environ={})
     assert caught.value.key == "provider.api"
     assert str(caught.value) == (
-        f"provider.api = 'bandwidth-v9' in {path}: must be one of: catapult-v1"
+        f"provider.api = 'bandwidth-v9' in {path}: must be one of: catapult-v1, bandwidth-v2"
     )
     # Settings built some other way are refused by the factory in the same words.
     settings = load_settings(environ=ACCOUNT)
@@ -61,3 +61,17 @@ def test_an_unknown_api_is_a_config_error_naming_the_key(tmp_path: Path) -> None
     for opening in (open_provider, callback_parser):
         with pytest.raises(ConfigError, match=r"provider\.api = 'bandwidth-v9': must be one of"):
             opening(odd)
+
+
+def test_bandwidth_v2_is_refused_by_the_factory_in_plain_words(tmp_path: Path) -> None:
+    # Its keys are read and checked, but its provider is not built yet: saying so at once,
+    # naming the key, beats a server that starts and cannot read a single callback.
+    path = tmp_path / "config.toml"
+    path.write_text('[provider]\napi = "bandwidth-v2"\n', encoding="utf-8")
+    settings = load_settings(path, environ={})
+    for opening in (open_provider, callback_parser):
+        with pytest.raises(ConfigError) as caught:
+            opening(settings)
+        assert caught.value.key == "provider.api"
+        assert "not in this version yet" in str(caught.value)
+        assert "catapult-v1" in str(caught.value)

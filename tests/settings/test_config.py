@@ -170,3 +170,61 @@ def test_store_file_default_and_explicit(tmp_path: Path) -> None:
     assert load_settings(environ={}).store.file.name == "smsconsole.db"
     path = write(tmp_path, f'[store]\npath = "{tmp_path / "x.db"}"\n')
     assert load_settings(path, environ={}).store.file == tmp_path / "x.db"
+
+
+def test_bandwidth_v2_keys_and_their_defaults(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[provider]\napi = "bandwidth-v2"\naccount_id = "9900001"\nusername = "ops"\n',
+    )
+    provider = load_settings(path, environ={"SMSCONSOLE_PROVIDER_PASSWORD": "pw"}).provider
+    assert provider.api == "bandwidth-v2"
+    assert (provider.account_id, provider.username, provider.password) == ("9900001", "ops", "pw")
+    assert provider.messaging_url == "https://messaging.bandwidth.com/api/v2"
+    assert provider.voice_url == "https://voice.bandwidth.com/api/v2"
+    assert provider.numbers_url == "https://dashboard.bandwidth.com/api"
+    assert provider.missing == ()
+
+
+def test_bandwidth_v2_names_its_own_missing_keys_not_catapults(tmp_path: Path) -> None:
+    path = write(tmp_path, '[provider]\napi = "bandwidth-v2"\nusername = "ops"\n')
+    provider = load_settings(path, environ={}).provider
+    assert provider.missing == ("provider.account_id", "provider.password")
+
+
+def test_bandwidth_v2_urls_are_overridable_and_lose_a_trailing_slash(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[provider]\napi = "bandwidth-v2"\nmessaging_url = "http://127.0.0.1:9/api/v2/"\n'
+        'voice_url = "http://127.0.0.1:9/api/v2"\nnumbers_url = "http://127.0.0.1:9/api/"\n',
+    )
+    provider = load_settings(path, environ={}).provider
+    assert provider.messaging_url == "http://127.0.0.1:9/api/v2"
+    assert provider.numbers_url == "http://127.0.0.1:9/api"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[provider]\naccount_id = "u-abc"\n', "provider.account_id = 'u-abc' in {path}: must be"),
+        ('[provider]\nusername = "a:b"\n', "provider.username = 'a:b' in {path}: must not"),
+        ('[provider]\nvoice_url = "ftp://x"\n', "provider.voice_url = 'ftp://x' in {path}: must"),
+        (
+            '[provider]\nnumbers_url = "https://u:p@h/api"\n',
+            "provider.numbers_url = 'https://u:p@h/api' in {path}: must not carry credentials",
+        ),
+        ('[provider]\napi = "bandwidth"\n', "provider.api = 'bandwidth' in {path}: must be one of"),
+    ],
+)
+def test_bad_bandwidth_v2_keys_are_named(tmp_path: Path, text: str, message: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path, environ={})
+    assert message.format(path=path) in str(raised.value)
+
+
+def test_bandwidth_v2_password_is_a_secret(tmp_path: Path) -> None:
+    settings = load_settings(environ={"SMSCONSOLE_PROVIDER_PASSWORD": "hunter2"})
+    assert settings.effective()["provider"]["password"] == MASK
+    with pytest.raises(ConfigError, match=r"provider\.password cannot be set on the command line"):
+        load_settings(environ={}, overrides={"provider.password": "x"})

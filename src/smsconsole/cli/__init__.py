@@ -15,7 +15,12 @@ import click
 
 from smsconsole import __version__
 from smsconsole.cli import apps, config, modes, numbers
-from smsconsole.cli.common import EXIT_CONFIG, config_option, settings_or_exit, store_refusal_exits
+from smsconsole.cli.common import (
+    EXIT_CONFIG,
+    config_option,
+    provider_settings_or_exit,
+    store_refusal_exits,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
@@ -33,7 +38,7 @@ def main(ctx: click.Context, config_file: Path | None) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    settings = settings_or_exit(config_file)
+    settings = provider_settings_or_exit(config_file)
     import asyncio
 
     from smsconsole.run.local import guidance, missing_for_local, run_local

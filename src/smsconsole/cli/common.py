@@ -79,3 +79,16 @@ def settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
         return load_settings(config_file, overrides=overrides)
     except ConfigError as error:
         fail(f"config error: {error}", EXIT_CONFIG)
+
+
+def provider_settings_or_exit(config_file: Path | None, **overrides: Any) -> Settings:
+    """The settings of a command that talks to (or hears from) the provider ``provider.api``
+    names, or exit with one line when that provider cannot be opened."""
+    from smsconsole.providers.factory import check_api
+
+    settings = settings_or_exit(config_file, **overrides)
+    try:
+        check_api(settings)
+    except ConfigError as error:
+        fail(f"config error: {error}", EXIT_CONFIG)
+    return settings

@@ -16,6 +16,7 @@ from smsconsole.cli.common import (
     EXIT_CONFIG,
     config_option,
     fail,
+    provider_settings_or_exit,
     refuse_outer_config,
     settings_or_exit,
     store_refusal_exits,
@@ -43,7 +44,7 @@ def serve(
     Needs server.token (consoles present it) and server.callback_password (the provider
     presents it), best set as SMSCONSOLE_SERVER_TOKEN and SMSCONSOLE_SERVER_CALLBACK_PASSWORD.
     """
-    settings = settings_or_exit(config_file, **{"server.host": host, "server.port": port})
+    settings = provider_settings_or_exit(config_file, **{"server.host": host, "server.port": port})
     for key, env in (
         ("token", "SMSCONSOLE_SERVER_TOKEN"),
         ("callback_password", "SMSCONSOLE_SERVER_CALLBACK_PASSWORD"),

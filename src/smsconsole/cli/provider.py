@@ -16,7 +16,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from smsconsole.cli.common import EXIT_CONFIG, fail, settings_or_exit
+from smsconsole.cli.common import EXIT_CONFIG, fail, provider_settings_or_exit
 from smsconsole.core.phone import InvalidPhoneNumber, parse_e164
 from smsconsole.providers.base import Application, Patience, Provider, ProviderError
 from smsconsole.providers.factory import open_provider
@@ -71,7 +71,7 @@ def progress(line: str) -> None:
 
 def account_settings(config_file: Path | None) -> Settings:
     """The settings, or exit 2 with one line when the provider credentials are missing."""
-    settings = settings_or_exit(config_file)
+    settings = provider_settings_or_exit(config_file)
     missing = settings.provider.missing
     if missing:
         envs = ", ".join(KEYS_BY_DOTTED[key].env for key in missing)

@@ -99,6 +99,12 @@ def _username(value: str) -> str | None:
     return "must not contain ':' (HTTP Basic auth forbids it)" if ":" in value else None
 
 
+def _account_id(value: str) -> str | None:
+    if value and not value.isdigit():
+        return "must be digits only (the account id shown in Bandwidth's dashboard)"
+    return None
+
+
 def _one_of(*choices: str) -> Check:
     def check(value: str) -> str | None:
         return None if value in choices else f"must be one of: {', '.join(choices)}"
@@ -124,8 +130,9 @@ KEYS: tuple[Key, ...] = (
         "api",
         str,
         "catapult-v1",
-        "which provider API the account is on (catapult-v1: Bandwidth's Catapult v1)",
-        check=_one_of("catapult-v1"),
+        "which provider API the account is on (catapult-v1: Bandwidth's Catapult v1;"
+        " bandwidth-v2: Messaging v2, Voice v2 and the Numbers API)",
+        check=_one_of("catapult-v1", "bandwidth-v2"),
     ),
     Key(
         "provider",
@@ -146,6 +153,40 @@ KEYS: tuple[Key, ...] = (
         check=_prefixed("t-", "API token"),
     ),
     Key("provider", "api_secret", str, "", "API secret", secret=True),
+    Key(
+        "provider",
+        "account_id",
+        str,
+        "",
+        "bandwidth-v2: your account id (digits)",
+        check=_account_id,
+    ),
+    Key("provider", "username", str, "", "bandwidth-v2: API user name", check=_username),
+    Key("provider", "password", str, "", "bandwidth-v2: API user password", secret=True),
+    Key(
+        "provider",
+        "messaging_url",
+        str,
+        "https://messaging.bandwidth.com/api/v2",
+        "bandwidth-v2: Messaging API base URL",
+        check=_http_url,
+    ),
+    Key(
+        "provider",
+        "voice_url",
+        str,
+        "https://voice.bandwidth.com/api/v2",
+        "bandwidth-v2: Voice API base URL",
+        check=_http_url,
+    ),
+    Key(
+        "provider",
+        "numbers_url",
+        str,
+        "https://dashboard.bandwidth.com/api",
+        "bandwidth-v2: Numbers API base URL",
+        check=_http_url,
+    ),
     Key("server", "host", str, "127.0.0.1", "address the server binds to", check=_not_empty),
     Key("server", "port", int, 8080, "port the server listens on", check=_port),
     Key(
@@ -230,18 +271,31 @@ SECTIONS = frozenset(key.section for key in KEYS)
 
 @dataclass(frozen=True)
 class ProviderSettings:
-    """Which provider API the account is on, and how to reach it (Catapult v1's keys)."""
+    """Which provider API the account is on, and how to reach it.
+
+    ``base_url``, ``user_id``, ``api_token`` and ``api_secret`` are Catapult v1's keys;
+    ``account_id``, ``username``, ``password`` and the three URLs are Bandwidth v2's.
+    """
 
     base_url: str
     user_id: str
     api_token: str
     api_secret: str
     api: str = "catapult-v1"
+    account_id: str = ""
+    username: str = ""
+    password: str = ""
+    messaging_url: str = "https://messaging.bandwidth.com/api/v2"
+    voice_url: str = "https://voice.bandwidth.com/api/v2"
+    numbers_url: str = "https://dashboard.bandwidth.com/api"
 
     @property
     def missing(self) -> tuple[str, ...]:
-        """The credential keys still unset, as ``provider.<key>``."""
-        names = ("user_id", "api_token", "api_secret")
+        """The credential keys of the chosen API still unset, as ``provider.<key>``."""
+        if self.api == "bandwidth-v2":
+            names: tuple[str, ...] = ("account_id", "username", "password")
+        else:
+            names = ("user_id", "api_token", "api_secret")
         return tuple(f"provider.{name}" for name in names if not getattr(self, name))
 
 
@@ -380,6 +434,12 @@ def load_settings(
             user_id=values["provider.user_id"],
             api_token=values["provider.api_token"],
             api_secret=values["provider.api_secret"],
+            account_id=values["provider.account_id"],
+            username=values["provider.username"],
+            password=values["provider.password"],
+            messaging_url=values["provider.messaging_url"].rstrip("/"),
+            voice_url=values["provider.voice_url"].rstrip("/"),
+            numbers_url=values["provider.numbers_url"].rstrip("/"),
         ),
         server=ServerSettings(
             host=values["server.host"],
