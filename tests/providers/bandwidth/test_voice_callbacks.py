@@ -352,6 +352,8 @@ def test_a_missing_number_of_an_incoming_call_is_named(payload: dict[str, Any], 
         (GATHER | {"digits": 123}, "digits"),
         (GATHER | {"terminatingDigit": ["#"]}, "terminatingDigit"),
         (TRANSFER_COMPLETE | {"transferTo": 19195550100}, "transferTo"),
+        (TRANSFER_ANSWER | {"parentCallId": 7}, "parentCallId"),
+        (TRANSFER_DISCONNECT | {"transferCallerId": False}, "transferCallerId"),
     ],
 )
 def test_a_value_of_the_wrong_kind_is_named(payload: dict[str, Any], field: str) -> None:
