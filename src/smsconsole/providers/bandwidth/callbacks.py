@@ -49,7 +49,7 @@ __all__ = ["CallbackError", "dedupe_key", "parse_messaging_body"]
 _MAX_WHOLE: Final = 2**31 - 1
 
 
-class _Fields:
+class Fields:
     """Typed access to one JSON object's fields; every failure is a ``CallbackError``.
 
     ``null`` means "not supplied", and so does a blank optional string (as in v1).
@@ -125,15 +125,15 @@ class _Fields:
             raise self.error(name, "must be a list of strings")
         return tuple(item.strip() for item in value if item.strip())
 
-    def message(self) -> _Fields:
+    def message(self) -> Fields:
         value = self._get("message", required=True)
         if not isinstance(value, dict):
             raise self.error("message", "must be an object, not " + json_kind(value))
-        return _Fields(value, self._where, prefix="message.")
+        return Fields(value, self._where, prefix="message.")
 
 
 def _message(
-    f: _Fields,
+    f: Fields,
     state: events.MessageState,
     *,
     delivery_state: events.DeliveryState | None = None,
@@ -169,7 +169,7 @@ def _message(
 
 
 # Keyed by the lower-cased type (v2 writes them lower-case; reading any case costs nothing).
-_PARSERS: Final[dict[str, Callable[[_Fields], CallbackEvent]]] = {
+_PARSERS: Final[dict[str, Callable[[Fields], CallbackEvent]]] = {
     "message-received": lambda f: _message(f, "received"),
     "message-sending": lambda f: _message(f, "sending"),
     "message-sent": lambda f: _message(f, "sent"),
@@ -179,7 +179,7 @@ _PARSERS: Final[dict[str, Callable[[_Fields], CallbackEvent]]] = {
 
 
 def _event(element: dict[str, Any], where: str) -> CallbackEvent:
-    f = _Fields(element, where)
+    f = Fields(element, where)
     event_type = f.required("type").strip()
     parser = _PARSERS.get(event_type.lower())
     if parser is None:

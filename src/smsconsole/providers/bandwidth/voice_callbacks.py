@@ -41,7 +41,7 @@ import msgspec
 
 from smsconsole.core import events
 from smsconsole.core.events import CallbackEvent
-from smsconsole.providers.bandwidth.callbacks import _Fields
+from smsconsole.providers.bandwidth.callbacks import Fields
 from smsconsole.providers.base import CallbackError, decode_json_body, json_kind
 
 __all__ = ["CallbackError", "parse_voice_body", "parse_voice_query", "voice_dedupe_key"]
@@ -75,7 +75,7 @@ class _Common(TypedDict):
     tag: str | None
 
 
-def _common(f: _Fields) -> _Common:
+def _common(f: Fields) -> _Common:
     return {
         "call_id": f.required("callId"),
         "call_uri": f.string("callUrl"),
@@ -84,12 +84,12 @@ def _common(f: _Fields) -> _Common:
     }
 
 
-def _diversion(f: _Fields, value: object) -> events.Diversion | None:
+def _diversion(f: Fields, value: object) -> events.Diversion | None:
     if value is None:
         return None
     if not isinstance(value, dict):
         raise f.error("diversion", "must be an object, not " + json_kind(value))
-    d = _Fields(value, "the diversion", prefix="diversion.")
+    d = Fields(value, "the diversion", prefix="diversion.")
     return events.Diversion(
         original_to=d.string("origTo"),
         reason=d.string("reason"),
@@ -100,7 +100,7 @@ def _diversion(f: _Fields, value: object) -> events.Diversion | None:
     )
 
 
-def _incoming(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
+def _incoming(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
     return events.IncomingCallEvent(
         **_common(f),
         from_=f.required("from"),
@@ -111,13 +111,13 @@ def _incoming(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
     )
 
 
-def _answer(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
+def _answer(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
     return events.AnswerEvent(
         **_common(f), from_=f.string("from"), to=f.string("to"), call_state="active"
     )
 
 
-def _hangup(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
+def _hangup(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
     word = f.string("cause")
     cause: str | None = None
     state: events.CallState = "completed"
@@ -133,11 +133,11 @@ def _hangup(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
     )
 
 
-def _redirect(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
+def _redirect(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
     return events.RedirectEvent(**_common(f), from_=f.string("from"), to=f.string("to"))
 
 
-def _gather(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
+def _gather(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
     terminating = f.string("terminatingDigit")
     return events.GatherEvent(
         **_common(f),
@@ -148,7 +148,7 @@ def _gather(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
     )
 
 
-def _transfer_complete(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
+def _transfer_complete(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
     caller, callee = f.string("transferCallerId"), f.string("transferTo")
     return events.TransferCompleteEvent(
         **_common(f),
@@ -159,7 +159,7 @@ def _transfer_complete(f: _Fields, payload: dict[str, Any]) -> CallbackEvent:
 
 
 # Keyed by the lower-cased eventType (v2 writes camelCase; reading any case costs nothing).
-_PARSERS: Final[dict[str, Callable[[_Fields, dict[str, Any]], CallbackEvent]]] = {
+_PARSERS: Final[dict[str, Callable[[Fields, dict[str, Any]], CallbackEvent]]] = {
     "initiate": _incoming,
     "answer": _answer,
     "disconnect": _hangup,
@@ -172,9 +172,9 @@ _PARSERS: Final[dict[str, Callable[[_Fields, dict[str, Any]], CallbackEvent]]] =
 
 
 def _parse(payload: dict[str, Any]) -> CallbackEvent:
-    f = _Fields(payload, "the voice event")
+    f = Fields(payload, "the voice event")
     event_type = f.required("eventType").strip()
-    f = _Fields(payload, "the " + event_type[:40] + " event")
+    f = Fields(payload, "the " + event_type[:40] + " event")
     f.required("callId")
     time = f.time("eventTime")
     parser = _PARSERS.get(event_type.lower())

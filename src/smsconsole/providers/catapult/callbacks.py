@@ -44,7 +44,7 @@ _T = TypeVar("_T")
 _L = TypeVar("_L", bound=str)
 
 
-class _Fields:
+class Fields:
     """Typed, lenient access to one payload's fields; every failure is a ``CallbackError``."""
 
     def __init__(self, payload: Mapping[str, Any], event_type: str, prefix: str = "") -> None:
@@ -134,7 +134,7 @@ class _Fields:
         assert value is not None  # _read raises for a missing required field
         return value
 
-    def nested(self, name: str, convert: Callable[[_Fields], _T]) -> _T | None:
+    def nested(self, name: str, convert: Callable[[Fields], _T]) -> _T | None:
         """Read an object-valued field, sent as an object or as a JSON string (§8 GET mode)."""
         value = self.raw(name)
         if value is None:
@@ -144,7 +144,7 @@ class _Fields:
             value = _json_or_none(value)
         if not isinstance(value, Mapping):
             raise CallbackError(f"'{wire}' must be a JSON object", wire)
-        return convert(_Fields(value, self._event_type, prefix=f"{wire}."))
+        return convert(Fields(value, self._event_type, prefix=f"{wire}."))
 
     def media(self, name: str) -> tuple[str, ...]:
         return self._read(name, _media_urls) or ()
@@ -200,7 +200,7 @@ class _Delivery(TypedDict):
     delivery_description: str | None
 
 
-def _delivery(f: _Fields) -> _Delivery:
+def _delivery(f: Fields) -> _Delivery:
     state = f.raw("state")
     if (
         not f.has("deliveryState")
@@ -225,7 +225,7 @@ def _delivery(f: _Fields) -> _Delivery:
     }
 
 
-def _message(f: _Fields, kind: events.MessageKind) -> events.MessageEvent:
+def _message(f: Fields, kind: events.MessageKind) -> events.MessageEvent:
     return events.MessageEvent(
         event_type=kind,
         direction=f.required_enum("direction", events.DIRECTIONS),
@@ -250,7 +250,7 @@ class _CallCommon(TypedDict):
     tag: str | None
 
 
-def _call(f: _Fields) -> _CallCommon:
+def _call(f: Fields) -> _CallCommon:
     # §8: eventType, callId, callUri, time on every call event; tag when the call had one.
     return {
         "call_id": f.required("callId"),
@@ -266,7 +266,7 @@ class _Legs(TypedDict):
     call_state: events.CallState | None
 
 
-def _legs(f: _Fields) -> _Legs:
+def _legs(f: Fields) -> _Legs:
     return {
         "from_": f.string("from"),
         "to": f.string("to"),
@@ -274,7 +274,7 @@ def _legs(f: _Fields) -> _Legs:
     }
 
 
-def _diversion(f: _Fields) -> events.Diversion:
+def _diversion(f: Fields) -> events.Diversion:
     return events.Diversion(
         original_to=f.string("origTo"),
         reason=f.string("reason"),
@@ -285,7 +285,7 @@ def _diversion(f: _Fields) -> events.Diversion:
     )
 
 
-def _incoming_call(f: _Fields) -> events.IncomingCallEvent:
+def _incoming_call(f: Fields) -> events.IncomingCallEvent:
     return events.IncomingCallEvent(
         **_call(f),
         from_=f.required("from"),
@@ -296,15 +296,15 @@ def _incoming_call(f: _Fields) -> events.IncomingCallEvent:
     )
 
 
-def _answer(f: _Fields) -> events.AnswerEvent:
+def _answer(f: Fields) -> events.AnswerEvent:
     return events.AnswerEvent(**_call(f), **_legs(f), diversion=f.nested("diversion", _diversion))
 
 
-def _timeout(f: _Fields) -> events.TimeoutEvent:
+def _timeout(f: Fields) -> events.TimeoutEvent:
     return events.TimeoutEvent(**_call(f), from_=f.string("from"), to=f.string("to"))
 
 
-def _hangup(f: _Fields, default_cause: str | None = None) -> events.HangupEvent:
+def _hangup(f: Fields, default_cause: str | None = None) -> events.HangupEvent:
     cause = f.string("cause")
     return events.HangupEvent(
         **_call(f),
@@ -313,14 +313,14 @@ def _hangup(f: _Fields, default_cause: str | None = None) -> events.HangupEvent:
     )
 
 
-def _status(f: _Fields, allowed: tuple[_L, ...], aliases: Mapping[str, _L] | None = None) -> _L:
+def _status(f: Fields, allowed: tuple[_L, ...], aliases: Mapping[str, _L] | None = None) -> _L:
     # §8: recording and transcription events list both `state` and `status`; examples carry
     # only `status`. Either will do; `status` wins when both are sent.
     name = "state" if f.has("state") and not f.has("status") else "status"
     return f.required_enum(name, allowed, aliases=aliases)
 
 
-def _recording(f: _Fields) -> events.RecordingEvent:
+def _recording(f: Fields) -> events.RecordingEvent:
     return events.RecordingEvent(
         **_call(f),
         recording_id=f.required("recordingId"),
@@ -331,7 +331,7 @@ def _recording(f: _Fields) -> events.RecordingEvent:
     )
 
 
-def _transcription(f: _Fields) -> events.TranscriptionEvent:
+def _transcription(f: Fields) -> events.TranscriptionEvent:
     return events.TranscriptionEvent(
         transcription_id=f.required("transcriptionId"),
         transcription_uri=f.string("transcriptionUri"),
@@ -347,7 +347,7 @@ def _transcription(f: _Fields) -> events.TranscriptionEvent:
     )
 
 
-def _gather(f: _Fields) -> events.GatherEvent:
+def _gather(f: Fields) -> events.GatherEvent:
     return events.GatherEvent(
         **_call(f),
         gather_id=f.string("gatherId"),
@@ -358,7 +358,7 @@ def _gather(f: _Fields) -> events.GatherEvent:
     )
 
 
-def _conference(f: _Fields) -> events.ConferenceEvent:
+def _conference(f: Fields) -> events.ConferenceEvent:
     return events.ConferenceEvent(
         conference_id=f.required("conferenceId"),
         conference_uri=f.string("conferenceUri"),
@@ -370,7 +370,7 @@ def _conference(f: _Fields) -> events.ConferenceEvent:
     )
 
 
-def _conference_member(f: _Fields) -> events.ConferenceMemberEvent:
+def _conference_member(f: Fields) -> events.ConferenceMemberEvent:
     return events.ConferenceMemberEvent(
         conference_id=f.required("conferenceId"),
         member_id=f.required("memberId"),
@@ -387,8 +387,8 @@ def _conference_member(f: _Fields) -> events.ConferenceMemberEvent:
 
 def _conference_audio(
     kind: type[events.ConferencePlaybackEvent | events.ConferenceSpeakEvent],
-) -> Callable[[_Fields], CallbackEvent]:
-    def parse(f: _Fields) -> CallbackEvent:
+) -> Callable[[Fields], CallbackEvent]:
+    def parse(f: Fields) -> CallbackEvent:
         return kind(
             conference_id=f.required("conferenceId"),
             conference_uri=f.string("conferenceUri"),
@@ -401,7 +401,7 @@ def _conference_audio(
 
 
 # Keyed by the lower-cased eventType (§1.3: enums arrive in any case).
-_PARSERS: Final[dict[str, Callable[[_Fields], CallbackEvent]]] = {
+_PARSERS: Final[dict[str, Callable[[Fields], CallbackEvent]]] = {
     "sms": lambda f: _message(f, "sms"),
     "mms": lambda f: _message(f, "mms"),
     "incomingcall": _incoming_call,
@@ -454,7 +454,7 @@ def parse_callback(payload: Mapping[str, object]) -> CallbackEvent:
     parser = _PARSERS.get(event_type.lower())
     if parser is None:
         return events.UnknownEvent(event_type=event_type, raw=dict(payload))
-    return parser(_Fields(payload, event_type))
+    return parser(Fields(payload, event_type))
 
 
 def parse_json_body(body: bytes) -> CallbackEvent:
