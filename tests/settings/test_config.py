@@ -206,7 +206,12 @@ def test_bandwidth_v2_urls_are_overridable_and_lose_a_trailing_slash(tmp_path: P
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[provider]\naccount_id = "u-abc"\n', "provider.account_id = 'u-abc' in {path}: must be"),
+        (
+            '[provider]\naccount_id = "u-abc"\n',
+            "provider.account_id = 'u-abc' in {path}: must be digits 0-9",
+        ),
+        # Digits of other scripts pass str.isdigit() but are no account id.
+        ('[provider]\naccount_id = "\u0661\u0662"\n', "provider.account_id = '\u0661\u0662' in"),
         ('[provider]\nusername = "a:b"\n', "provider.username = 'a:b' in {path}: must not"),
         ('[provider]\nvoice_url = "ftp://x"\n', "provider.voice_url = 'ftp://x' in {path}: must"),
         (

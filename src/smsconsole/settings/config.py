@@ -100,8 +100,8 @@ def _username(value: str) -> str | None:
 
 
 def _account_id(value: str) -> str | None:
-    if value and not value.isdigit():
-        return "must be digits only (the account id shown in Bandwidth's dashboard)"
+    if value and not (value.isascii() and value.isdigit()):
+        return "must be digits 0-9 only (the account id shown in Bandwidth's dashboard)"
     return None
 
 
