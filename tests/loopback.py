@@ -3,7 +3,8 @@
 ``serve`` runs any ASGI app under a real uvicorn on 127.0.0.1 (``serve_config`` runs a
 given uvicorn config, such as the server's own ``uvicorn_config``); ``bound_socket`` gives a
 socket whose port is known before the server starts (for callback URLs, or to bring a
-server back on the same port); ``wait_for`` polls a condition with a deadline.
+server back on the same port); ``free_port`` a port for a server in another process;
+``wait_for`` polls a condition with a deadline.
 """
 
 from __future__ import annotations
@@ -23,6 +24,13 @@ def bound_socket(port: int = 0) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     return sock
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 just now (for a server started in another process)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -17,6 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from loopback import free_port
+
 asyncssh = pytest.importorskip("asyncssh", reason="the SSH console needs asyncssh (extra: ssh)")
 
 TOKEN = "ssh-test-token"
@@ -26,12 +27,6 @@ REMOTE = "+14155550123"
 ANSI = re.compile(
     rb"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()=>][0-9A-Za-z]?"
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

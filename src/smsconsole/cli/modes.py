@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -64,51 +65,88 @@ def serve(
         serve_forever(settings, ssh_port=ssh_port)
 
 
+V1_ONLY = ("user_id", "api_token", "api_secret", "state_file", "contacts", "rate_limits")
+V2_ONLY = ("account_id", "username", "password")
+
+
 @click.command()
+@click.option(
+    "--api",
+    type=click.Choice(["catapult-v1", "bandwidth-v2"]),
+    default="catapult-v1",
+    show_default=True,
+    help="Which provider API to simulate.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", type=int, default=8900, show_default=True, help="Port to listen on.")
-@click.option("--user-id", default="u-sandbox", show_default=True, help="The account's user id.")
-@click.option("--api-token", default="t-sandbox", show_default=True, help="Basic-auth user.")
-@click.option("--api-secret", default="s-sandbox", show_default=True, help="Basic-auth password.")
+@click.option(
+    "--user-id", default="u-sandbox", show_default=True, help="v1: the account's user id."
+)
+@click.option("--api-token", default="t-sandbox", show_default=True, help="v1: Basic-auth user.")
+@click.option(
+    "--api-secret", default="s-sandbox", show_default=True, help="v1: Basic-auth password."
+)
+@click.option(
+    "--account-id",
+    default="9900000",
+    show_default=True,
+    help="v2: the account id (digits).",
+)
+@click.option("--username", default="bw-sandbox", show_default=True, help="v2: Basic-auth user.")
+@click.option(
+    "--password", default="bw-sandbox-password", show_default=True, help="v2: Basic-auth password."
+)
 @click.option(
     "--state",
     "state_file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Keep the simulated world in this JSON file across restarts (default: memory only).",
+    help="v1: keep the simulated world in this JSON file across restarts (default: memory only).",
 )
-@click.option("--contacts", is_flag=True, help="Simulated people text and call your numbers.")
-@click.option("--rate-limits", is_flag=True, help="Answer v1's rate-limit errors (403 limit, 429).")
+@click.option("--contacts", is_flag=True, help="v1: simulated people text and call your numbers.")
+@click.option(
+    "--rate-limits", is_flag=True, help="v1: answer v1's rate-limit errors (403 limit, 429)."
+)
 @click.option("--seed", type=int, default=None, help="Seed for the inventory, ids and contacts.")
+@click.pass_context
 def sandbox(
-    host: str,
-    port: int,
-    user_id: str,
-    api_token: str,
-    api_secret: str,
-    state_file: Path | None,
-    contacts: bool,
-    rate_limits: bool,
-    seed: int | None,
+    ctx: click.Context, /, api: str, host: str, port: int, seed: int | None, **options: Any
 ) -> None:
-    """Run the Catapult v1 simulator alone; prints its base URL, user id, token and secret.
+    """Run a provider simulator alone; prints its base URL and credentials.
 
-    Point smsconsole (or Bandwidth's own v1 client libraries) at the printed base URL.
+    Point smsconsole (or Bandwidth's own client libraries) at the printed base URL:
+    Catapult v1 by default, Bandwidth's current API (Messaging v2, Voice v2, Numbers) with
+    --api bandwidth-v2.
     """
     refuse_outer_config("sandbox")
+    foreign = V2_ONLY if api == "catapult-v1" else V1_ONLY
+    given = [
+        "--" + name.replace("_", "-").replace("state-file", "state")
+        for name in foreign
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    ]
+    if given:
+        raise click.UsageError(f"{', '.join(given)}: not an option of the {api} sandbox")
+    if api == "bandwidth-v2":
+        account_id = options["account_id"]
+        if not (account_id.isascii() and account_id.isdigit()):
+            raise click.BadParameter("must be digits", param_hint="--account-id")
+        if ":" in options["username"]:
+            raise click.BadParameter("Basic auth forbids ':' in it", param_hint="--username")
+        from smsconsole.sandbox.bandwidth.app import run_v2_sandbox
+
+        run_v2_sandbox(
+            host,
+            port,
+            account_id=account_id,
+            username=options["username"],
+            password=options["password"],
+            seed=seed,
+        )
+        return
     from smsconsole.sandbox.app import run_sandbox
 
-    run_sandbox(
-        host,
-        port,
-        user_id=user_id,
-        api_token=api_token,
-        api_secret=api_secret,
-        state_file=state_file,
-        contacts=contacts,
-        rate_limits=rate_limits,
-        seed=seed,
-    )
+    run_sandbox(host, port, seed=seed, **{name: options[name] for name in V1_ONLY})
 
 
 @click.command()
