@@ -1,7 +1,8 @@
 """The v2 sandbox as a Starlette app, and a runner that serves it under uvicorn.
 
-State for tests: ``app.state.sandbox`` is the :class:`~.runtime.V2Sandbox`; ``.account`` holds
-the account's structure, ``.callback_log`` every callback attempt.
+State for tests: ``app.state.sandbox`` is the :class:`~.runtime.V2Sandbox` (``.account`` holds
+the account's structure, ``.callback_log`` every callback attempt); ``app.state.messaging``,
+``.voice`` and ``.numbers`` are its services.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 
 from smsconsole.sandbox.bandwidth import messaging, numbers, voice
 from smsconsole.sandbox.bandwidth.http import json_response, sandbox_of
-from smsconsole.sandbox.bandwidth.runtime import V2Config, V2Sandbox
+from smsconsole.sandbox.bandwidth.runtime import Service, V2Config, V2Sandbox
 
 
 async def _owned_numbers(request: Request) -> Response:
@@ -76,6 +77,12 @@ def create_v2_sandbox_app(
         speed=speed,
     )
     sandbox = V2Sandbox(config)
+    services: dict[str, Service] = {
+        "numbers": numbers.NumbersService(sandbox),
+        "messaging": messaging.MessagingService(sandbox),
+        "voice": voice.VoiceService(sandbox),
+    }
+    sandbox.services.extend(services.values())
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -88,6 +95,8 @@ def create_v2_sandbox_app(
     routes = [*messaging.routes(), *voice.routes(), *numbers.routes(), *_common_routes()]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sandbox = sandbox
+    for name, service in services.items():
+        setattr(app.state, name, service)
     return app
 
 

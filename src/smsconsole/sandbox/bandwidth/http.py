@@ -11,13 +11,12 @@ import binascii
 import json
 import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-if TYPE_CHECKING:
-    from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
+from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 

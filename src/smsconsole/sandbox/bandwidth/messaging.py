@@ -4,12 +4,11 @@ messaging application gets (docs/bandwidth-v2.md §2, §3).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-if TYPE_CHECKING:
-    from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
+from smsconsole.sandbox.bandwidth.http import sandbox_of
+from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
 
 
 class MessagingService:
@@ -26,6 +25,13 @@ class MessagingService:
 
     async def stop(self) -> None:
         """Stop background work."""
+
+
+def messaging_of(request: Request) -> MessagingService:
+    """The service serving this request."""
+    sandbox_of(request)  # learns the base URL
+    service: MessagingService = request.app.state.messaging
+    return service
 
 
 def routes() -> list[BaseRoute]:

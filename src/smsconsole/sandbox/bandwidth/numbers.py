@@ -4,12 +4,11 @@ numbers, sites and SIP peers, applications, disconnects (docs/bandwidth-v2.md §
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-if TYPE_CHECKING:
-    from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
+from smsconsole.sandbox.bandwidth.http import sandbox_of
+from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
 
 
 class NumbersService:
@@ -26,6 +25,13 @@ class NumbersService:
 
     async def stop(self) -> None:
         """Stop background work."""
+
+
+def numbers_of(request: Request) -> NumbersService:
+    """The service serving this request."""
+    sandbox_of(request)  # learns the base URL
+    service: NumbersService = request.app.state.numbers
+    return service
 
 
 def routes() -> list[BaseRoute]:

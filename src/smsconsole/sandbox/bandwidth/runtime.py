@@ -1,8 +1,8 @@
-"""The running v2 sandbox: its settings, the account, and the messaging, voice and numbers
-services that act on it.
+"""The running v2 sandbox: its settings, the account, and the services that act on it.
 
-Handlers reach it as ``request.app.state.sandbox``; tests may too (``.account`` holds the
-account's structure, ``.callback_log`` every callback attempt of every service).
+Handlers reach it as ``request.app.state.sandbox`` (and a service as ``.messaging``,
+``.voice``, ``.numbers``); tests may too (``.account`` holds the account's structure,
+``.callback_log`` every callback attempt of every service).
 """
 
 from __future__ import annotations
@@ -11,14 +11,11 @@ import asyncio
 import contextlib
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
 from smsconsole.sandbox.bandwidth.account import Account
-from smsconsole.sandbox.bandwidth.messaging import MessagingService
-from smsconsole.sandbox.bandwidth.numbers import NumbersService
-from smsconsole.sandbox.bandwidth.voice import VoiceService
 
 
 @dataclass(frozen=True)
@@ -33,6 +30,22 @@ class V2Config:
     speed: float = 1.0
 
 
+class Service(Protocol):
+    """A part of the sandbox with its own records and background work."""
+
+    def reset(self) -> None:
+        """Forget every record (the account was reset)."""
+        ...
+
+    async def start(self) -> None:
+        """Start background work."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop background work."""
+        ...
+
+
 class V2Sandbox:
     """One simulated Bandwidth account (Messaging v2, Voice v2, Numbers) and its world."""
 
@@ -43,9 +56,7 @@ class V2Sandbox:
         self.base_url = "http://127.0.0.1"  # learnt from each request (absolute Locations)
         self.http: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self.numbers = NumbersService(self)
-        self.messaging = MessagingService(self)
-        self.voice = VoiceService(self)
+        self.services: list[Service] = []
 
     def delay(self, seconds: float) -> float:
         """A simulated delay scaled by ``speed`` (1.0 realistic, 0.01 in tests)."""
@@ -69,22 +80,19 @@ class V2Sandbox:
             task.cancel()
         self.account = Account.seeded(self.config.account_id)
         self.callback_log.clear()
-        self.numbers.reset()
-        self.messaging.reset()
-        self.voice.reset()
+        for service in self.services:
+            service.reset()
 
     async def start(self) -> None:
         """Open the callback client and start the services."""
         self.http = httpx.AsyncClient(trust_env=False, follow_redirects=False)
-        await self.numbers.start()
-        await self.messaging.start()
-        await self.voice.start()
+        for service in self.services:
+            await service.start()
 
     async def stop(self) -> None:
         """Stop the services and every background task; close the client."""
-        await self.voice.stop()
-        await self.messaging.stop()
-        await self.numbers.stop()
+        for service in reversed(self.services):
+            await service.stop()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()

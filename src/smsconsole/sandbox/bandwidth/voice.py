@@ -4,12 +4,11 @@ answered with BXML and a BXML interpreter (docs/bandwidth-v2.md §4).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from starlette.requests import Request
 from starlette.routing import BaseRoute
 
-if TYPE_CHECKING:
-    from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
+from smsconsole.sandbox.bandwidth.http import sandbox_of
+from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
 
 
 class VoiceService:
@@ -26,6 +25,13 @@ class VoiceService:
 
     async def stop(self) -> None:
         """Stop background work."""
+
+
+def voice_of(request: Request) -> VoiceService:
+    """The service serving this request."""
+    sandbox_of(request)  # learns the base URL
+    service: VoiceService = request.app.state.voice
+    return service
 
 
 def routes() -> list[BaseRoute]:
