@@ -346,8 +346,9 @@ class Provider(CallbackParser, Protocol):
         """
         ...
 
-    async def answer_call(self, call_id: str) -> None:
-        """Answer an inbound call that is ringing."""
+    async def answer_call(self, call_id: str, *, callback_url: str) -> None:
+        """Answer an inbound call that is ringing; where the provider asks what to do next,
+        it asks ``callback_url`` (this server's call callbacks)."""
         ...
 
     async def reject_call(self, call_id: str) -> None:

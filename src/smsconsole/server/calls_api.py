@@ -49,7 +49,8 @@ async def control(request: Request) -> JSON:
     provider_id = call.provider_id
     assert provider_id is not None  # _call checked
     if action == "answer":
-        await on_provider("answering the call", client.answer_call(provider_id))
+        url = callback_url(client, request.app.state.settings.server, "calls")
+        await on_provider("answering the call", client.answer_call(provider_id, callback_url=url))
     elif action == "reject":
         await on_provider("rejecting the call", client.reject_call(provider_id))
     else:

@@ -191,13 +191,27 @@ def test_disconnect_without_a_cause_has_none() -> None:
     assert event.cause is None
 
 
-def test_redirect_is_a_redirect() -> None:
-    assert parse(REDIRECT) == events.RedirectEvent(
+def test_redirect_of_an_unanswered_call_is_a_redirect() -> None:
+    unanswered = {k: v for k, v in REDIRECT.items() if k != "answerTime"}
+    assert parse(unanswered) == events.RedirectEvent(
         call_id=A_LEG,
         call_uri=CALL_URL,
         time=at("2026-12-02T07:41:00+00:00"),
         from_=REMOTE,
         to=OURS,
+    )
+
+
+def test_redirect_of_an_answered_call_says_it_is_answered() -> None:
+    # v2 sends no `answer` for an inbound call (§4.10): the redirect our answer ends with,
+    # carrying answerTime, is how the core learns it; a repeated answer changes nothing.
+    assert parse(REDIRECT) == events.AnswerEvent(
+        call_id=A_LEG,
+        call_uri=CALL_URL,
+        time=at("2026-12-02T07:41:00+00:00"),
+        from_=REMOTE,
+        to=OURS,
+        call_state="active",
     )
 
 

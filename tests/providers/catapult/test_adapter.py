@@ -292,7 +292,7 @@ async def test_call_control_sends_v1_states_and_audio() -> None:
     assert await provider.create_call(
         "+19195550100", "+14155550123", callback_url="https://cb"
     ) == ("c-new")
-    await provider.answer_call("c-1")
+    await provider.answer_call("c-1", callback_url="http://h/callbacks/calls")
     await provider.reject_call("c-1")
     await provider.hang_up_call("c-1")
     await provider.speak_sentence("c-1", "hello", voice="susan")

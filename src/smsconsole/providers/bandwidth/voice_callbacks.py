@@ -18,7 +18,10 @@ Mapping (§7.1), so that v2 events mean what the v1 ones mean to the core:
   and otherwise upper-cased with ``-`` as ``_`` (``invalid-bxml`` → ``INVALID_BXML``, and
   any future word the same way). ``call_state`` is ``rejected`` for a rejection, ``error``
   for the error causes of §4.8, else ``completed``.
-* ``redirect`` → ``RedirectEvent``.
+* ``redirect`` → ``AnswerEvent`` (``call_state="active"``) when it carries ``answerTime``, else
+  ``RedirectEvent``: v2 sends no ``answer`` for an inbound call (§4.10), so the provider's
+  answer ends with a ``<Redirect>`` whose webhook, after the call is answered, tells the core;
+  an answer repeated for an active call changes nothing.
 * ``gather`` → ``GatherEvent(state="completed")`` with ``digits`` (``""`` on a timeout) and
   ``terminating_digit`` (``None`` when ``""``); ``reason`` is ``terminating-digit`` when one
   was pressed, else unknown (v2 does not say whether max digits or a timeout ended it).
@@ -134,6 +137,10 @@ def _hangup(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
 
 
 def _redirect(f: Fields, payload: dict[str, Any]) -> CallbackEvent:
+    if f.string("answerTime") is not None:
+        return events.AnswerEvent(
+            **_common(f), from_=f.string("from"), to=f.string("to"), call_state="active"
+        )
     return events.RedirectEvent(**_common(f), from_=f.string("from"), to=f.string("to"))
 
 

@@ -146,8 +146,9 @@ class CatapultProvider(CatapultCallbacks):
         """Place an outbound call (§7.1); ``tag`` comes back in each of its events (§8)."""
         return await self.client.create_call(from_, to, callback_url=callback_url, tag=tag)
 
-    async def answer_call(self, call_id: str) -> None:
-        """Answer an inbound call (§7.3)."""
+    async def answer_call(self, call_id: str, *, callback_url: str) -> None:
+        """Answer an inbound call (§7.3); v1 reports to the application's URL, so
+        ``callback_url`` is not needed."""
         await self.client.answer_call(call_id)
 
     async def reject_call(self, call_id: str) -> None:
