@@ -99,7 +99,7 @@ async def texts(http: httpx.AsyncClient) -> list[tuple[str, str]]:
     """Every stored message as (sender, text), oldest conversation first."""
     found = []
     for conversation in (await api(http, "/api/conversations"))["items"]:
-        thread = await api(http, f"/api/conversations/{conversation['id']}/messages")
+        thread = await api(http, f"/api/conversations/{conversation['id']}/messages?limit=200")
         found += [(m["from"], m["text"]) for m in thread["items"]]
     return sorted(found)
 
@@ -246,3 +246,15 @@ async def test_what_is_no_v2_callback_gets_a_4xx_reason_and_changes_nothing(
         assert fragment in response.json()["error"]
     assert (await api(http, "/api/callbacks"))["items"] == []
     assert (await api(http, "/api/events"))["items"] == []
+
+
+async def test_a_body_of_over_a_hundred_events_is_refused_whole(http: httpx.AsyncClient) -> None:
+    # Each event is stored with its own copy of the raw body: the count is bounded.
+    many = [received(f"m-many{n:04d}", REMOTE, "hi") for n in range(101)]
+    refused = await post(http, many)
+    assert refused.status_code == 413
+    assert "100-event limit" in refused.json()["error"]
+    assert (await api(http, "/api/callbacks"))["items"] == []
+    accepted = await post(http, many[:100])
+    assert (accepted.status_code, accepted.json()) == (200, {"outcome": "stored"})
+    assert len(await texts(http)) == 100
