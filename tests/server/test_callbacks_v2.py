@@ -7,6 +7,7 @@ all are committed; voice webhooks are answered with the BXML the call needs next
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import xml.etree.ElementTree as ET
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
+from smsconsole.providers.bandwidth.parser import BandwidthCallbacks
 from smsconsole.server.app import create_app
 from smsconsole.settings.config import load_settings
 from smsconsole.store.sqlite import SqliteStore
@@ -258,3 +260,67 @@ async def test_a_body_of_over_a_hundred_events_is_refused_whole(http: httpx.Asyn
     accepted = await post(http, many[:100])
     assert (accepted.status_code, accepted.json()) == (200, {"outcome": "stored"})
     assert len(await texts(http)) == 100
+
+
+def failed(message_id: str, code: int) -> dict[str, Any]:
+    """An outbound message that failed (§3.3's "Message Failed" example, one recipient)."""
+    return {
+        "type": "message-failed",
+        "time": "2026-12-02T07:31:16Z",
+        "description": "forbidden to country",
+        "to": REMOTE,
+        "errorCode": code,
+        "message": {
+            "id": message_id,
+            "time": "2026-12-02T07:31:15Z",
+            "to": [REMOTE],
+            "from": OURS,
+            "text": "",
+            "applicationId": APP,
+            "owner": OURS,
+            "direction": "out",
+            "segmentCount": 1,
+        },
+    }
+
+
+class AskedWhyItFailed(BandwidthCallbacks):
+    """The provider seam, as far as a failed message's follow-up uses it: it records what it
+    is asked, and answers only once the test lets it (uvicorn runs in the test's loop)."""
+
+    def __init__(self) -> None:
+        self.asked: list[str] = []
+        self.go = asyncio.Event()
+
+    async def message_failure(self, message_id: str) -> tuple[str, str] | None:
+        self.asked.append(message_id)
+        await self.go.wait()
+        return ("4432", "forbidden to country")
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_each_failed_message_of_an_array_is_followed_up_after_the_answer(
+    serve: Any, tmp_path: Path, wait_for: Any
+) -> None:
+    provider = AskedWhyItFailed()
+    settings = load_settings(
+        environ={
+            **V2,
+            "SMSCONSOLE_SERVER_TOKEN": TOKEN,
+            "SMSCONSOLE_SERVER_CALLBACK_USERNAME": CALLBACK_AUTH[0],
+            "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": CALLBACK_AUTH[1],
+            "SMSCONSOLE_STORE_PATH": str(tmp_path / "store.db"),
+        }
+    )
+    app = create_app(settings, provider=provider, catch_up_on_start=False)  # type: ignore[arg-type]
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=10) as http:
+        answered = await post(http, [failed("m-fail-1", 4432), failed("m-fail-2", 4720)])
+        # Answered while the first lookup still waits: the follow-up runs after the answer.
+        assert (answered.status_code, answered.json()) == (200, {"outcome": "stored"})
+        await wait_for(lambda: provider.asked == ["m-fail-1"])
+        provider.go.set()
+        await wait_for(lambda: provider.asked == ["m-fail-1", "m-fail-2"])
+        again = await post(http, [failed("m-fail-1", 4432), failed("m-fail-2", 4720)])
+        assert again.json() == {"outcome": "duplicate"}

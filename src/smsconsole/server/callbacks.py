@@ -116,11 +116,13 @@ def _follow_ups(
     parsed: Sequence[CallbackEvent],
     outcomes: Sequence[CallbackOutcome],
 ) -> BackgroundTasks | None:
-    """What follows the stored events, run after the answer, in the events' order.
+    """What follows the body's events, run after the answer, one event after another.
 
-    It talks to the provider, so it waits for the answer: the provider waits on this answer
-    (and answers our follow-up only once it has it). An inbound text, the common callback,
-    has none: no task is built for it.
+    The next step of a call placed here, for each newly stored call event; asking why our
+    message failed, for each failed outbound message (as before, on a repeated delivery
+    too). It talks to the provider, so it waits for the answer: the provider waits on this
+    answer (and answers our follow-up only once it has it). An inbound text, the common
+    callback, has none: no task is built for it.
     """
     tasks = BackgroundTasks()
     for event, outcome in zip(parsed, outcomes, strict=True):
