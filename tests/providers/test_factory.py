@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from smsconsole.providers.bandwidth.parser import BandwidthCallbacks
 from smsconsole.providers.base import CallbackParser, Patience, Provider, ProviderError
 from smsconsole.providers.catapult.adapter import CatapultCallbacks, CatapultProvider
 from smsconsole.providers.factory import callback_parser, open_provider
@@ -65,13 +66,20 @@ def test_an_unknown_api_is_a_config_error_naming_the_key(tmp_path: Path) -> None
 
 def test_bandwidth_v2_is_refused_by_the_factory_in_plain_words(tmp_path: Path) -> None:
     # Its keys are read and checked, but its provider is not built yet: saying so at once,
-    # naming the key, beats a server that starts and cannot read a single callback.
+    # naming the key, beats a command that starts and cannot make a single request.
     path = tmp_path / "config.toml"
     path.write_text('[provider]\napi = "bandwidth-v2"\n', encoding="utf-8")
     settings = load_settings(path, environ={})
-    for opening in (open_provider, callback_parser):
-        with pytest.raises(ConfigError) as caught:
-            opening(settings)
-        assert caught.value.key == "provider.api"
-        assert "not in this version yet" in str(caught.value)
-        assert "catapult-v1" in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        open_provider(settings)
+    assert caught.value.key == "provider.api"
+    assert "not in this version yet" in str(caught.value)
+    assert "catapult-v1" in str(caught.value)
+
+
+def test_bandwidth_v2_callbacks_are_read_already(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[provider]\napi = "bandwidth-v2"\n', encoding="utf-8")
+    parser = callback_parser(load_settings(path, environ={}))
+    assert isinstance(parser, BandwidthCallbacks)
+    assert isinstance(parser, CallbackParser)

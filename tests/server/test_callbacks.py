@@ -50,6 +50,7 @@ async def test_incoming_call_callback(server: Any) -> None:
     }
     response = await server.callback(call, "/callbacks/calls")
     assert response.status_code == 200
+    assert response.json() == {"outcome": "stored"}  # v1 reads no BXML from the answer
     [logged] = (await server.api("GET", "/api/calls")).json()["items"]
     assert (logged["from"], logged["state"], logged["provider_id"]) == (
         "+13233326955",

@@ -22,6 +22,8 @@ import msgspec
 from smsconsole.core.events import CallbackEvent, MessageEvent
 
 CallbackKind = Literal["messages", "calls"]
+# What the store made of one delivered event: new, or a delivery of one it already has.
+CallbackOutcome = Literal["stored", "duplicate"]
 
 # The code of a provider error raised when a request's total deadline passed (a stalled or
 # trickling provider); the API answers it 504.
@@ -278,6 +280,20 @@ class UnreadableRecord:
     reason: str
 
 
+@dataclass(frozen=True)
+class CallbackReply:
+    """The answer a provider expects to a callback, in place of the server's JSON outcome.
+
+    Attributes:
+        body: The answer's text (a Voice v2 BXML document); empty for an answer with no
+            body at all.
+        media_type: The body's media type (``application/xml``); empty with an empty body.
+    """
+
+    body: str = ""
+    media_type: str = ""
+
+
 @runtime_checkable
 class CallbackParser(Protocol):
     """Reading the provider's callback requests as core events. Pure: no I/O, no account.
@@ -285,16 +301,18 @@ class CallbackParser(Protocol):
     The server parses callbacks even when it has no provider account configured.
     """
 
-    def parse_json_body(self, body: bytes) -> CallbackEvent:
-        """The event a POSTed callback body carries.
+    def parse_json_body(self, body: bytes) -> Sequence[CallbackEvent]:
+        """The events a POSTed callback body carries, in order: at least one.
+
+        (A Catapult v1 body carries one; a Messaging v2 body is an array of events.)
 
         Raises:
-            CallbackError: The body is not a callback the provider sends.
+            CallbackError: The body is not a callback the provider sends, or carries no event.
         """
         ...
 
-    def parse_query(self, pairs: Iterable[tuple[str, str]]) -> CallbackEvent:
-        """The event a callback sent as a query string (GET) carries.
+    def parse_query(self, pairs: Iterable[tuple[str, str]]) -> Sequence[CallbackEvent]:
+        """The events a callback sent as a query string (GET) carries, in order: at least one.
 
         Raises:
             CallbackError: The query is not a callback the provider sends.
@@ -303,6 +321,18 @@ class CallbackParser(Protocol):
 
     def dedupe_key(self, event: CallbackEvent) -> str:
         """A key equal for every delivery of the same event and different between events."""
+        ...
+
+    def callback_reply(
+        self, event: CallbackEvent, outcome: CallbackOutcome
+    ) -> CallbackReply | None:
+        """What to answer the callback that brought ``event`` once it is committed.
+
+        ``None``: the server's own JSON answer, ``{"outcome": ...}``. A provider whose calls
+        are driven by the answer (Voice v2's BXML) says what the call does next. The answer
+        must not depend on whether this delivery was the first (``outcome``): a retried
+        delivery is owed the answer the first one got.
+        """
         ...
 
 

@@ -18,6 +18,7 @@ from smsconsole.providers import base
 from smsconsole.providers.base import (
     CallbackError,
     CallbackKind,
+    CallbackOutcome,
     CallbackTarget,
     NumberSearch,
     OutgoingMessage,
@@ -33,17 +34,22 @@ from smsconsole.providers.catapult.retry import RetryPolicy
 class CatapultCallbacks:
     """Reading Catapult v1 callbacks (reference §6, §8, §9) as core events."""
 
-    def parse_json_body(self, body: bytes) -> CallbackEvent:
-        """The event of a POSTed v1 callback (one JSON object)."""
-        return callbacks.parse_json_body(body)
+    def parse_json_body(self, body: bytes) -> list[CallbackEvent]:
+        """The one event of a POSTed v1 callback (one JSON object)."""
+        return [callbacks.parse_json_body(body)]
 
-    def parse_query(self, pairs: Iterable[tuple[str, str]]) -> CallbackEvent:
-        """The event of a v1 callback sent as a query string (``callbackHttpMethod`` GET)."""
-        return callbacks.parse_query(pairs)
+    def parse_query(self, pairs: Iterable[tuple[str, str]]) -> list[CallbackEvent]:
+        """The one event of a v1 callback sent as a query string (``callbackHttpMethod``
+        GET)."""
+        return [callbacks.parse_query(pairs)]
 
     def dedupe_key(self, event: CallbackEvent) -> str:
         """The key under which every delivery of one event is stored once."""
         return callbacks.dedupe_key(event)
+
+    def callback_reply(self, event: CallbackEvent, outcome: CallbackOutcome) -> None:
+        """None: v1 reads nothing from the answer but its status (reference §9), so the
+        server's JSON outcome serves."""
 
 
 def callback_url(target: CallbackTarget, kind: CallbackKind) -> str:
