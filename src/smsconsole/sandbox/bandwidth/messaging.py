@@ -22,6 +22,7 @@ from smsconsole.sandbox.bandwidth import messaging_media, messaging_simulation
 from smsconsole.sandbox.bandwidth.http import json_response
 from smsconsole.sandbox.bandwidth.messaging_http import (
     ALL_METHODS,
+    ANY_PATH,
     PREFIXES,
     api_endpoint,
     json_body,
@@ -131,5 +132,5 @@ def routes() -> list[BaseRoute]:
     api.extend(messaging_media.routes())
     for prefix in PREFIXES:
         unknown = api_endpoint(dict.fromkeys(ALL_METHODS, _unknown_path))
-        api.append(Route(f"{prefix}/{{rest:path}}", unknown, methods=ALL_METHODS))
+        api.append(Route(f"{prefix}/{{rest:{ANY_PATH}}}", unknown, methods=ALL_METHODS))
     return [*api, *messaging_simulation.routes()]

@@ -9,6 +9,7 @@ import json
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from starlette.convertors import PathConvertor, register_url_convertor
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
@@ -19,6 +20,17 @@ Handler = Callable[[Request], Awaitable[Response]]
 PREFIXES = ("/api/v2/users/{account_id}", "/api/v2//users/{account_id}")  # PYSDK: host/ → //
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 UNAUTHORIZED = MessagingError(401, "unauthorized", "Authentication Failed")
+ANY_PATH = "messaging_any_path"  # the convertor of media ids and unknown paths
+
+
+class AnyPathConvertor(PathConvertor):
+    """Like ``path`` but also across control characters (``%0A`` decodes to a newline, which
+    ``path``'s ``.*`` does not match: the request would miss every route and get a text 404)."""
+
+    regex = r"[\s\S]*"
+
+
+register_url_convertor(ANY_PATH, AnyPathConvertor())
 
 
 def api_endpoint(handlers: Mapping[str, Handler]) -> Handler:

@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute, Route
 from smsconsole.sandbox.bandwidth.http import json_response
 from smsconsole.sandbox.bandwidth.messaging_http import (
     ALL_METHODS,
+    ANY_PATH,
     PREFIXES,
     api_endpoint,
     bounded_body,
@@ -122,5 +123,5 @@ def routes() -> list[BaseRoute]:
     for prefix in PREFIXES:
         result.append(Route(f"{prefix}/media", api_endpoint({"GET": listing}), methods=ALL_METHODS))
         one = api_endpoint({"GET": download, "PUT": upload, "DELETE": delete})
-        result.append(Route(f"{prefix}/media/{{media_id:path}}", one, methods=ALL_METHODS))
+        result.append(Route(f"{prefix}/media/{{media_id:{ANY_PATH}}}", one, methods=ALL_METHODS))
     return result
