@@ -569,3 +569,68 @@ async def test_reset_forgets_the_messages(wired: Any, receiver: Any, wait: Any) 
     await wired.sim("POST", "reset")
     assert await wired.sim("GET", "outbox") == []
     assert wired.app.state.messaging.messages == {}
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://127.0.0.1/x", "http://[::1/x"])
+async def test_an_unusable_callback_url_is_logged_as_a_connection_error(
+    wired: Any, wait: Any, url: str
+) -> None:
+    wired.state.account.applications[APP].outbound_url = url
+    await send(wired)
+    log = wired.state.callback_log
+    await wait(lambda: len(log) >= 2)
+    assert log[0]["status"] is None
+    assert log[0]["error"].startswith("connection error")
+
+
+async def test_an_inbound_lone_surrogate_does_not_break_the_list(
+    wired: Any, receiver: Any, wait: Any
+) -> None:
+    async with httpx.AsyncClient(base_url=wired.base) as plain:
+        answer = await plain.post(
+            "/sandbox/inbound/messages",
+            content=b'{"from": "+14155550123", "to": "+19195550100", "text": "\\ud800"}',
+        )
+    assert answer.status_code == 201
+    await wait(lambda: len(receiver.at("/in")) == 1)
+    listed = await wired.client.get(wired.messaging("messages"), params={"destinationTn": OURS})
+    assert listed.status_code == 200
+    assert listed.json()["messages"][0]["messageSize"] == 3
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [(b'"text": "\\ud800"', "text"), (b'"media": ["https://example.com/\\udfff"]', "media")],
+)
+async def test_a_lone_surrogate_is_refused(wired: Any, fields: bytes, field: str) -> None:
+    body = b'{"applicationId": "%s", "to": ["%s"], "from": "%s", %s}' % (
+        APP.encode(),
+        FAR.encode(),
+        OURS.encode(),
+        fields,
+    )
+    answer = await wired.client.post(
+        wired.messaging("messages"), content=body, headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 400
+    assert field in _field_errors(answer)
+
+
+async def test_any_mix_of_field_values_gets_202_or_a_json_400(wired: Any) -> None:
+    import random
+
+    values: list[Any] = [
+        None, 0, -1, 1e308, True, "", "x" * 3000, [], [None], {}, {"a": 1}, OURS, [FAR], APP,
+        [FAR] * 3, ["+1"], "high", "2099-01-01T00:00:00Z", ["https://example.com/a.png"],
+    ]  # fmt: skip
+    keys = ["applicationId", "to", "from", "text", "media", "tag", "priority", "expiration"]
+    rng = random.Random(14)
+    for _ in range(150):
+        body = {key: rng.choice(values) for key in keys if rng.random() < 0.8}
+        answer = await wired.client.post(wired.messaging("messages"), json=body)
+        assert answer.status_code in (202, 400), (body, answer.text)
+        if answer.status_code == 400:
+            error = answer.json()
+            assert error["type"] == "request-validation"
+            assert error["description"]
+            assert all(e["fieldName"] and e["description"] for e in error.get("fieldErrors", []))

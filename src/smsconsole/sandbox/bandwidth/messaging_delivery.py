@@ -125,7 +125,7 @@ class CallbackDelivery:
             )
         except httpx.TimeoutException:
             entry["error"] = "timeout"
-        except (httpx.HTTPError, ValueError) as exc:  # ValueError: a URL httpx cannot use
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # a URL httpx cannot use
             entry["error"] = f"connection error: {exc.__class__.__name__}"
         else:
             entry["status"] = response.status_code

@@ -221,7 +221,7 @@ def list_items(message: Message, account_id: str) -> list[dict[str, Any]]:
                 "errorCode": destination.error_code,
                 "receiveTime": message.time,
                 "carrierName": "sandbox",
-                "messageSize": len(message.text.encode("utf-8")),
+                "messageSize": len(message.text.encode("utf-8", "surrogatepass")),
                 "messageLength": len(message.text),
                 "attachmentCount": len(message.media),
                 "recipientCount": len(message.to),

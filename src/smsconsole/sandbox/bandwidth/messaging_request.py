@@ -161,7 +161,19 @@ def _optional_str(
     if len(value) > limit:
         errors.append((key, f"'{key}' must be {limit} characters or less"))
         return None
+    if not _encodable(value):
+        errors.append((key, f"'{key}' holds a lone surrogate, which no encoding can carry"))
+        return None
     return value
+
+
+def _encodable(text: str) -> bool:
+    # JSON's "\ud800" decodes to a lone surrogate: valid for json, not for UTF-8.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _media(value: Any, errors: list[tuple[str, str]]) -> tuple[str, ...]:
@@ -177,7 +189,7 @@ def _media(value: Any, errors: list[tuple[str, str]]) -> tuple[str, ...]:
         if len(url) > MAX_MEDIA_URL:
             errors.append(("media", f"each media URL must be {MAX_MEDIA_URL} characters or less"))
             return ()
-        if not url.startswith(("http://", "https://")):
+        if not url.startswith(("http://", "https://")) or not _encodable(url):
             errors.append(("media", f"'{url[:60]}' is not an http(s) URL"))
             return ()
     return tuple(value)
