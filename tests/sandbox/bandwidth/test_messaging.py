@@ -634,3 +634,14 @@ async def test_any_mix_of_field_values_gets_202_or_a_json_400(wired: Any) -> Non
             assert error["type"] == "request-validation"
             assert error["description"]
             assert all(e["fieldName"] and e["description"] for e in error.get("fieldErrors", []))
+
+
+async def test_an_mms_with_media_of_the_sandbox_is_delivered(
+    wired: Any, receiver: Any, wait: Any
+) -> None:
+    await wired.client.put(wired.messaging("media/my pic.png"), content=b"x")
+    (listed,) = (await wired.client.get(wired.messaging("media"))).json()
+    assert listed["content"].endswith("/media/my%20pic.png")
+    await send(wired, media=[listed["content"]])
+    await wait(lambda: len(events(receiver, "/out")) == 2)
+    assert events(receiver, "/out")[1]["type"] == "message-delivered"

@@ -57,7 +57,7 @@ async def test_python_sdk_messaging_flow(
     assert result["got_same"] is True
     assert result["media"][0]["name"] == "a b/0/x.png"
     assert result["media"][0]["length"] == 72
-    assert result["media"][0]["content"] == f"{wired.base}/api/v2/users/9900000/media/a b/0/x.png"
+    assert result["media"][0]["content"] == f"{wired.base}/api/v2/users/9900000/media/a%20b/0/x.png"
     assert result["after_delete"] == ["a b/0/x.png"]
     assert result["slash_media"] == ["a b/0/x.png"]
     stored = wired.app.state.messaging.media["a b/0/x.png"]

@@ -13,7 +13,7 @@ import asyncio
 import random
 import string
 import time
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from starlette.requests import Request
 
@@ -81,7 +81,7 @@ class MessagingService:
     def media_url(self, name: str) -> str:
         """The URL a stored file is downloaded from (``content`` in the media list)."""
         account = self.sandbox.config.account_id
-        return f"{self.sandbox.base_url}/api/v2/users/{account}/media/{name}"
+        return f"{self.sandbox.base_url}/api/v2/users/{account}/media/{quote(name, safe='/')}"
 
     # -- outbound ----------------------------------------------------------------------------
     def send(self, request: SendRequest) -> Message:
