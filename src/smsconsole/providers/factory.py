@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Final
 
 from smsconsole.providers.bandwidth.parser import BandwidthCallbacks
+from smsconsole.providers.bandwidth.provider import BandwidthProvider
 from smsconsole.providers.base import CallbackParser, Patience, Provider
 from smsconsole.providers.catapult.adapter import CatapultCallbacks, CatapultProvider
 from smsconsole.settings.config import ConfigError, Settings
@@ -16,9 +17,6 @@ from smsconsole.settings.config import ConfigError, Settings
 CATAPULT_V1: Final = "catapult-v1"
 BANDWIDTH_V2: Final = "bandwidth-v2"
 APIS: Final = (CATAPULT_V1, BANDWIDTH_V2)
-# The APIs whose configuration is read but whose provider is not built yet: open_provider
-# refuses them (their callbacks can be read already: see callback_parser).
-NOT_YET: Final = frozenset({BANDWIDTH_V2})
 
 
 def open_provider(settings: Settings, *, patience: Patience | None = None) -> Provider:
@@ -35,6 +33,16 @@ def open_provider(settings: Settings, *, patience: Patience | None = None) -> Pr
     """
     check_api(settings)
     provider = settings.provider
+    if provider.api == BANDWIDTH_V2:
+        return BandwidthProvider.open(
+            account_id=provider.account_id,
+            username=provider.username,
+            password=provider.password,
+            messaging_url=provider.messaging_url,
+            voice_url=provider.voice_url,
+            numbers_url=provider.numbers_url,
+            patience=patience,
+        )
     return CatapultProvider.open(
         provider.base_url,
         user_id=provider.user_id,
@@ -46,8 +54,6 @@ def open_provider(settings: Settings, *, patience: Patience | None = None) -> Pr
 
 def callback_parser(settings: Settings) -> CallbackParser:
     """How the configured provider's callbacks are read; needs no account credentials.
-
-    Also for an API in ``NOT_YET``: a server can store its callbacks without the provider.
 
     Raises:
         ConfigError: ``provider.api`` names no provider smsconsole has.
@@ -62,15 +68,9 @@ def check_api(settings: Settings) -> None:
     """Whether ``provider.api`` names a provider this version can open.
 
     Raises:
-        ConfigError: It names none, or one whose provider is not built yet.
+        ConfigError: It names none.
     """
-    api = _known_api(settings)
-    if api in NOT_YET:
-        raise ConfigError(
-            f"provider.api = {api!r}: this provider is not in this version yet (its keys are"
-            f" read, see docs/bandwidth-v2.md); use {CATAPULT_V1!r}",
-            key="provider.api",
-        )
+    _known_api(settings)
 
 
 def _known_api(settings: Settings) -> str:

@@ -27,7 +27,7 @@ takes them out again into the fields v2 has for them.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -35,9 +35,8 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 from xml.sax.saxutils import quoteattr
 
 from smsconsole.core import events
-from smsconsole.core.events import CallbackEvent, MessageEvent
+from smsconsole.core.events import MessageEvent
 from smsconsole.providers import base
-from smsconsole.providers.bandwidth import callbacks, voice_callbacks
 from smsconsole.providers.bandwidth.numbers import (
     MESSAGING,
     VOICE,
@@ -46,6 +45,7 @@ from smsconsole.providers.bandwidth.numbers import (
     e164_of,
     ten_digits,
 )
+from smsconsole.providers.bandwidth.parser import BandwidthCallbacks
 from smsconsole.providers.bandwidth.wire import SERVER_PATIENCE, BandwidthError, Wire
 from smsconsole.providers.bandwidth.xmldoc import text
 from smsconsole.providers.base import (
@@ -98,32 +98,6 @@ def _creds(found: Credentials) -> dict[str, object] | None:
     if not found.password:
         return None
     return {"UserId": found.username or "", "Password": found.password}
-
-
-class BandwidthCallbacks:
-    """Reading v2 callbacks: a JSON array is Messaging v2 (§3), an object Voice v2 (§4.6)."""
-
-    def parse_json_body(self, body: bytes) -> CallbackEvent:
-        """The first event of a callback body (see the server seam for arrays)."""
-        stripped = body.lstrip()
-        if stripped.startswith(b"["):
-            found = callbacks.parse_messaging_body(body)
-            if not found:
-                raise base.CallbackError("the callback array carries no event")
-            return found[0]
-        return voice_callbacks.parse_voice_body(body)
-
-    def parse_query(self, pairs: Iterable[tuple[str, str]]) -> CallbackEvent:
-        """A voice webhook sent as a query string (``*Method=GET``)."""
-        return voice_callbacks.parse_voice_query(pairs)
-
-    def dedupe_key(self, event: CallbackEvent) -> str:
-        """The key under which every delivery of one event is stored once."""
-        if isinstance(event, MessageEvent):
-            return callbacks.dedupe_key(event)
-        if isinstance(event, events.UnknownEvent) and "message" in event.raw:
-            return callbacks.dedupe_key(event)
-        return voice_callbacks.voice_dedupe_key(event)
 
 
 class BandwidthProvider(BandwidthCallbacks):
