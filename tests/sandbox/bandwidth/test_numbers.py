@@ -135,6 +135,10 @@ async def test_search_finding_nothing_answers_a_zero_count(v2) -> None:
         ({"areaCode": "919", "orderBy": "price"}, "4020"),
         ({"areaCode": "919", "protected": "SOMETIMES"}, "4022"),
         ({"areaCode": "919", "tollFreeWildCardPattern": "8**"}, "4010"),
+        ({"areaCode": "91\u0669"}, "4000"),
+        ({"areaCode": "919", "quantity": "\u0665"}, "4010"),
+        ({"npaNxx": "919555", "areaCode": "212"}, "4002"),
+        ({"areaCode": "919", "enableTNDetail": "yes"}, "4010"),
     ],
 )
 async def test_search_refuses_bad_criteria(v2, query: dict[str, str], code: str) -> None:
@@ -351,6 +355,10 @@ async def test_orders_are_listed(v2) -> None:
     assert root.findtext("ListOrderIdUserIdDate/TotalCount") == "1"
     assert texts(root, "ListOrderIdUserIdDate/OrderIdUserIdDate/orderId") == [order_id]
     assert texts(root, "ListOrderIdUserIdDate/OrderIdUserIdDate/OrderStatus") == ["COMPLETE"]
+    named = xml(await v2.client.get(v2.numbers("orders"), params={"page": order_id}))
+    assert texts(named, "ListOrderIdUserIdDate/OrderIdUserIdDate/orderId") == [order_id]
+    bad = await v2.client.get(v2.numbers("orders"), params={"page": "x"})
+    assert bad.status_code == 400
 
 
 # --- in-service numbers ----------------------------------------------------------------------
@@ -471,6 +479,23 @@ BILLION_LAUGHS = (
         b"",
         b"\xff\xfe<\x00O\x00",
         b"<Order>" + b"<Name>x</Name>" * 8000 + b"</Order>",
+        b"<Order><SiteId>2001</SiteId><AreaCodeSearchAndOrderType>" + b"<a>" * 5000,
+        b"<Order><SiteId>2001</SiteId><AreaCodeSearchAndOrderType><AreaCode>919</AreaCode>"
+        + b"<Quantity>1</Quantity>"
+        + b"<a>" * 5000
+        + b"</a>" * 5000
+        + b"</AreaCodeSearchAndOrderType></Order>",
+    ],
+    ids=[
+        "entities",
+        "external-dtd",
+        "malformed",
+        "not-xml",
+        "empty",
+        "utf-16",
+        "too-large",
+        "unclosed-deep",
+        "deep",
     ],
 )
 async def test_hostile_xml_bodies_are_400s_with_xml_errors(v2, path: str, body: bytes) -> None:

@@ -251,8 +251,12 @@ async def list_orders(request: Request) -> Response:
     orders = [o for o in service.orders.values()
               if query.get("status") in (None, o.status)
               and query.get("customerOrderId") in (None, o.customer_order_id)]  # fmt: skip
-    page, size = _paging(query.get("page"), query.get("size"), default_size=300)
-    shown = orders[(page - 1) * size : page * size]
+    ids = [o.id for o in orders]
+    page_text = query.get("page")
+    named = page_text if page_text in ids else None  # a page may be named by its first order
+    page, size = _paging(None if named else page_text, query.get("size"), default_size=300)
+    start = ids.index(named) if named else (page - 1) * size
+    shown = orders[start : start + size]
     entries = [
         node("OrderIdUserIdDate", None, leaves([
             ("CountOfTNs", str(len(o.completed) or len(o.numbers) or o.quantity)),

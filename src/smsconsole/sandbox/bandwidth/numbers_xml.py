@@ -18,6 +18,7 @@ from starlette.responses import Response
 from smsconsole.sandbox.bandwidth.http import authorized, sandbox_of, xml_response
 
 MAX_BODY = 64 * 1024
+MAX_DEPTH = 16  # deeper than any Numbers document; echoing and copying elements recurse
 REALM = 'Basic realm="Bandwidth Numbers API (sandbox)"'
 
 
@@ -144,9 +145,21 @@ async def read_xml(request: Request, roots: tuple[str, ...], code: str) -> ET.El
         root = ET.fromstring(text.encode("utf-8"))
     except ET.ParseError as exc:
         raise NumbersError(400, code, f"The request body is not well-formed XML ({exc}).") from exc
+    if _too_deep(root):
+        raise NumbersError(400, code, f"The request body nests elements deeper than {MAX_DEPTH}.")
     if root.tag not in roots:
         raise NumbersError(400, code, f"The request body's root element must be <{roots[0]}>.")
     return root
+
+
+def _too_deep(root: ET.Element) -> bool:
+    stack = [(root, 1)]
+    while stack:
+        element, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        stack.extend((child, depth + 1) for child in element)
+    return False
 
 
 def child_text(element: ET.Element, path: str) -> str | None:
