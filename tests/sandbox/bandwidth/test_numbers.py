@@ -520,3 +520,45 @@ async def test_reset_refills_the_inventory_and_forgets_orders(v2) -> None:
     await v2.sim("POST", "reset")
     assert number in await search(v2, areaCode="919", quantity="5000")
     assert (await v2.client.get(v2.numbers(f"orders/{order_id}"))).status_code == 404
+
+
+async def test_a_search_and_order_short_of_numbers_is_partial_or_failed(v2) -> None:
+    zip_order = (
+        "<ZIPSearchAndOrderType><Zip>28401</Zip><Quantity>30</Quantity></ZIPSearchAndOrderType>"
+    )
+    strict = order_xml(zip_order, extra="<PartialAllowed>false</PartialAllowed>")
+    _, refused = await place_order(v2, strict)
+    assert refused.findtext("OrderStatus") == "FAILED"
+    assert refused.findtext("ErrorList/Error/Code") == "5006"
+    assert v2.state.account.numbers == {}
+    _, partial = await place_order(v2, order_xml(zip_order))
+    assert partial.findtext("OrderStatus") == "PARTIAL"
+    assert len(texts(partial, "CompletedNumbers/TelephoneNumber/FullNumber")) == 24
+    assert partial.findtext("FailedQuantity") == "6"
+    assert await search_status(v2, zip="28401") == 0
+
+
+async def search_status(v2: Any, **query: str) -> int:
+    response = await v2.client.get(v2.numbers("availableNumbers"), params=query)
+    return int(xml(response).findtext("ResultCount") or "-1")
+
+
+async def test_the_api_v1_prefix_serves_the_same_routes(v2) -> None:
+    response = await v2.client.get(
+        "/api/v1/accounts/9900000/availableNumbers", params={"areaCode": "919", "quantity": "1"}
+    )
+    assert response.status_code == 200
+    assert len(texts(xml(response), "TelephoneNumberList/TelephoneNumber")) == 1
+    refused = await v2.client.get("/api/v1/accounts/9900001/sites")
+    assert refused.status_code == 401
+
+
+async def test_a_number_of_the_account_is_looked_up_by_itself(v2) -> None:
+    number = (await search(v2, areaCode="206", quantity="1"))[0]
+    order_id, _ = await place_order(v2, order_xml(existing(number)))
+    root = xml(await v2.client.get(f"/api/tns/{number}"))
+    assert root.tag == "TelephoneNumberResponse"
+    assert root.findtext("TelephoneNumber") == number
+    assert root.findtext("Status") == "Inservice"
+    assert (root.findtext("OrderId"), root.findtext("SiteId")) == (order_id, SITE)
+    assert (await v2.client.get("/api/tns/2075550100")).status_code == 404

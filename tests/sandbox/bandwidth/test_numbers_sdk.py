@@ -42,6 +42,16 @@ async def test_the_numbers_sdk_searches_orders_lists_and_disconnects(
     assert result["site"] == {"id": "2001", "name": "sandbox"}
     assert result["peers"] == [{"id": "3001", "name": "sandbox-peer", "default": "true"}]
     assert result["peer_tns"] == sorted([plain[0], area_number])
+    second = result["second"]
+    assert second["tns"] == [area_number]
+    assert result["lookup"] == {
+        "peer": second["id"],
+        "peer_name": "second",
+        "site": "2001",
+        "status": "Inservice",
+        "site_id": "2001",
+    }
+    assert v2.state.account.numbers[f"+1{area_number}"].peer_id == second["id"]
     assert result["disconnect"]["created"] == "RECEIVED"
     assert result["disconnect"]["status"] == "COMPLETE"
     assert result["after"] == [area_number]

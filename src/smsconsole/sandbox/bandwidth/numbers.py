@@ -58,8 +58,9 @@ async def take_number(request: Request) -> Response:
 
 
 def routes() -> list[BaseRoute]:
-    """The service's API routes and its simulation routes (`/sandbox/…`)."""
-    return [
+    """The service's API routes (under ``/api`` and, as NSPEC's servers say, ``/api/v1``) and
+    its simulation route."""
+    api: list[Route] = [
         Route(
             "/api/accounts/{account_id}/availableNumbers",
             endpoint(available_numbers, search_error),
@@ -68,5 +69,9 @@ def routes() -> list[BaseRoute]:
         *numbers_orders.routes(),
         *numbers_sites.routes(),
         *numbers_apps.routes(),
-        Route("/sandbox/numbers/taken", take_number, methods=["POST"]),
     ]
+    aliases = [
+        Route("/api/v1/" + route.path.removeprefix("/api/"), route.endpoint, methods=route.methods)
+        for route in api
+    ]
+    return [*api, *aliases, Route("/sandbox/numbers/taken", take_number, methods=["POST"])]

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from smsconsole.sandbox.bandwidth.account import MESSAGING, VOICE, Application, Credentials
 from smsconsole.sandbox.bandwidth.http import sandbox_of
@@ -265,7 +265,7 @@ async def associated_peers(request: Request) -> Response:
     return answer(body)
 
 
-def routes() -> list[BaseRoute]:
+def routes() -> list[Route]:
     """The application routes."""
     render = response_status(ROOT)
     path = ACCOUNT + "/applications"

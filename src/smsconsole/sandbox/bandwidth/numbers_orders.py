@@ -19,7 +19,7 @@ from collections.abc import Iterable
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from smsconsole.sandbox.bandwidth.account import Number
 from smsconsole.sandbox.bandwidth.numbers_search import (
@@ -354,7 +354,7 @@ def _disconnect_response(order: DisconnectOrder, settled: bool) -> ET.Element:
     return node("DisconnectTelephoneNumberOrderResponse", None, children)
 
 
-def routes() -> list[BaseRoute]:
+def routes() -> list[Route]:
     """The order and disconnect routes."""
     orders = error_list("OrderResponse")
     disconnects = error_list("DisconnectTelephoneNumberOrderResponse")

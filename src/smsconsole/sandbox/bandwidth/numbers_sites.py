@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
+from starlette.routing import Route
 
 from smsconsole.sandbox.bandwidth.account import MESSAGING, VOICE, Account, SipPeer, Site
 from smsconsole.sandbox.bandwidth.http import sandbox_of
@@ -300,6 +300,22 @@ def _number_peer(request: Request) -> SipPeer:
     return peer
 
 
+async def number_details(request: Request) -> Response:
+    """``GET /api/tns/{tn}``: a number of the account, its status and the order it came by."""
+    sandbox = sandbox_of(request)
+    peer = _number_peer(request)
+    number = next(n for n in sandbox.account.numbers.values() if n.peer_id == peer.id
+                  and n.e164 == e164_of(request.path_params["tn"]))  # fmt: skip
+    return answer(node("TelephoneNumberResponse", None, leaves([
+        ("TelephoneNumber", ten_digits(number.e164)),
+        ("Status", "Inservice"),
+        ("OrderId", number.order_id),
+        ("OrderType", "NEW_NUMBER_ORDER" if number.order_id else None),
+        ("SiteId", number.site_id),
+        ("AccountId", sandbox.account.id),
+    ])))  # fmt: skip
+
+
 async def number_peer(request: Request) -> Response:
     """``GET /api/tns/{tn}/sippeers``: the peer a number is on."""
     peer = _number_peer(request)
@@ -313,7 +329,7 @@ async def number_site(request: Request) -> Response:
     return answer(node("Site", None, leaves([("Id", site.id), ("Name", site.name)])))
 
 
-def routes() -> list[BaseRoute]:
+def routes() -> list[Route]:
     """Site, peer, settings, in-service and number-lookup routes."""
 
     def route(path: str, handler: Handler, root: str, methods: list[str]) -> Route:
@@ -335,6 +351,7 @@ def routes() -> list[BaseRoute]:
               "SipPeerOriginationSettingsResponse", ["GET", "POST", "PUT"]),
         route(ACCOUNT + "/inserviceNumbers", in_service_numbers, "TNs", ["GET"]),
         route(ACCOUNT + "/inserviceNumbers/{tn}", in_service_number, "TNs", ["GET"]),
+        route("/api/tns/{tn}", number_details, "TelephoneNumberResponse", ["GET"]),
         route("/api/tns/{tn}/sippeers", number_peer, "TelephoneNumberResponse", ["GET"]),
         route("/api/tns/{tn}/sites", number_site, "TelephoneNumberResponse", ["GET"]),
     ]  # fmt: skip

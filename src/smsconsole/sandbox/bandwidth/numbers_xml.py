@@ -107,8 +107,8 @@ def endpoint(handler: Handler, render: Render) -> Handler:
         if not authorized(request):
             refusal = NumbersError(401, "401", "Full authentication is required: send the "
                                    "account's API credentials with HTTP Basic")  # fmt: skip
-            return answer(response_status("ResponseStatusResponse")(refusal), 401,
-                          {"WWW-Authenticate": REALM})  # fmt: skip
+            status = leaves([("ErrorCode", refusal.code), ("Description", refusal.description)])
+            return answer(node("ResponseStatus", None, status), 401, {"WWW-Authenticate": REALM})
         try:
             return await handler(request)
         except NumbersError as error:

@@ -10,7 +10,8 @@ import json
 import sys
 import time
 
-from bandwidth_numbers import Account, Client, RestError
+from bandwidth_numbers import Account, Client, RestError, Tns
+from bandwidth_numbers.models.telephone_number import TelephoneNumber
 
 
 def poll(fetch, seconds=10.0):
@@ -71,6 +72,16 @@ def main():
     peers = fetched_site.sip_peers.list().items
     peer = peers[0]
     peer_tns = [tn.full_number for tn in peer.tns.list().items]
+    second = fetched_site.sip_peers.create({"peer_name": "second", "is_default_peer": "false"})
+    area_number = area_done.completed_numbers.telephone_number.items[0]
+    second.movetns.add(area_number)
+    second.movetns()
+    second_tns = [tn.full_number for tn in second.tns.list().items]
+    number = TelephoneNumber(Tns(client=client))
+    number.id = area_number
+    on_peer = number.sip_peer.get()
+    on_site = number.site.get()
+    details = Tns(client=client).get(area_number)
     disconnect = account.disconnects.create({
         "name": "flow release",
         "customer_order_id": "flow-2",
@@ -101,6 +112,9 @@ def main():
         "site": {"id": fetched_site.id, "name": fetched_site.name},
         "peers": [{"id": p.id, "name": p.peer_name, "default": p.is_default_peer} for p in peers],
         "peer_tns": peer_tns,
+        "second": {"id": second.id, "tns": second_tns},
+        "lookup": {"peer": on_peer.id, "peer_name": on_peer.name, "site": on_site.id,
+                   "status": details.status, "site_id": details.site_id},
         "disconnect": {"id": disconnect.id, "created": disconnect_status,
                        "status": released.order_status},
         "after": after,
