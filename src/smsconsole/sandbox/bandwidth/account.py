@@ -11,6 +11,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from smsconsole.sandbox.world import Place
+
 MESSAGING: str = "Messaging-V2"
 VOICE: str = "Voice-V2"
 
@@ -45,6 +47,10 @@ class Application:
     status_url: str | None = None
     status_method: str = "POST"
     callback_creds: Credentials | None = None
+    requested_callback_types: tuple[str, ...] = ()
+    initiated_fallback_method: str = "POST"
+    initiated_fallback_creds: Credentials | None = None
+    callback_timeout: float | None = None
 
 
 @dataclass
@@ -76,6 +82,7 @@ class Number:
     site_id: str
     peer_id: str
     order_id: str | None = None
+    place: Place | None = None  # where it was offered (None: toll-free)
 
 
 @dataclass
@@ -100,6 +107,23 @@ class Account:
     def new_id(self, prefix: str = "") -> str:
         """A fresh id, unique within this account (``prefix`` then a number)."""
         return f"{prefix}{next(self._ids)}"
+
+    def peers_of_site(self, site_id: str) -> list[SipPeer]:
+        """The site's SIP peers, in creation order."""
+        return [peer for peer in self.peers.values() if peer.site_id == site_id]
+
+    def default_peer(self, site_id: str) -> SipPeer | None:
+        """The site's default SIP peer (where its ordered numbers go), if it has one."""
+        return next((p for p in self.peers_of_site(site_id) if p.is_default), None)
+
+    def peers_using(self, app_id: str) -> list[SipPeer]:
+        """The SIP peers whose messaging or voice application is ``app_id``."""
+        return [p for p in self.peers.values() if app_id in (p.messaging_app_id, p.voice_app_id)]
+
+    def numbers_on(self, peer_id: str) -> list[Number]:
+        """The numbers on a SIP peer, by number."""
+        return sorted((n for n in self.numbers.values() if n.peer_id == peer_id),
+                      key=lambda n: n.e164)  # fmt: skip
 
     def peer_of(self, e164: str) -> SipPeer | None:
         """The SIP peer a number of the account is on (None: not the account's)."""

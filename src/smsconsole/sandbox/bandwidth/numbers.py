@@ -1,39 +1,77 @@
 """The Numbers API (XML) under `/api/accounts/{accountId}/…`: available numbers, orders, in-service
 numbers, sites and SIP peers, applications, disconnects (docs/bandwidth-v2.md §5).
+
+The parts live beside this module: ``numbers_search`` (criteria and the ``SearchResult``),
+``numbers_orders`` (orders and disconnects), ``numbers_sites`` (sites, peers, settings,
+in-service numbers), ``numbers_apps`` (applications), ``numbers_service`` (the records),
+``numbers_xml`` (safe parsing, error shapes, authentication). Every API route wants the
+account's Basic credentials; a refused one is a 401 with ``WWW-Authenticate: Basic`` and a
+small ``ResponseStatus`` body. The simulation route ``POST /sandbox/numbers/taken`` (no auth,
+JSON) lets another account take an available number.
 """
 
 from __future__ import annotations
 
+import json
+
 from starlette.requests import Request
-from starlette.routing import BaseRoute
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
 
-from smsconsole.sandbox.bandwidth.http import sandbox_of
-from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
+from smsconsole.sandbox.bandwidth import numbers_apps, numbers_orders, numbers_sites
+from smsconsole.sandbox.bandwidth.http import json_response
+from smsconsole.sandbox.bandwidth.numbers_search import find, parse_search, search_result
+from smsconsole.sandbox.bandwidth.numbers_service import NumbersService, numbers_of
+from smsconsole.sandbox.bandwidth.numbers_xml import answer, e164_of, endpoint, search_error
 
+__all__ = ["NumbersService", "numbers_of", "routes"]
 
-class NumbersService:
-    """The service's state and background work, on one :class:`V2Sandbox`."""
-
-    def __init__(self, sandbox: V2Sandbox) -> None:
-        self.sandbox = sandbox
-
-    def reset(self) -> None:
-        """Forget every record (the account was reset)."""
-
-    async def start(self) -> None:
-        """Start background work."""
-
-    async def stop(self) -> None:
-        """Stop background work."""
+MAX_SIM_BODY = 4096
 
 
-def numbers_of(request: Request) -> NumbersService:
-    """The service serving this request."""
-    sandbox_of(request)  # learns the base URL
-    service: NumbersService = request.app.state.numbers
-    return service
+async def available_numbers(request: Request) -> Response:
+    """``GET …/availableNumbers``: a ``SearchResult`` (shape-1 errors, §5.2)."""
+    service = numbers_of(request)
+    search = parse_search(request.query_params)
+    found = find(service.inventory.values(), search)
+    return answer(search_result(found, search.detail))
+
+
+async def take_number(request: Request) -> Response:
+    """``POST /sandbox/numbers/taken {"number": E.164}``: another account orders an available
+    number; it leaves the inventory for good (404 when it is not available)."""
+    service = numbers_of(request)
+    body = await request.body()
+    try:
+        data = json.loads(body) if len(body) <= MAX_SIM_BODY else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        return json_response({"error": "the body must be a JSON object"}, 400)
+    number = data.get("number")
+    e164 = e164_of(number) if isinstance(number, str) else None
+    if e164 is None:
+        return json_response({"error": "'number' must be an E.164 number"}, 400)
+    if service.take(e164) is None:
+        return json_response({"error": f"{e164} is not available (never offered, or taken)"}, 404)
+    return json_response({"taken": e164})
 
 
 def routes() -> list[BaseRoute]:
-    """The service's API routes and its simulation routes (`/sandbox/…`)."""
-    return []
+    """The service's API routes (under ``/api`` and, as NSPEC's servers say, ``/api/v1``) and
+    its simulation route."""
+    api: list[Route] = [
+        Route(
+            "/api/accounts/{account_id}/availableNumbers",
+            endpoint(available_numbers, search_error),
+            methods=["GET"],
+        ),
+        *numbers_orders.routes(),
+        *numbers_sites.routes(),
+        *numbers_apps.routes(),
+    ]
+    aliases = [
+        Route("/api/v1/" + route.path.removeprefix("/api/"), route.endpoint, methods=route.methods)
+        for route in api
+    ]
+    return [*api, *aliases, Route("/sandbox/numbers/taken", take_number, methods=["POST"])]
