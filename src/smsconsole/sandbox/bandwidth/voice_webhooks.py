@@ -137,6 +137,9 @@ class Webhooks:
                     content = await _read_bounded(response)
                 finally:
                     await response.aclose()
+        except asyncio.CancelledError:
+            entry["error"] = "cancelled: the call was redirected or ended"
+            raise
         except (httpx.TimeoutException, TimeoutError):
             entry["error"] = f"no answer within {seconds:g} s"
             return Attempt(None, entry["error"])
