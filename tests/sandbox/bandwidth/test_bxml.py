@@ -18,7 +18,8 @@ def test_a_response_with_every_verb_parses_in_order() -> None:
           <Gather gatherUrl="/gather" maxDigits="3" terminatingDigits="#" interDigitTimeout="2"
                   username="u" password="p"><SpeakSentence>Press</SpeakSentence></Gather>
           <Transfer transferCallerId="+19195550100" transferCompleteUrl="/tc" callTimeout="20">
-            <PhoneNumber transferAnswerUrl="/ta" transferDisconnectUrl="/td">+14155550199</PhoneNumber>
+            <PhoneNumber transferAnswerUrl="/ta" transferDisconnectUrl="/td"
+              >+14155550199</PhoneNumber>
           </Transfer>
           <Forward to="+15557654321"/>
           <Redirect redirectUrl="/next" redirectMethod="get" tag="t2"/>
@@ -37,17 +38,22 @@ def test_a_response_with_every_verb_parses_in_order() -> None:
     assert speak == bxml.SpeakSentence("Hello you", voice="julie", locale="en_US")
     assert tag == bxml.Tag("t1")
     assert isinstance(gather, bxml.Gather)
-    assert gather.hook is not None and gather.hook.url == "/gather"
+    assert gather.hook is not None
+    assert gather.hook.url == "/gather"
     assert (gather.hook.username, gather.hook.password) == ("u", "p")
     assert (gather.max_digits, gather.terminating_digits, gather.inter_digit_timeout) == (3, "#", 2)
     assert gather.prompts == (bxml.SpeakSentence("Press"),)
     assert isinstance(transfer, bxml.Transfer)
-    assert transfer.caller_id == "+19195550100" and transfer.call_timeout == 20
-    assert transfer.complete_hook is not None and transfer.complete_hook.url == "/tc"
+    assert transfer.caller_id == "+19195550100"
+    assert transfer.call_timeout == 20
+    assert transfer.complete_hook is not None
+    assert transfer.complete_hook.url == "/tc"
     (number,) = transfer.numbers
     assert number.number == "+14155550199"
-    assert number.answer_hook is not None and number.answer_hook.url == "/ta"
-    assert number.disconnect_hook is not None and number.disconnect_hook.url == "/td"
+    assert number.answer_hook is not None
+    assert number.answer_hook.url == "/ta"
+    assert number.disconnect_hook is not None
+    assert number.disconnect_hook.url == "/td"
     assert forward == bxml.Forward("+15557654321")
     assert isinstance(redirect, bxml.Redirect)
     assert (redirect.hook.url, redirect.hook.method, redirect.tag) == ("/next", "GET", "t2")
@@ -59,7 +65,9 @@ def test_defaults_follow_the_docs() -> None:
     assert ring == bxml.Ring(5.0, answer_call=True)
     assert pause == bxml.Pause(1.0)
     assert isinstance(gather, bxml.Gather)
-    assert gather.hook is None and gather.max_digits == 50 and gather.terminating_digits == ""
+    assert gather.hook is None
+    assert gather.max_digits == 50
+    assert gather.terminating_digits == ""
 
 
 def test_an_empty_response_has_no_verbs_and_bxml_roots_are_told_apart() -> None:

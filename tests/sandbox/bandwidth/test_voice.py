@@ -160,10 +160,12 @@ async def test_an_outbound_call_is_answered_runs_its_bxml_and_hangs_up(v2, hooks
     assert response.status_code == 201, response.text
     created = response.json()
     call_id = created["callId"]
-    assert call_id.startswith("c-") and len(call_id.split("-")) == 7
+    assert call_id.startswith("c-")
+    assert len(call_id.split("-")) == 7
     assert response.headers["location"] == created["callUrl"]
     assert created["callUrl"] == f"{v2.base}/api/v2/accounts/9900000/calls/{call_id}"
-    assert created["password"] == "*****" and created["username"] == "ans-user"
+    assert created["password"] == "*****"
+    assert created["username"] == "ans-user"
     for key, value in {
         "accountId": "9900000", "applicationId": APP, "from": OURS, "to": "+14155550199",
         "answerMethod": "POST", "disconnectMethod": "POST", "callTimeout": 30,
@@ -173,19 +175,29 @@ async def test_an_outbound_call_is_answered_runs_its_bxml_and_hangs_up(v2, hooks
 
     await wait(lambda: hooks.at("/disconnect"))
     answer, disconnect = hooks.at("/answer")[0], hooks.at("/disconnect")[0]
-    assert answer["eventType"] == "answer" and answer["callId"] == call_id
-    assert answer["direction"] == "outbound" and answer["tag"] == "t0" and answer["answerTime"]
-    assert disconnect["eventType"] == "disconnect" and disconnect["cause"] == "hangup"
-    assert disconnect["endTime"] and disconnect["answerTime"] == answer["answerTime"]
+    assert answer["eventType"] == "answer"
+    assert answer["callId"] == call_id
+    assert answer["direction"] == "outbound"
+    assert answer["tag"] == "t0"
+    assert answer["answerTime"]
+    assert disconnect["eventType"] == "disconnect"
+    assert disconnect["cause"] == "hangup"
+    assert disconnect["endTime"]
+    assert disconnect["answerTime"] == answer["answerTime"]
     assert all(hit.creds() == ("ans-user", "ans-pass") for hit in hooks.hits)
     assert hooks.order() == [("/answer", "answer"), ("/disconnect", "disconnect")]
     state = await state_of(v2, call_id)
-    assert state["state"] == "disconnected" and state["disconnectCause"] == "hangup"
-    assert state["direction"] == "outbound" and state["answerTime"] and state["endTime"]
+    assert state["state"] == "disconnected"
+    assert state["disconnectCause"] == "hangup"
+    assert state["direction"] == "outbound"
+    assert state["answerTime"]
+    assert state["endTime"]
     log = v2.state.callback_log
     assert [entry["url"] for entry in log] == [hooks.url("/answer"), hooks.url("/disconnect")]
     assert set(log[0]) == {"service", "method", "url", "attempt", "status", "error", "body", "time"}
-    assert log[0]["service"] == "voice" and log[0]["status"] == 200 and log[0]["attempt"] == 1
+    assert log[0]["service"] == "voice"
+    assert log[0]["status"] == 200
+    assert log[0]["attempt"] == 1
     assert json.loads(log[0]["body"])["eventType"] == "answer"
 
 
@@ -208,7 +220,8 @@ async def test_designated_numbers_end_unanswered(v2, hooks, wait, to: str, cause
     call_id = (await v2.client.post(v2.voice("calls"), json=body)).json()["callId"]
     await wait(lambda: hooks.at("/disconnect"))
     (disconnect,) = hooks.at("/disconnect")
-    assert disconnect["cause"] == cause and "answerTime" not in disconnect
+    assert disconnect["cause"] == cause
+    assert "answerTime" not in disconnect
     assert hooks.at("/answer") == []
     assert (await state_of(v2, call_id))["disconnectCause"] == cause
 
@@ -229,7 +242,8 @@ async def test_the_remote_route_drives_a_ringing_outbound_call(v2, hooks, wait) 
     await wait(lambda: hooks.at("/answer"))
     async with httpx.AsyncClient(base_url=v2.base) as plain:
         again = await plain.post(f"/sandbox/calls/{call_id}/remote", json={"action": "answer"})
-        assert again.status_code == 409 and "error" in again.json()
+        assert again.status_code == 409
+        assert "error" in again.json()
     await v2.sim("POST", f"calls/{call_id}/remote", {"action": "hangup"})
     await wait(lambda: hooks.at("/disconnect"))
     assert hooks.at("/disconnect")[0]["cause"] == "hangup"
@@ -248,30 +262,40 @@ async def test_cancelling_a_ringing_outbound_call(v2, hooks, wait) -> None:
 # -- inbound ----------------------------------------------------------------------------------
 async def test_an_inbound_call_rings_unanswered_until_bxml_answers_it(v2, hooks, wait) -> None:
     setup(v2, hooks)
-    call_id = await inbound(v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>')
+    call_id = await inbound(
+        v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>'
+    )
     (initiate,) = hooks.at("/initiate")
-    assert initiate["eventType"] == "initiate" and initiate["callId"] == call_id
-    assert initiate["from"] == CALLER and initiate["to"] == OURS
-    assert initiate["direction"] == "inbound" and initiate["applicationId"] == APP
-    assert "answerTime" not in initiate and "tag" not in initiate
+    assert initiate["eventType"] == "initiate"
+    assert initiate["callId"] == call_id
+    assert initiate["from"] == CALLER
+    assert initiate["to"] == OURS
+    assert initiate["direction"] == "inbound"
+    assert initiate["applicationId"] == APP
+    assert "answerTime" not in initiate
+    assert "tag" not in initiate
     assert hooks.hits[0].creds() == ("cb-user", "cb-pass")
     await asyncio.sleep(0.1)
     ringing = await state_of(v2, call_id)
-    assert ringing["state"] == "initiated" and ringing["answerTime"] is None
+    assert ringing["state"] == "initiated"
+    assert ringing["answerTime"] is None
 
-    bxml = "<Bxml><SpeakSentence>hi</SpeakSentence><Pause duration=\"30\"/></Bxml>"
+    bxml = '<Bxml><SpeakSentence>hi</SpeakSentence><Pause duration="30"/></Bxml>'
     put = await v2.client.put(v2.voice(f"calls/{call_id}/bxml"), content=bxml, headers=XML)
-    assert put.status_code == 204 and put.content == b""
+    assert put.status_code == 204
+    assert put.content == b""
     await wait(lambda: v2.app.state.voice.engine.calls[call_id].state == "answered")
     answered = await state_of(v2, call_id)
-    assert answered["answerTime"] and answered["endTime"] is None
+    assert answered["answerTime"]
+    assert answered["endTime"] is None
 
     body = {"state": "completed", "redirectMethod": "POST", "redirectFallbackMethod": "POST"}
     done = await v2.client.post(v2.voice(f"calls/{call_id}"), json=body)
     assert done.status_code == 200
     await wait(lambda: hooks.at("/status"))
     (disconnect,) = hooks.at("/status")
-    assert disconnect["eventType"] == "disconnect" and disconnect["cause"] == "hangup"
+    assert disconnect["eventType"] == "disconnect"
+    assert disconnect["cause"] == "hangup"
     assert disconnect["answerTime"] == answered["answerTime"]
     assert hooks.hits[-1].creds() == ("cb-user", "cb-pass")
 
@@ -290,14 +314,18 @@ async def test_an_inbound_call_rings_unanswered_until_bxml_answers_it(v2, hooks,
 
 async def test_rejecting_an_unanswered_inbound_call(v2, hooks, wait) -> None:
     setup(v2, hooks)
-    call_id = await inbound(v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>')
+    call_id = await inbound(
+        v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>'
+    )
     body = {"state": "completed", "redirectMethod": "POST", "redirectFallbackMethod": "POST"}
     assert (await v2.client.post(v2.voice(f"calls/{call_id}"), json=body)).status_code == 200
     await wait(lambda: hooks.at("/status"))
     (disconnect,) = hooks.at("/status")
-    assert disconnect["cause"] == "rejected" and "answerTime" not in disconnect
+    assert disconnect["cause"] == "rejected"
+    assert "answerTime" not in disconnect
     state = await state_of(v2, call_id)
-    assert state["disconnectCause"] == "rejected" and state["answerTime"] is None
+    assert state["disconnectCause"] == "rejected"
+    assert state["answerTime"] is None
 
 
 async def test_ringing_that_runs_out_rejects_the_call(v2, hooks, wait) -> None:
@@ -309,7 +337,9 @@ async def test_ringing_that_runs_out_rejects_the_call(v2, hooks, wait) -> None:
 
 async def test_a_redirect_answers_an_unanswered_inbound_call(v2, hooks, wait) -> None:
     setup(v2, hooks)
-    call_id = await inbound(v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>')
+    call_id = await inbound(
+        v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>'
+    )
     hooks.script["/redirect"] = '<Response><Tag>after</Tag><Pause duration="60"/></Response>'
     body = {
         "state": "active",
@@ -322,18 +352,22 @@ async def test_a_redirect_answers_an_unanswered_inbound_call(v2, hooks, wait) ->
     assert (await v2.client.post(v2.voice(f"calls/{call_id}"), json=body)).status_code == 200
     await wait(lambda: v2.app.state.voice.engine.calls[call_id].state == "answered")
     (redirect,) = hooks.at("/redirect")
-    assert redirect["eventType"] == "redirect" and redirect["tag"] == "redirected"
+    assert redirect["eventType"] == "redirect"
+    assert redirect["tag"] == "redirected"
     assert "answerTime" not in redirect
     assert hooks.hits[-1].creds() == ("r-user", "r-pass")
     await v2.sim("POST", f"calls/{call_id}/remote", {"action": "hangup"})
     await wait(lambda: hooks.at("/status"))
     disconnect = hooks.at("/status")[0]
-    assert disconnect["cause"] == "hangup" and disconnect["tag"] == "after"
+    assert disconnect["cause"] == "hangup"
+    assert disconnect["tag"] == "after"
 
 
 async def test_the_caller_giving_up_cancels_a_ringing_call(v2, hooks, wait) -> None:
     setup(v2, hooks)
-    call_id = await inbound(v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>')
+    call_id = await inbound(
+        v2, hooks, wait, '<Response><Ring duration="30" answerCall="false"/></Response>'
+    )
     assert (await v2.sim("POST", f"calls/{call_id}/remote", {"action": "hangup"}))["state"] == (
         "disconnected"
     )
@@ -346,9 +380,11 @@ async def test_a_get_method_sends_the_event_as_query_parameters(v2, hooks, wait)
     call_id = await inbound(v2, hooks, wait, "<Response><Hangup/></Response>")
     await wait(lambda: hooks.at("/status"))
     initiate = hooks.hits[0]
-    assert initiate.method == "GET" and initiate.query["callId"] == call_id
+    assert initiate.method == "GET"
+    assert initiate.query["callId"] == call_id
     assert initiate.query["eventType"] == "initiate"
-    assert hooks.hits[1].method == "GET" and hooks.hits[1].query["cause"] == "rejected"
+    assert hooks.hits[1].method == "GET"
+    assert hooks.hits[1].query["cause"] == "rejected"
 
 
 # -- gather and transfer ----------------------------------------------------------------------
@@ -368,8 +404,10 @@ async def test_gather_collects_dtmf_from_the_far_end(v2, hooks, wait) -> None:
     assert result == {"id": call_id, "state": "answered"}
     await wait(lambda: hooks.at("/status"))
     (gather,) = hooks.at("/gather")
-    assert gather["eventType"] == "gather" and gather["digits"] == "12"
-    assert gather["terminatingDigit"] == "#" and gather["tag"] == "menu"
+    assert gather["eventType"] == "gather"
+    assert gather["digits"] == "12"
+    assert gather["terminatingDigit"] == "#"
+    assert gather["tag"] == "menu"
     assert hooks.order() == [
         ("/initiate", "initiate"),
         ("/gather", "gather"),
@@ -385,7 +423,8 @@ async def test_a_gather_timing_out_sends_empty_digits(v2, hooks, wait) -> None:
     )
     await wait(lambda: hooks.at("/status"))
     gather = hooks.at("/gather")[0]
-    assert gather["digits"] == "" and gather["terminatingDigit"] == ""
+    assert gather["digits"] == ""
+    assert gather["terminatingDigit"] == ""
 
 
 async def test_a_transfer_bridges_a_b_leg_then_continues_the_a_leg(v2, hooks, wait) -> None:
@@ -403,12 +442,16 @@ async def test_a_transfer_bridges_a_b_leg_then_continues_the_a_leg(v2, hooks, wa
     await wait(lambda: hooks.at("/ta"))
     (answer,) = hooks.at("/ta")
     b_leg = answer["callId"]
-    assert answer["eventType"] == "transferAnswer" and b_leg != a_leg
-    assert answer["parentCallId"] == a_leg and answer["direction"] == "outbound"
-    assert answer["transferTo"] == "+14155550199" and answer["transferCallerId"] == OURS
+    assert answer["eventType"] == "transferAnswer"
+    assert b_leg != a_leg
+    assert answer["parentCallId"] == a_leg
+    assert answer["direction"] == "outbound"
+    assert answer["transferTo"] == "+14155550199"
+    assert answer["transferCallerId"] == OURS
     assert hooks.hits[-1].creds() == ("b", "bp")
     b_state = await state_of(v2, b_leg)
-    assert b_state["parentCallId"] == a_leg and b_state["state"] == "answered"
+    assert b_state["parentCallId"] == a_leg
+    assert b_state["state"] == "answered"
     assert (await state_of(v2, a_leg))["state"] == "answered"
     await asyncio.sleep(0.1)  # bridged: nothing happens until a party hangs up
     assert [path for path, _ in hooks.order()] == ["/initiate", "/ta"]
@@ -423,10 +466,13 @@ async def test_a_transfer_bridges_a_b_leg_then_continues_the_a_leg(v2, hooks, wa
         ("/status", "disconnect"),
     ]
     (disconnect,) = hooks.at("/td")
-    assert disconnect["callId"] == b_leg and disconnect["parentCallId"] == a_leg
-    assert disconnect["cause"] == "hangup" and disconnect["endTime"]
+    assert disconnect["callId"] == b_leg
+    assert disconnect["parentCallId"] == a_leg
+    assert disconnect["cause"] == "hangup"
+    assert disconnect["endTime"]
     (complete,) = hooks.at("/tc")
-    assert complete["callId"] == a_leg and complete["cause"] == "hangup"
+    assert complete["callId"] == a_leg
+    assert complete["cause"] == "hangup"
     assert complete["transferTo"] == "+14155550199"
     assert hooks.at("/status")[0]["cause"] == "hangup"
 
@@ -490,7 +536,8 @@ async def test_a_failing_answer_webhook_ends_the_call(
     state = await state_of(v2, call_id)
     assert state["disconnectCause"] == cause
     if cause != "hangup":
-        assert state["errorMessage"] and state["errorId"]
+        assert state["errorMessage"]
+        assert state["errorId"]
         assert disconnect["errorMessage"] == state["errorMessage"]
     if answer == "slow":
         assert "within" in v2.state.callback_log[0]["error"]
@@ -511,7 +558,8 @@ async def test_the_fallback_url_is_tried_once_with_its_credentials(v2, hooks, wa
     assert [path for path, _ in hooks.order()] == ["/answer", "/fallback", "/disconnect"]
     assert hooks.hits[1].creds() == ("fb", "fbp")
     disconnect = hooks.at("/disconnect")[0]
-    assert disconnect["cause"] == "hangup" and disconnect["tag"] == "from-fallback"
+    assert disconnect["cause"] == "hangup"
+    assert disconnect["tag"] == "from-fallback"
     log = v2.state.callback_log
     assert [(e["attempt"], e["status"]) for e in log[:2]] == [(1, 503), (2, 200)]
 
@@ -546,11 +594,14 @@ async def test_an_unreachable_initiate_url_ends_the_inbound_call(v2, hooks, wait
         ({"username": ["u"]}, "username"),
     ],
 )
-async def test_create_call_validates_its_body(v2, hooks, change: dict[str, Any], words: str) -> None:
+async def test_create_call_validates_its_body(
+    v2, hooks, change: dict[str, Any], words: str
+) -> None:
     setup(v2, hooks)
     body = {**outbound(hooks), **change}
     error = voice_error(await v2.client.post(v2.voice("calls"), json=body), 400)
-    assert error["type"] == "validation" and words in error["description"]
+    assert error["type"] == "validation"
+    assert words in error["description"]
     assert v2.app.state.voice.engine.calls == {}
 
 
@@ -617,10 +668,12 @@ async def test_updates_with_bad_bodies_or_bad_bxml_are_refused(v2, hooks, wait) 
 async def test_simulation_routes_refuse_what_they_cannot_do(v2, hooks) -> None:
     async with httpx.AsyncClient(base_url=v2.base) as plain:
         not_ours = await plain.post("/sandbox/inbound/calls", json={"from": CALLER, "to": OURS})
-        assert not_ours.status_code == 404 and "error" in not_ours.json()
+        assert not_ours.status_code == 404
+        assert "error" in not_ours.json()
         v2.state.account.numbers[OURS] = Number(OURS, "2001", "3001")
         no_app = await plain.post("/sandbox/inbound/calls", json={"from": CALLER, "to": OURS})
-        assert no_app.status_code == 409 and "voice application" in no_app.json()["error"]
+        assert no_app.status_code == 409
+        assert "voice application" in no_app.json()["error"]
         bad = await plain.post("/sandbox/inbound/calls", content=b"[")
         assert bad.status_code == 400
         wrong = await plain.post("/sandbox/inbound/calls", json={"from": 1, "to": OURS})
