@@ -710,3 +710,65 @@ async def test_reset_forgets_calls(v2, hooks, wait) -> None:
     call_id = await inbound(v2, hooks, wait, '<Response><Pause duration="60"/></Response>')
     await v2.sim("POST", "reset")
     voice_error(await v2.client.get(v2.voice(f"calls/{call_id}")), 404)
+
+
+async def test_the_redirect_verb_fetches_the_next_document_relative_to_the_last(
+    v2, hooks, wait
+) -> None:
+    setup(v2, hooks)
+    hooks.script["/flow/next"] = "<Response><Tag>second</Tag><Hangup/></Response>"
+    hooks.script["/initiate"] = (
+        '<Response><Tag>first</Tag><Redirect redirectUrl="flow/next" username="x" password="y"/>'
+        "<Pause duration='60'/></Response>"
+    )
+    await v2.sim("POST", "inbound/calls", {"from": CALLER, "to": OURS})
+    await wait(lambda: hooks.at("/status"))
+    (redirect,) = hooks.at("/flow/next")
+    assert redirect["eventType"] == "redirect"
+    assert redirect["tag"] == "first"
+    assert hooks.hits[1].creds() == ("x", "y")
+    status = hooks.at("/status")[0]
+    # Tag and Redirect do not answer: the Hangup rejects the still unanswered call
+    assert status["cause"] == "rejected"
+    assert status["tag"] == "second"
+
+
+@pytest.mark.parametrize(("to", "cause"), [("+14155550199", "hangup"), ("+15005550001", "busy")])
+async def test_forward_hands_the_call_over(v2, hooks, wait, to: str, cause: str) -> None:
+    setup(v2, hooks)
+    call_id = await inbound(v2, hooks, wait, f'<Response><Forward to="{to}"/></Response>')
+    if cause == "hangup":
+        await wait(lambda: v2.app.state.voice.engine.calls[call_id].state == "answered")
+        await v2.sim("POST", f"calls/{call_id}/remote", {"action": "hangup"})
+    await wait(lambda: hooks.at("/status"))
+    assert hooks.at("/status")[0]["cause"] == cause
+    assert [path for path, _ in hooks.order()] == ["/initiate", "/status"]
+
+
+async def test_json_bombs_and_bad_urls_are_refused(v2, hooks) -> None:
+    setup(v2, hooks)
+    deep = b"[" * 50_000 + b"]" * 50_000
+    nested = await v2.client.post(
+        v2.voice("calls"), content=deep, headers={"content-type": "application/json"}
+    )
+    voice_error(nested, 400)
+    for url in ("http://[::1", "http://", "not a url", "https:///x"):
+        body = {**outbound(hooks), "answerUrl": url}
+        voice_error(await v2.client.post(v2.voice("calls"), json=body), 400)
+    async with httpx.AsyncClient(base_url=v2.base) as plain:
+        bomb = await plain.post(
+            "/sandbox/inbound/calls", content=b"[" * 10_000, headers={"content-type": "x"}
+        )
+        assert bomb.status_code == 400
+        big = await plain.post("/sandbox/inbound/calls", content=b" " * 100_000)
+        assert big.status_code == 400
+
+
+async def test_a_bad_url_in_bxml_ends_the_call_with_callback_error(v2, hooks, wait) -> None:
+    setup(v2, hooks)
+    call_id = await inbound(
+        v2, hooks, wait, '<Response><Redirect redirectUrl="http://[::1/x"/></Response>'
+    )
+    await wait(lambda: hooks.at("/status"))
+    assert hooks.at("/status")[0]["cause"] == "callback-error"
+    assert (await state_of(v2, call_id))["errorMessage"]

@@ -104,7 +104,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
     raw = await _bounded_body(request, MAX_JSON_BYTES)
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise VoiceError(400, "The request body is not valid JSON") from exc
     if not isinstance(body, dict):
         raise VoiceError(400, "The request body must be a JSON object")
@@ -128,7 +128,10 @@ def _url(body: dict[str, Any], key: str, *, required: bool = False) -> str | Non
     value = _string(body, key, 2048, required=required)
     if value is None:
         return None
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = urlsplit("")
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise VoiceError(400, f"Invalid {key}: only http and https are allowed.")
     return value

@@ -340,6 +340,7 @@ class VoiceEngine:
         if outcome != "answer":
             self.end(call, outcome)
             raise _Over
+        self._answer(call)  # the forwarded-to party picked up: the caller is connected
         await call.ended_event.wait()
         raise _Over
 

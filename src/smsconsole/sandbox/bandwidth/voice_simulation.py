@@ -47,12 +47,14 @@ def _engine(request: Request) -> VoiceEngine:
 
 
 async def _body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise SimulationError(400, "the body is too large")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_BODY:
+            raise SimulationError(400, "the body is too large")
     try:
         body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
         raise SimulationError(400, "the body must be JSON") from exc
     if not isinstance(body, dict):
         raise SimulationError(400, "the body must be a JSON object")

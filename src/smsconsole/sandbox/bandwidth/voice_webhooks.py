@@ -57,9 +57,9 @@ def resolve(hook: Hook, base: str | None) -> Hook:
     """``hook`` with its URLs made absolute against ``base`` (the URL that served the BXML)."""
     if base is None:
         return hook
-    fallback = urljoin(base, hook.fallback_url) if hook.fallback_url else None
+    fallback = _join(base, hook.fallback_url) if hook.fallback_url else None
     return Hook(
-        urljoin(base, hook.url),
+        _join(base, hook.url),
         hook.method,
         hook.username,
         hook.password,
@@ -68,6 +68,13 @@ def resolve(hook: Hook, base: str | None) -> Hook:
         hook.fallback_username,
         hook.fallback_password,
     )
+
+
+def _join(base: str, url: str) -> str:
+    try:
+        return urljoin(base, url)
+    except ValueError:  # left as it is: delivering to it fails (callback-error)
+        return url
 
 
 def _query_value(value: Any) -> str:
@@ -109,7 +116,7 @@ class Webhooks:
             "time": iso_now(),
         }
         self.sandbox.callback_log.append(entry)
-        if urlsplit(url).scheme not in ("http", "https"):
+        if not _web_url(url):
             entry["error"] = "only http and https URLs are called"
             return Attempt(None, entry["error"])
         headers = {"User-Agent": USER_AGENT}
@@ -143,7 +150,7 @@ class Webhooks:
         except (httpx.TimeoutException, TimeoutError):
             entry["error"] = f"no answer within {seconds:g} s"
             return Attempt(None, entry["error"])
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             entry["error"] = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             return Attempt(None, entry["error"])
         except ValueError as exc:  # a body over the bound
@@ -200,6 +207,14 @@ class Webhooks:
         result = await self.attempt(url, method, creds, event, timeout, 1)
         if result.status is None and result.error and "only http" not in result.error:
             await self.attempt(url, method, creds, event, timeout, 2)
+
+
+def _web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 async def _read_bounded(response: httpx.Response) -> bytes:
