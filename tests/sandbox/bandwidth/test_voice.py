@@ -772,3 +772,46 @@ async def test_a_bad_url_in_bxml_ends_the_call_with_callback_error(v2, hooks, wa
     await wait(lambda: hooks.at("/status"))
     assert hooks.at("/status")[0]["cause"] == "callback-error"
     assert (await state_of(v2, call_id))["errorMessage"]
+
+
+async def test_an_unreachable_disconnect_url_is_retried_once(v2, hooks, wait) -> None:
+    setup(v2, hooks)
+    hooks.script["/answer"] = "<Response><Hangup/></Response>"
+    body = outbound(hooks, disconnectUrl="http://127.0.0.1:9/disconnect")
+    await v2.client.post(v2.voice("calls"), json=body)
+    log = v2.state.callback_log
+    await wait(lambda: len(log) == 3 and log[-1]["error"] is not None)
+    assert [(e["url"], e["attempt"], e["status"]) for e in log] == [
+        (hooks.url("/answer"), 1, 200),
+        ("http://127.0.0.1:9/disconnect", 1, None),
+        ("http://127.0.0.1:9/disconnect", 2, None),
+    ]
+    assert json.loads(log[1]["body"])["cause"] == "hangup"
+
+
+async def test_ring_answers_by_default_and_a_gather_without_url_goes_on(v2, hooks, wait) -> None:
+    setup(v2, hooks)
+    call_id = await inbound(
+        v2,
+        hooks,
+        wait,
+        '<Response><Ring duration="1"/><Gather maxDigits="1" firstDigitTimeout="1"/>'
+        '<Redirect redirectUrl="/after"/></Response>',
+    )
+    await wait(lambda: hooks.at("/status"))
+    assert [path for path, _ in hooks.order()] == ["/initiate", "/after", "/status"]
+    assert hooks.at("/after")[0]["answerTime"]
+    assert (await state_of(v2, call_id))["disconnectCause"] == "hangup"
+
+
+async def test_an_answer_url_with_get(v2, hooks, wait) -> None:
+    setup(v2, hooks)
+    body = outbound(hooks, answerMethod="GET", disconnectMethod="GET", tag="q")
+    created = (await v2.client.post(v2.voice("calls"), json=body)).json()
+    assert created["answerMethod"] == "GET"
+    await wait(lambda: hooks.at("/disconnect"))
+    answer, disconnect = hooks.hits
+    assert answer.method == disconnect.method == "GET"
+    assert answer.query["eventType"] == "answer"
+    assert answer.query["tag"] == "q"
+    assert disconnect.query["cause"] == "hangup"

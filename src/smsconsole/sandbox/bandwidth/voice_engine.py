@@ -76,6 +76,7 @@ class VoiceEngine:
         self._runners: dict[str, asyncio.Task[None]] = {}
         self._rings: dict[str, asyncio.Task[None]] = {}
         self._finals: dict[str, asyncio.Task[None]] = {}
+        self._stopping = False
 
     # -- plumbing ----------------------------------------------------------------------------
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -102,11 +103,13 @@ class VoiceEngine:
         self.rng = random.Random(self.sandbox.config.seed)
 
     async def stop(self) -> None:
-        """Cancel every task and wait for them."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        """Cancel every task and wait for them (no webhook is sent from then on)."""
+        self._stopping = True
+        while self._tasks:
+            tasks = list(self._tasks)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     def _event(self, call: Call, event_type: str, **extra: Any) -> dict[str, Any]:
         return event_json(self.sandbox.base_url, call, event_type, **extra)
@@ -230,7 +233,8 @@ class VoiceEngine:
             errorId=call.error_id,
         )
         hook = call.disconnect_hook
-        if hook is not None:
+        # A call forgotten by a reset, or ended while the sandbox stops, sends nothing.
+        if hook is not None and self.calls.get(call.id) is call and not self._stopping:
             creds = (hook.username, hook.password)
             work = self.webhooks.notify(hook.url, hook.method, creds, event, call.callback_timeout)
             self._finals[call.id] = self._spawn(work)
