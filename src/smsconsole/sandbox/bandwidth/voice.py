@@ -1,5 +1,9 @@
 """Voice v2 under `/api/v2/accounts/{accountId}/calls…`: calls, their state machine, the webhooks
 answered with BXML and a BXML interpreter (docs/bandwidth-v2.md §4).
+
+The parts: ``bxml.py`` (documents), ``voice_calls.py`` (a call and its JSON),
+``voice_webhooks.py`` (delivery), ``voice_engine.py`` (the far end and the interpreter),
+``voice_api.py`` (the API routes), ``voice_simulation.py`` (the ``/sandbox/…`` routes).
 """
 
 from __future__ import annotations
@@ -9,6 +13,9 @@ from starlette.routing import BaseRoute
 
 from smsconsole.sandbox.bandwidth.http import sandbox_of
 from smsconsole.sandbox.bandwidth.runtime import V2Sandbox
+from smsconsole.sandbox.bandwidth.voice_api import api_routes
+from smsconsole.sandbox.bandwidth.voice_engine import VoiceEngine
+from smsconsole.sandbox.bandwidth.voice_simulation import simulation_routes
 
 
 class VoiceService:
@@ -16,15 +23,18 @@ class VoiceService:
 
     def __init__(self, sandbox: V2Sandbox) -> None:
         self.sandbox = sandbox
+        self.engine = VoiceEngine(sandbox)
 
     def reset(self) -> None:
-        """Forget every record (the account was reset)."""
+        """Forget every call (the account was reset)."""
+        self.engine.reset()
 
     async def start(self) -> None:
-        """Start background work."""
+        """Start background work (none until a call exists)."""
 
     async def stop(self) -> None:
-        """Stop background work."""
+        """Cancel every call's work."""
+        await self.engine.stop()
 
 
 def voice_of(request: Request) -> VoiceService:
@@ -36,4 +46,4 @@ def voice_of(request: Request) -> VoiceService:
 
 def routes() -> list[BaseRoute]:
     """The service's API routes and its simulation routes (`/sandbox/…`)."""
-    return []
+    return [*api_routes(), *simulation_routes()]
