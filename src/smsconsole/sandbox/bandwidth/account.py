@@ -31,7 +31,10 @@ class Application:
 
     Messaging uses ``inbound_url`` (message-received) and ``outbound_url`` (status events);
     voice uses ``initiated_url`` (the ``initiate`` webhook) and ``status_url`` (disconnect and
-    the other status events), each with its HTTP method.
+    the other status events), each with its HTTP method. The Numbers API sets them from the
+    ``<Application>`` XML (``InboundCallbackUrl`` → ``inbound_url``, ``CallbackCreds`` →
+    ``callback_creds``, ``CallbackTimeout`` → ``callback_timeout`` in seconds, …); a
+    ``service_type`` given as ``Messaging``/``Voice`` is stored as ``Messaging-V2``/``Voice-V2``.
     """
 
     id: str

@@ -108,14 +108,13 @@ def _number_list(element: ET.Element | None) -> list[str]:
         raise _invalid("5001", "The telephone number list is empty.")
     if len(tns) > MAX_NUMBERS:
         raise _invalid("5007", f"An order may hold at most {MAX_NUMBERS} telephone numbers.")
-    numbers: list[str] = []
+    numbers: dict[str, None] = {}
     for tn in tns:
         e164 = e164_of(tn)
         if e164 is None:
             raise _invalid("5001", f"Telephone number '{tn[:20]}' is invalid.", tn[:20])
-        if e164 not in numbers:
-            numbers.append(e164)
-    return numbers
+        numbers[e164] = None
+    return list(numbers)
 
 
 # --- number orders -------------------------------------------------------------------------
