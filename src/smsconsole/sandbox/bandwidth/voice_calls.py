@@ -53,7 +53,6 @@ class Call:
     disconnect_hook: Hook | None = None  # disconnectUrl / the application's status URL
     tag: str | None = None
     priority: int | None = None
-    created: dict[str, Any] = field(default_factory=dict)  # createCall's echo
     state: str = INITIATED
     enqueued_time: str | None = None
     answer_time: str | None = None
@@ -70,7 +69,6 @@ class Call:
     digits: asyncio.Queue[str] | None = None  # set while a <Gather> collects digits
     answered_event: asyncio.Event = field(default_factory=asyncio.Event)
     ended_event: asyncio.Event = field(default_factory=asyncio.Event)
-    bridged_event: asyncio.Event = field(default_factory=asyncio.Event)
     legs: list[str] = field(default_factory=list)  # B-legs of a running <Transfer>
 
     @property
