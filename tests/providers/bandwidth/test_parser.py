@@ -9,6 +9,8 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from smsconsole.core import events
 from smsconsole.providers.bandwidth import callbacks, voice_callbacks
@@ -228,3 +230,30 @@ def test_ring_and_hold_are_within_bxml_bounds() -> None:
     # §4.9: Ring and Pause durations are 0.1-86400 s.
     assert 0.1 <= RING_SECONDS <= 86400
     assert 0.1 <= HOLD_SECONDS <= 86400
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=20,
+)
+FIELDS = st.sampled_from(["eventType", "type", "callId", "eventTime", "time", "message", "to"])
+
+
+@given(
+    st.one_of(
+        JSON_VALUES,
+        st.dictionaries(FIELDS, JSON_VALUES).map(lambda d: INITIATE | d),
+        st.lists(st.dictionaries(FIELDS, JSON_VALUES).map(lambda d: RECEIVED | d), max_size=3),
+    )
+)
+def test_any_json_is_events_or_a_callback_error_never_a_crash(payload: object) -> None:
+    try:
+        parsed = PARSER.parse_json_body(body(payload))
+    except CallbackError:
+        return
+    assert parsed
+    for event in parsed:
+        PARSER.dedupe_key(event)
+        reply = PARSER.callback_reply(event, "stored")
+        assert reply is None or isinstance(reply, CallbackReply)
