@@ -19,6 +19,7 @@ import uvicorn
 
 from loopback import bound_socket
 from smsconsole.sandbox.app import create_sandbox_app
+from smsconsole.sandbox.bandwidth.app import create_v2_sandbox_app
 
 USER_ID = "u-sandbox"
 AUTH = ("t-sandbox", "s-sandbox")
@@ -29,6 +30,28 @@ def sandbox_in_thread(**options: Any) -> Iterator[str]:
     """Serve a fresh sandbox (seeded, fast) on 127.0.0.1; yield its base URL."""
     with app_in_thread(create_sandbox_app(seed=7, speed=0.01, **options)) as url:
         yield url
+
+
+@contextlib.contextmanager
+def v2_sandbox_in_thread(**options: Any) -> Iterator[str]:
+    """Serve a fresh Bandwidth v2 sandbox (seeded, fast) on 127.0.0.1; yield its base URL."""
+    with app_in_thread(create_v2_sandbox_app(seed=7, speed=0.01, **options)) as url:
+        yield url
+
+
+def v2_account_env(base_url: str) -> dict[str, str]:
+    """The environment that points smsconsole at the v2 sandbox, as the README says."""
+    return {
+        "SMSCONSOLE_PROVIDER_API": "bandwidth-v2",
+        "SMSCONSOLE_PROVIDER_ACCOUNT_ID": "9900000",
+        "SMSCONSOLE_PROVIDER_USERNAME": "bw-sandbox",
+        "SMSCONSOLE_PROVIDER_PASSWORD": "bw-sandbox-password",
+        "SMSCONSOLE_PROVIDER_MESSAGING_URL": f"{base_url}/api/v2",
+        "SMSCONSOLE_PROVIDER_VOICE_URL": f"{base_url}/api/v2",
+        "SMSCONSOLE_PROVIDER_NUMBERS_URL": f"{base_url}/api",
+        "SMSCONSOLE_SERVER_PUBLIC_URL": "https://console.example.com",
+        "SMSCONSOLE_SERVER_CALLBACK_PASSWORD": "cb-secret",
+    }
 
 
 @contextlib.contextmanager

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import click
+import httpx
 import pytest
 from click.testing import CliRunner
 
 from smsconsole.cli import main
-from threaded_sandbox import AUTH, USER_ID, sandbox_in_thread
+from threaded_sandbox import (
+    AUTH,
+    USER_ID,
+    sandbox_in_thread,
+    v2_account_env,
+    v2_sandbox_in_thread,
+)
 
 # Every command that reads the configuration, with the arguments it needs to get that far.
 READS_CONFIG = [
@@ -112,25 +120,50 @@ def test_apps_list_reaches_the_account_named_in_the_top_level_file(tmp_path: Pat
     assert isinstance(json.loads(result.stdout), (list, dict))
 
 
-@pytest.mark.parametrize(
-    "command", [*(c for c in READS_CONFIG if c[0] not in ("config", "attach")), []]
-)
-def test_bandwidth_v2_is_refused_in_one_line_by_every_command(
-    tmp_path: Path, command: list[str]
-) -> None:
-    # Its keys are read, but its provider is not built yet: exit 2 naming the key, no traceback.
-    # (`config check` shows them; `attach` talks only to a server.)
-    path = tmp_path / "config.toml"
-    path.write_text(
-        '[provider]\napi = "bandwidth-v2"\naccount_id = "9900001"\nusername = "u"\n'
-        'password = "p"\n[server]\ntoken = "tok-0123456789abcdef"\ncallback_password = "cb"\n',
-        encoding="utf-8",
-    )
-    path.chmod(0o600)
-    result = CliRunner().invoke(main, ["--config", str(path), *command])
-    assert result.exit_code == 2, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert "provider.api = 'bandwidth-v2': this provider is not in this version yet" in (
-        result.output
-    )
-    assert "Traceback" not in result.output
+def test_the_numbers_commands_run_the_setup_on_a_bandwidth_v2_account() -> None:
+    # The same commands, the same words, on the other provider: an application (a SIP peer
+    # with its two v2 applications), a number searched, ordered (asynchronous: the command
+    # waits for the order), assigned, listed and released.
+    with v2_sandbox_in_thread() as url:
+        env = v2_account_env(url)
+        runner = CliRunner()
+
+        def run(*args: str) -> Any:
+            result = runner.invoke(main, [*args, "--json"], env=env)
+            assert result.exit_code == 0, result.output
+            return json.loads(result.stdout)
+
+        created = run("apps", "create", "console")["application"]
+        app_id = created["id"]
+        assert created["incoming_message_url"] == "https://console.example.com/callbacks/messages"
+        assert [app["id"] for app in run("apps", "list")["items"]] == [app_id]
+        found = run("numbers", "search", "--area-code", "919", "--quantity", "2")["items"]
+        number = found[0]["number"]
+        ordered = run("numbers", "order", number, "--application", app_id, "--yes")
+        assert [item["number"] for item in ordered["ordered"]] == [number]
+        assert ordered["total_monthly_cost"] is None  # v2 searches give no price
+        [listed] = run("numbers", "list")["items"]
+        assert (listed["number"], listed["application_id"]) == (number, app_id)
+        assert httpx.get(f"{url}/sandbox/numbers").json() == [number]
+        run("numbers", "release", number, "--yes")
+        assert httpx.get(f"{url}/sandbox/numbers").json() == []
+        run("apps", "delete", app_id, "--yes")
+        assert run("apps", "list")["items"] == []
+
+
+def test_a_bandwidth_v2_account_that_cannot_be_reached_fails_in_one_line() -> None:
+    env = v2_account_env("http://127.0.0.1:9")
+    result = CliRunner().invoke(main, ["numbers", "list"], env=env)
+    assert result.exit_code == 4, result.output  # unreachable
+    assert result.output.count("\n") == 1
+    assert "error: connect-error: Could not reach Bandwidth" in result.output
+    assert "provider.numbers_url is http://127.0.0.1:9/api" in result.output
+    assert "base_url" not in result.output
+
+
+def test_a_bandwidth_v2_account_refusing_the_credentials_names_the_v2_keys() -> None:
+    with v2_sandbox_in_thread() as url:
+        env = v2_account_env(url) | {"SMSCONSOLE_PROVIDER_PASSWORD": "wrong"}
+        result = CliRunner().invoke(main, ["apps", "list"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "check provider.account_id, provider.username and provider.password" in result.output

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from smsconsole.providers.bandwidth.parser import BandwidthCallbacks
+from smsconsole.providers.bandwidth.provider import BandwidthProvider
 from smsconsole.providers.base import CallbackParser, Patience, Provider, ProviderError
 from smsconsole.providers.catapult.adapter import CatapultCallbacks, CatapultProvider
 from smsconsole.providers.factory import callback_parser, open_provider
@@ -64,17 +65,23 @@ def test_an_unknown_api_is_a_config_error_naming_the_key(tmp_path: Path) -> None
             opening(odd)
 
 
-def test_bandwidth_v2_is_refused_by_the_factory_in_plain_words(tmp_path: Path) -> None:
-    # Its keys are read and checked, but its provider is not built yet: saying so at once,
-    # naming the key, beats a command that starts and cannot make a single request.
+async def test_bandwidth_v2_opens_the_v2_provider_on_the_configured_urls(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
-    path.write_text('[provider]\napi = "bandwidth-v2"\n', encoding="utf-8")
-    settings = load_settings(path, environ={})
-    with pytest.raises(ConfigError) as caught:
-        open_provider(settings)
-    assert caught.value.key == "provider.api"
-    assert "not in this version yet" in str(caught.value)
-    assert "catapult-v1" in str(caught.value)
+    path.write_text(
+        '[provider]\napi = "bandwidth-v2"\naccount_id = "9900001"\nusername = "u"\n'
+        'password = "p"\nmessaging_url = "http://m.test/api/v2/"\n'
+        'voice_url = "http://v.test/api/v2"\nnumbers_url = "http://n.test/api"\n',
+        encoding="utf-8",
+    )
+    provider = open_provider(load_settings(path, environ={}))
+    try:
+        assert isinstance(provider, BandwidthProvider)
+        assert isinstance(provider, Provider)
+        assert provider.messaging == "http://m.test/api/v2/users/9900001"
+        assert provider.voice == "http://v.test/api/v2/accounts/9900001"
+        assert provider.numbers.base == "http://n.test/api/accounts/9900001"
+    finally:
+        await provider.aclose()
 
 
 def test_bandwidth_v2_callbacks_are_read_already(tmp_path: Path) -> None:

@@ -29,7 +29,7 @@ from smsconsole.cli.provider import (
     yes_option,
 )
 from smsconsole.cli.tables import plural, table
-from smsconsole.core.formatting import location, money
+from smsconsole.core.formatting import location, money, monthly_cost
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.providers.base import Application, AvailableNumber, PhoneNumber, Provider
 from smsconsole.providers.provisioning import (
@@ -106,6 +106,8 @@ def _offers_table(offers: Sequence[AvailableNumber], region: str) -> str:
 
 def _total_line(prices: Sequence[str | None]) -> str:
     total, unknown = monthly_total(prices)
+    if unknown == len(prices):
+        return f"Monthly cost of {plural(len(prices), 'number')}: {monthly_cost(prices)}"
     line = f"Total monthly cost: {money(total)} for {plural(len(prices), 'number')}"
     if unknown:
         line += f" (plus {plural(unknown, 'number')} whose price the provider did not give)"
@@ -191,8 +193,7 @@ def numbers_list(application: str | None, config_file: Path | None, as_json: boo
         for row, n in zip(rows, ours, strict=True):
             row.append(n.name or "")
     click.echo(table(headers, rows, right={2}))
-    total, _ = monthly_total([n.price for n in ours])
-    click.echo(f"{plural(len(ours), 'number')}, {money(total)} a month")
+    click.echo(f"{plural(len(ours), 'number')}, {monthly_cost(n.price for n in ours)}")
 
 
 @numbers.command("search", epilog=EXIT_CODES)
@@ -237,11 +238,12 @@ def numbers_search(
 
 
 def _ordered_json(done: Sequence[Ordered], application_id: str | None) -> dict[str, Any]:
-    total, _ = monthly_total([item.offer.price for item in done])
+    total, unknown = monthly_total([item.offer.price for item in done])
     return {
         "ordered": [{"id": item.number_id, **offer_json(item.offer)} for item in done],
         "application_id": application_id,
-        "total_monthly_cost": f"{total:f}",
+        # None when the provider gave no price at all (not a total of zero).
+        "total_monthly_cost": None if done and unknown == len(done) else f"{total:f}",
     }
 
 
@@ -251,8 +253,8 @@ def _show_ordered(done: Sequence[Ordered], region: str, as_json: bool, app_id: s
         return
     if not done:
         return
-    total, _ = monthly_total([item.offer.price for item in done])
-    click.echo(f"Ordered {plural(len(done), 'number')} ({money(total)} a month):")
+    cost = monthly_cost(item.offer.price for item in done)
+    click.echo(f"Ordered {plural(len(done), 'number')} ({cost}):")
     rows = [
         [
             format_for_display(item.offer.number, region),
@@ -332,7 +334,7 @@ def numbers_order(
         click.echo(f'They will point at application "{app.name}" ({app.id}).', err=out)
     total, _ = monthly_total([o.price for o in offers])
     confirm_or_stop(
-        f"Order {plural(len(offers), 'number')} for {money(total)} a month?",
+        f"Order {plural(len(offers), 'number')} for {monthly_cost(o.price for o in offers)}?",
         yes=yes,
         nothing="nothing was ordered",
     )
@@ -367,9 +369,8 @@ def _show_not_ordered(stopped: OrderInterrupted, region: str) -> None:
     else:
         progress(f"{shown} was not bought ({money(failed.price)} a month)")
     if untried:
-        total, _ = monthly_total([offer.price for offer in untried])
         numbers = ", ".join(format_for_display(offer.number, region) for offer in untried)
-        progress(f"not tried, so not bought: {numbers} ({money(total)} a month)")
+        progress(f"not tried, so not bought: {numbers} ({monthly_cost(o.price for o in untried)})")
 
 
 # -- assign, release ------------------------------------------------------------------------

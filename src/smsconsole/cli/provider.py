@@ -112,10 +112,22 @@ def provider_failed(error: ProviderError, settings: Settings) -> NoReturn:
     line = f"error: {code}: {error.message}"
     if error.outcome_unknown:
         fail(line, EXIT_UNREACHABLE)
+    account = settings.provider
+    v2 = account.api == "bandwidth-v2"
     if error.unreachable:
-        fail(f"{line} (provider.base_url is {settings.provider.base_url})", EXIT_UNREACHABLE)
+        if v2:
+            where = (
+                f"provider.messaging_url is {account.messaging_url}, provider.voice_url is "
+                f"{account.voice_url}, provider.numbers_url is {account.numbers_url}"
+            )
+        else:
+            where = f"provider.base_url is {account.base_url}"
+        fail(f"{line} ({where})", EXIT_UNREACHABLE)
     if error.credentials_refused:
-        line += "; check provider.user_id, provider.api_token and provider.api_secret"
+        keys = (
+            ("account_id", "username", "password") if v2 else ("user_id", "api_token", "api_secret")
+        )
+        line += f"; check provider.{keys[0]}, provider.{keys[1]} and provider.{keys[2]}"
     fail(line, EXIT_FAILED)
 
 

@@ -9,6 +9,7 @@ callback URL with the password of its userinfo replaced by :data:`MASK`. Pure: n
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Final, overload
 from urllib.parse import urlsplit, urlunsplit
@@ -44,6 +45,30 @@ def price(value: object) -> Decimal | None:
     except (InvalidOperation, ValueError):
         return None
     return amount if amount.is_finite() else None
+
+
+def monthly_cost(prices: Iterable[object]) -> str:
+    """What numbers cost a month, in words that never count an unknown price as zero.
+
+    ``$0.70 a month``; ``$0.35 a month, plus 1 number whose price the provider did not give``;
+    ``a monthly price the provider did not give (the account's own rate)`` when none is known
+    (Bandwidth's current API searches without prices).
+    """
+    known: list[Decimal] = []
+    unknown = 0
+    for value in prices:
+        amount = price(value)
+        if amount is None:
+            unknown += 1
+        else:
+            known.append(amount)
+    if not known and unknown:
+        return "a monthly price the provider did not give (the account's own rate)"
+    words = f"{money(sum(known, Decimal(0)))} a month"
+    if unknown:
+        noun = "number" if unknown == 1 else "numbers"
+        words += f", plus {unknown} {noun} whose price the provider did not give"
+    return words
 
 
 def money(value: object) -> str:

@@ -109,6 +109,30 @@ async def test_peers_are_listed_fetched_and_created(v2) -> None:
     assert other_site.status_code == 404
 
 
+async def test_a_peer_is_deleted_only_when_empty_and_not_the_default(v2) -> None:
+    other = await new_peer(v2, "other")
+    [number] = await own(v2, "919", 1, peer=other)
+    path = v2.numbers(f"sites/{SITE}/sippeers/{other}")
+    holding = await v2.client.delete(path)
+    assert holding.status_code == 409
+    assert xml(holding).findtext("ResponseStatus/ErrorCode") == "13571"
+    default = await v2.client.delete(v2.numbers(f"sites/{SITE}/sippeers/{PEER}"))
+    assert default.status_code == 409
+    assert xml(default).findtext("ResponseStatus/ErrorCode") == "13572"
+    moved = await v2.client.post(
+        v2.numbers(f"sites/{SITE}/sippeers/{PEER}/movetns"),
+        content=f"<SipPeerTelephoneNumbers><FullNumber>{number}</FullNumber>"
+        "</SipPeerTelephoneNumbers>",
+    )
+    assert moved.status_code == 200
+    deleted = await v2.client.delete(path)
+    assert deleted.status_code == 200
+    assert other not in v2.state.account.peers
+    gone = await v2.client.delete(path)
+    assert gone.status_code == 400
+    assert xml(gone).findtext("ResponseStatus/ErrorCode") == "13563"
+
+
 async def test_a_peers_numbers_and_moving_them(v2) -> None:
     numbers = await own(v2, "919", 3)
     other = await new_peer(v2, "other")

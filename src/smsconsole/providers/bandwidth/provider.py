@@ -526,15 +526,14 @@ class BandwidthProvider(BandwidthCallbacks):
             await self.numbers.use_applications(peer, messaging=messaging, voice=voice)
 
     async def delete_application(self, application_id: str) -> None:
-        """Move the peer's numbers to the default peer, then delete the peer and its two v2
-        applications."""
+        """Move the peer's numbers to the default peer, then delete the peer and then its two
+        v2 applications (a refused peer deletion leaves the application whole)."""
         peer = await self.numbers.peer(application_id)
         if peer.is_default:
             raise _refused("the site's default SIP peer is not deleted", "DELETE", "/sippeers")
         home = await self.numbers.default_peer(peer.site_id)
         for number in await self.numbers.peer_tns(peer):
             await self.numbers.move(number, home)
-        await self.numbers.use_applications(peer, messaging=None, voice=None)
         await self.numbers.delete_peer(peer)
         for app_id in (peer.messaging_app_id, peer.voice_app_id):
             if app_id is not None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from typing import Final
@@ -175,7 +176,7 @@ class Wire:
                     if never_sent
                     else f"The exchange with Bandwidth failed ({exc or type(exc).__name__})",
                     category="network",
-                    code=type(exc).__name__,
+                    code=re.sub(r"(?<!^)(?=[A-Z])", "-", type(exc).__name__).lower(),
                     method=method,
                     path=path,
                     outcome_unknown=not (never_sent or read),

@@ -144,6 +144,21 @@ async def get_peer(request: Request) -> Response:
     return answer(node("SipPeerResponse", None, [_peer_element(_peer(request))]))
 
 
+async def delete_peer(request: Request) -> Response:
+    """``DELETE …/sippeers/{peer_id}`` → 200; refused (409) while it holds numbers, and for
+    the site's default peer."""
+    account = sandbox_of(request).account
+    peer = _peer(request)
+    if peer.is_default:
+        raise NumbersError(409, "13572", f"Sip Peer '{peer.id}' is the site's default peer.")
+    if account.numbers_on(peer.id):
+        raise NumbersError(
+            409, "13571", f"Sip Peer '{peer.id}' has telephone numbers: move them first."
+        )
+    del account.peers[peer.id]
+    return Response(status_code=200)
+
+
 async def peer_numbers(request: Request) -> Response:
     """``GET …/sippeers/{peer_id}/tns``."""
     numbers = sandbox_of(request).account.numbers_on(_peer(request).id)
@@ -343,6 +358,7 @@ def routes() -> list[Route]:
         route(SITE + "/sippeers", list_peers, "TNSipPeersResponse", ["GET"]),
         route(SITE + "/sippeers", create_peer, "SipPeerResponse", ["POST"]),
         route(PEER, get_peer, "SipPeerResponse", ["GET"]),
+        route(PEER, delete_peer, "SipPeerResponse", ["DELETE"]),
         route(PEER + "/tns", peer_numbers, "SipPeerTelephoneNumbersResponse", ["GET"]),
         route(PEER + "/movetns", move_numbers, "SipPeerTelephoneNumberMoveResponse", ["POST"]),
         route(products + "/messaging/applicationSettings", messaging_settings,

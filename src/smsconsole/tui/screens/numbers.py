@@ -33,7 +33,7 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from smsconsole.core.formatting import location, money, price
+from smsconsole.core.formatting import location, money, monthly_cost, price
 from smsconsole.core.phone import InvalidPhoneNumber, format_for_display, parse_e164
 from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
@@ -497,7 +497,8 @@ class NumbersScreen(Screen[None]):
         ]
         total = monthly_total(item.get("price") for item in chosen)
         count = f"{len(chosen)} number{'s' if len(chosen) != 1 else ''}"
-        question = f"Order {count}?\n" + "\n".join(lines) + f"\nTotal: {money(total)} a month."
+        cost = monthly_cost(item.get("price") for item in chosen)
+        question = f"Order {count}?\n" + "\n".join(lines) + f"\nTotal: {cost}."
         if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Cancel")):
             self.note("Nothing ordered.")
             return

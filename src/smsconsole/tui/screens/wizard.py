@@ -23,7 +23,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Header, Input, Label, Select, Static
 
-from smsconsole.core.formatting import masked_url, money
+from smsconsole.core.formatting import masked_url, monthly_cost
 from smsconsole.core.phone import format_for_display
 from smsconsole.core.records import NumberRecord
 from smsconsole.tui.client import ConsoleError
@@ -312,8 +312,8 @@ class SetupWizard(Screen[None]):
         offer = found[0]
         shown = offer.get("national_number") or offer["number"]
         price = price_of(offer.get("price"))
-        cost = money(price)
-        question = f"Order {shown} ({place_of(offer)})?\nIt costs {cost} a month."
+        cost = monthly_cost([offer.get("price")])
+        question = f"Order {shown} ({place_of(offer)})?\nIt costs {cost}."
         self.show(index, "running", f"found {shown}; waiting for your answer…")
         if not await self.app.push_screen_wait(Confirm(question, yes="Order", no="Not now")):
             raise StepFailed("Not ordered: you declined. Retry to be asked again.")
@@ -322,7 +322,7 @@ class SetupWizard(Screen[None]):
             numbers=[offer["number"]], total_monthly_cost=f"{price:f}", confirm=True
         )
         self.console.inbox.numbers[self.number.number] = self.number
-        return f"ordered {shown} for {cost} a month"
+        return f"ordered {shown} for {cost}"
 
     async def step_assign(self, index: int) -> str:
         """Step 3: point the new number at the application."""

