@@ -159,18 +159,27 @@ def sandbox(
     help="Keep the demo's data here (default: a temporary directory, removed on exit).",
 )
 @click.option("--no-contacts", is_flag=True, help="No simulated people texting and calling.")
-def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool) -> None:
+@click.option(
+    "--api",
+    type=click.Choice(["catapult-v1", "bandwidth-v2"]),
+    default="catapult-v1",
+    show_default=True,
+    help="Which provider API the sandbox simulates and the server speaks.",
+)
+def demo(port: int, sandbox_port: int, data: Path | None, no_contacts: bool, api: str) -> None:
     """Sandbox, server and console in one process: try smsconsole with no account.
 
     Sets up an application and a number in the sandbox the way the provider's getting-started
     guide does, then opens the console. Simulated people text and call; quit with ctrl+q.
+    With --api bandwidth-v2 it all runs on Bandwidth's current API (Messaging v2, Voice v2,
+    Numbers).
     """
     refuse_outer_config("demo")
     import asyncio
 
     from smsconsole.run.demo import DemoOptions, run_demo
 
-    options = DemoOptions(port, sandbox_port, data, contacts=not no_contacts)
+    options = DemoOptions(port, sandbox_port, data, contacts=not no_contacts, api=api)
     # ctrl+c after a console failure (the server kept running): stop, without a traceback.
     with store_refusal_exits(), contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_demo(options))

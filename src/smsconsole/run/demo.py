@@ -26,6 +26,7 @@ from smsconsole.providers.factory import open_provider
 from smsconsole.providers.provisioning import order_exactly, price_of
 from smsconsole.run.inprocess import bound_socket, run_console, serving
 from smsconsole.sandbox.app import create_sandbox_app
+from smsconsole.sandbox.bandwidth.app import create_v2_sandbox_app
 from smsconsole.sandbox.contacts import CONTACTS
 from smsconsole.server.app import create_app, sqlite_store
 from smsconsole.server.urls import callback_url
@@ -36,6 +37,7 @@ from smsconsole.tui.client import ConsoleClient
 log = logging.getLogger(__name__)
 
 SANDBOX_CREDENTIALS = ("u-sandbox", "t-sandbox", "s-sandbox")
+V2_SANDBOX_CREDENTIALS = ("9900000", "bw-sandbox", "bw-sandbox-password")
 
 
 @dataclass(frozen=True)
@@ -47,21 +49,42 @@ class DemoOptions:
     data: Path | None = None
     contacts: bool = True
     region: str = "US"
+    api: str = "catapult-v1"
 
 
-def demo_settings(data: Path, port: int, sandbox_url: str, region: str) -> Settings:
+def account_environ(api: str, sandbox_url: str) -> dict[str, str]:
+    """The provider keys that point smsconsole at the sandbox of ``api``."""
+    if api == "bandwidth-v2":
+        account, username, password = V2_SANDBOX_CREDENTIALS
+        return {
+            "SMSCONSOLE_PROVIDER_API": api,
+            "SMSCONSOLE_PROVIDER_ACCOUNT_ID": account,
+            "SMSCONSOLE_PROVIDER_USERNAME": username,
+            "SMSCONSOLE_PROVIDER_PASSWORD": password,
+            "SMSCONSOLE_PROVIDER_MESSAGING_URL": f"{sandbox_url}/api/v2",
+            "SMSCONSOLE_PROVIDER_VOICE_URL": f"{sandbox_url}/api/v2",
+            "SMSCONSOLE_PROVIDER_NUMBERS_URL": f"{sandbox_url}/api",
+        }
+    user, token, secret = SANDBOX_CREDENTIALS
+    return {
+        "SMSCONSOLE_PROVIDER_BASE_URL": sandbox_url,
+        "SMSCONSOLE_PROVIDER_USER_ID": user,
+        "SMSCONSOLE_PROVIDER_API_TOKEN": token,
+        "SMSCONSOLE_PROVIDER_API_SECRET": secret,
+    }
+
+
+def demo_settings(
+    data: Path, port: int, sandbox_url: str, region: str, api: str = "catapult-v1"
+) -> Settings:
     """The server's settings: the sandbox account, fresh secrets, a store in ``data``.
 
     Durability is ``normal``: a demo's store is thrown away, so an fsync per commit buys
     nothing.
     """
-    user, token, secret = SANDBOX_CREDENTIALS
     return load_settings(
         environ={
-            "SMSCONSOLE_PROVIDER_BASE_URL": sandbox_url,
-            "SMSCONSOLE_PROVIDER_USER_ID": user,
-            "SMSCONSOLE_PROVIDER_API_TOKEN": token,
-            "SMSCONSOLE_PROVIDER_API_SECRET": secret,
+            **account_environ(api, sandbox_url),
             "SMSCONSOLE_SERVER_PORT": str(port),
             "SMSCONSOLE_SERVER_PUBLIC_URL": f"http://127.0.0.1:{port}",
             "SMSCONSOLE_SERVER_TOKEN": secrets.token_urlsafe(24),
@@ -76,8 +99,13 @@ def demo_settings(data: Path, port: int, sandbox_url: str, region: str) -> Setti
 async def provider_setup(settings: Settings, say: Callable[[str], None]) -> str:
     """The provider's getting-started flow, through the provider: answers the number ordered."""
     provider = open_provider(settings)
+    v2 = settings.provider.api == "bandwidth-v2"
     try:
-        say("creating an application pointing at this server's callbacks")
+        if v2:
+            say("creating a Messaging-V2 and a Voice-V2 application pointing at this server's"
+                " callbacks, and a SIP peer (location) that uses them")  # fmt: skip
+        else:
+            say("creating an application pointing at this server's callbacks")
         application = await provider.create_application(
             ApplicationSettings(
                 name="smsconsole demo",
@@ -92,7 +120,10 @@ async def provider_setup(settings: Settings, say: Callable[[str], None]) -> str:
         if not found:
             raise RuntimeError("the sandbox offered no numbers in Cary, NC")
         offer = found[0]
-        say(f"ordering {format_national(offer.number)}")
+        if v2:
+            say(f"ordering {format_national(offer.number)} and waiting for the order to complete")
+        else:
+            say(f"ordering {format_national(offer.number)}")
         [ordered] = await order_exactly(
             provider,
             [offer.number],
@@ -100,7 +131,10 @@ async def provider_setup(settings: Settings, say: Callable[[str], None]) -> str:
             application_id=None,
             name="smsconsole demo",
         )
-        say(f"assigning {format_national(offer.number)} to the application")
+        if v2:
+            say(f"moving {format_national(offer.number)} onto the application's SIP peer")
+        else:
+            say(f"assigning {format_national(offer.number)} to the application")
         await provider.assign_number(ordered.number_id, application)
         return offer.number
     finally:
@@ -144,13 +178,21 @@ async def run_demo(options: DemoOptions) -> None:
     sandbox_sock, server_sock = bound_socket(options.sandbox_port), bound_socket(options.port)
     sandbox_url = f"http://127.0.0.1:{sandbox_sock.getsockname()[1]}"
     port = server_sock.getsockname()[1]
-    settings = demo_settings(data, port, sandbox_url, options.region)
-    sandbox = create_sandbox_app(
-        contacts=options.contacts, state_file=data / "sandbox.json", contact_interval=25.0
-    )
+    settings = demo_settings(data, port, sandbox_url, options.region, options.api)
+    if options.api == "bandwidth-v2":
+        sandbox = create_v2_sandbox_app(contacts=options.contacts, contact_interval=25.0)
+    else:
+        sandbox = create_sandbox_app(
+            contacts=options.contacts, state_file=data / "sandbox.json", contact_interval=25.0
+        )
     store = sqlite_store(settings)
     await store.open()  # a store that cannot be used is refused here, in one line
-    print(f"smsconsole demo — data in {data}", flush=True)
+    on = (
+        "Bandwidth v2 (Messaging v2, Voice v2, Numbers)"
+        if options.api == "bandwidth-v2"
+        else ("Catapult v1")
+    )
+    print(f"smsconsole demo on {on} — data in {data}", flush=True)
     try:
         async with (
             serving(sandbox, sandbox_sock),

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from smsconsole.sandbox.bandwidth import messaging, numbers, voice
+from smsconsole.sandbox.bandwidth.contacts import V2Contacts
 from smsconsole.sandbox.bandwidth.http import json_response, sandbox_of
 from smsconsole.sandbox.bandwidth.runtime import Service, V2Config, V2Sandbox
 
@@ -54,6 +55,8 @@ def create_v2_sandbox_app(
     callback_timeout_cap: float = 10.0,
     seed: int | None = None,
     speed: float = 1.0,
+    contacts: bool = False,
+    contact_interval: float = 45.0,
 ) -> Starlette:
     """Build the Bandwidth v2 simulator.
 
@@ -64,6 +67,8 @@ def create_v2_sandbox_app(
         callback_timeout_cap: Upper bound, in seconds, on any callback timeout.
         seed: Seed for the inventory and ids (None: random).
         speed: Multiplier of every simulated delay (1.0 realistic, 0.01 for tests).
+        contacts: Run simulated remote parties who text, reply and call.
+        contact_interval: Mean seconds between spontaneous contact actions (before ``speed``).
 
     Returns:
         The app; ``app.state.sandbox`` is its :class:`V2Sandbox`.
@@ -77,24 +82,36 @@ def create_v2_sandbox_app(
         speed=speed,
     )
     sandbox = V2Sandbox(config)
+    services_messaging = messaging.MessagingService(sandbox)
+    services_voice = voice.VoiceService(sandbox)
     services: dict[str, Service] = {
         "numbers": numbers.NumbersService(sandbox),
-        "messaging": messaging.MessagingService(sandbox),
-        "voice": voice.VoiceService(sandbox),
+        "messaging": services_messaging,
+        "voice": services_voice,
     }
     sandbox.services.extend(services.values())
+    people = (
+        V2Contacts(sandbox, services_messaging, services_voice.engine, interval=contact_interval)
+        if contacts
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await sandbox.start()
+        if people is not None:
+            people.start()
         try:
             yield
         finally:
+            if people is not None:
+                await people.stop()
             await sandbox.stop()
 
     routes = [*messaging.routes(), *voice.routes(), *numbers.routes(), *_common_routes()]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.sandbox = sandbox
+    app.state.contacts = people
     for name, service in services.items():
         setattr(app.state, name, service)
     return app

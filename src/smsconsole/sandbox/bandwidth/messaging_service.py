@@ -13,6 +13,7 @@ import asyncio
 import random
 import string
 import time
+from collections.abc import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 from starlette.requests import Request
@@ -50,6 +51,8 @@ class MessagingService:
         self.media_page = MEDIA_PAGE
         self._seq = 0
         self._random = random.Random(sandbox.config.seed)
+        # Called with each accepted outbound message once its lifecycle starts (contacts).
+        self.observers: list[Callable[[Message], None]] = []
 
     @property
     def faults(self) -> Faults:
@@ -109,6 +112,8 @@ class MessagingService:
     def begin(self, message: Message) -> None:
         """Start the message's lifecycle in the background (after its answer was sent)."""
         self.sandbox.spawn(self._outbound(message, self.faults.reorder))
+        for observer in self.observers:
+            observer(message)
 
     def _missing_media(self, message: Message) -> bool:
         own = f"{self.sandbox.base_url}/api/v2/users/{self.sandbox.config.account_id}/media/"

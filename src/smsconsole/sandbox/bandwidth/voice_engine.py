@@ -77,6 +77,8 @@ class VoiceEngine:
         self._rings: dict[str, asyncio.Task[None]] = {}
         self._finals: dict[str, asyncio.Task[None]] = {}
         self._stopping = False
+        # Called with each outbound call the account places (contacts).
+        self.observers: list[Callable[[Call], None]] = []
 
     # -- plumbing ----------------------------------------------------------------------------
     def _spawn(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -132,6 +134,8 @@ class VoiceEngine:
         call = self._new_call(direction="outbound", **fields)
         call.enqueued_time = call.start_time
         self._ring(call)
+        for observer in self.observers:
+            observer(call)
         return call
 
     def receive_inbound(self, from_: str, to: str, app: Application) -> Call:
