@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,7 +151,7 @@ async def test_inbound_text_reaches_the_feed_and_reply_gets_its_receipt(
                 states.append(message.get("delivery_state") or message["state"])
         assert states[-1] == "delivered"
     [received] = [m for m in await world.outbox() if m["text"] == "Yes, until 6."]
-    assert received["to"] == [REMOTE] or received["to"] == REMOTE
+    assert (received["to"], received["status"]) == ([REMOTE], "DELIVERED")
 
 
 async def test_an_inbound_call_rings_until_answered_then_is_spoken_to_and_hung_up(
@@ -165,7 +166,7 @@ async def test_an_inbound_call_rings_until_answered_then_is_spoken_to_and_hung_u
         listed: list[dict[str, Any]] = (await world.server.api("GET", "/api/calls")).json()["items"]
         return listed
 
-    items = await eventually(calls, lambda items: bool(items))
+    await eventually(calls, lambda items: bool(items))
     await asyncio.sleep(0.3)  # it keeps ringing: nothing answers it on its own
     [ringing] = await calls()
     assert ringing["state"] == "started", ringing
@@ -181,3 +182,52 @@ async def test_an_inbound_call_rings_until_answered_then_is_spoken_to_and_hung_u
     assert hung.status_code == 202, hung.text
     items = await eventually(calls, lambda items: items[0]["state"] == "completed")
     assert items[0]["end_time"] is not None
+
+
+async def test_duplicated_and_reordered_callbacks_are_stored_once_in_the_right_state(
+    world: World,
+) -> None:
+    # The sandbox delivers every event twice and a message's events newest first: an MMS
+    # gets message-sending then message-delivered, so `delivered` arrives before `sending`.
+    switched = await world.sandbox.post(
+        "/sandbox/messaging/faults", json={"duplicate": True, "reorder": True}
+    )
+    assert switched.json() == {"duplicate": True, "reorder": True}
+    sent = await world.server.api(
+        "POST",
+        "/api/messages",
+        json={"from": world.number, "to": REMOTE, "text": "a picture",
+              "media": ["https://example.com/cat.png"]},
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    reply = sent.json()
+
+    async def attempts() -> list[dict[str, Any]]:
+        log: list[dict[str, Any]] = (await world.sandbox.get("/sandbox/callbacks")).json()
+        return [a for a in log if a["service"] == "messaging" and reply["provider_id"] in a["body"]]
+
+    delivered = await eventually(attempts, lambda log: len(log) == 4)
+    assert [a["status"] for a in delivered] == [200, 200, 200, 200]
+    kinds = [json.loads(a["body"])[0]["type"] for a in delivered]
+    assert kinds == ["message-delivered", "message-delivered", "message-sending", "message-sending"]
+    path = f"/api/conversations/{reply['conversation_id']}/messages"
+    [stored] = [m for m in (await world.server.api("GET", path)).json()["items"]
+                if m["id"] == reply["id"]]  # fmt: skip
+    assert stored["delivery_state"] == "delivered"  # the late `sending` did not move it back
+    assert stored["state"] == "sent"
+    events = (await world.server.api("GET", "/api/events", params={"since": 0})).json()["items"]
+    about = [e for e in events if e["event"].get("message", {}).get("id") == reply["id"]]
+    # sent, accepted by the provider, delivered: the duplicates and the stale `sending`
+    # added no event
+    assert [
+        (
+            e["event"]["kind"],
+            e["event"]["message"]["state"],
+            e["event"]["message"].get("delivery_state"),
+        )
+        for e in about
+    ] == [
+        ("message.sent", "queued", None),
+        ("message.status", "queued", None),
+        ("message.status", "sent", "delivered"),
+    ]
