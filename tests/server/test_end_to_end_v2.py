@@ -231,3 +231,19 @@ async def test_duplicated_and_reordered_callbacks_are_stored_once_in_the_right_s
         ("message.status", "queued", None),
         ("message.status", "sent", "delivered"),
     ]
+
+
+async def test_check_callbacks_on_v2_uses_the_credentials_bandwidth_does_not_show(
+    world: World,
+) -> None:
+    # Bandwidth never shows a callback password back, so the check presents this server's
+    # own, and says so.
+    checked = await world.server.api(
+        "POST", "/api/check-callbacks", json={"application_id": world.application_id}
+    )
+    assert checked.status_code == 200, checked.text
+    report = checked.json()
+    for kind in ("messages", "calls"):
+        assert report[kind]["ok"] is True, report
+        assert "this server's callback credentials" in report[kind]["detail"]
+    assert (await world.server.api("GET", "/api/callbacks")).json()["items"] == []

@@ -5,7 +5,9 @@ POST with the credentials from the URL's userinfo as Basic auth (reference §9) 
 empty JSON object. This server refuses that body as malformed (400, "missing field
 'eventType'") after authenticating it, and stores nothing; so the answer tells apart
 "unreachable", "reached, but the credentials were refused" (401), "reached something that
-is not this server", and "reached this server and accepted".
+is not this server", and "reached this server and accepted". Bandwidth v2 keeps callback
+credentials apart from the URL and never shows the password, so on v2 the probe presents this
+server's own callback credentials, and says so.
 """
 
 from __future__ import annotations
@@ -16,15 +18,30 @@ import httpx
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from smsconsole.server.http import authorized, id_field, json_object, on_provider, provider
+from smsconsole.server.http import (
+    authorized,
+    id_field,
+    json_object,
+    on_provider,
+    provider,
+    settings,
+)
 from smsconsole.server.responses import JSON, ApiError
 
 PROBE_TIMEOUT: Final = 5.0
-OUR_REFUSAL: Final = "missing field 'eventType'"
+# How this server refuses the probe's empty object: the v1 parser's words, then the v2 one's.
+OUR_REFUSALS: Final = ("missing field 'eventType'", "'eventType' is missing")
 
 
-async def probe(url: str | None, kind: str) -> dict[str, Any]:
-    """Call ``url`` as the provider would, with a body this server refuses unstored."""
+async def probe(
+    url: str | None, kind: str, shown_creds: tuple[str, str] | None = None
+) -> dict[str, Any]:
+    """Call ``url`` as the provider would, with a body this server refuses unstored.
+
+    ``shown_creds``: the credentials to present when the URL carries none because the
+    provider keeps them apart and never shows the password (Bandwidth v2); the answer says
+    they were this server's.
+    """
     if not url:
         return {"url": None, "ok": False, "detail": f"the application has no {kind} URL"}
     try:
@@ -36,6 +53,10 @@ async def probe(url: str | None, kind: str) -> dict[str, Any]:
         # The provider keeps URLs no client can call (a bad IDNA name, say).
         return {"url": None, "ok": False, "detail": f"not reachable: not a usable URL ({problem})"}
     auth = httpx.BasicAuth(parsed.username, parsed.password) if parsed.username else None
+    borrowed = auth is None and shown_creds is not None
+    if borrowed:
+        assert shown_creds is not None
+        auth = httpx.BasicAuth(*shown_creds)
     target = parsed.copy_with(username=None, password=None)
     shown = str(target)
     try:
@@ -60,8 +81,14 @@ async def probe(url: str | None, kind: str) -> dict[str, Any]:
     result: dict[str, Any] = {"url": shown, "status": response.status_code}
     if response.status_code == 401:
         return result | {"ok": False, "detail": "reached, but the credentials were refused"}
-    if response.status_code == 400 and OUR_REFUSAL in response.text:
-        return result | {"ok": True, "detail": "reached this server; credentials accepted"}
+    if response.status_code == 400 and any(words in response.text for words in OUR_REFUSALS):
+        detail = "reached this server; credentials accepted"
+        if borrowed:
+            detail = (
+                "reached this server with this server's callback credentials (the provider"
+                " does not show the password it sends)"
+            )
+        return result | {"ok": True, "detail": detail}
     detail = f"reached something that answered {response.status_code}, not this server"
     return result | {"ok": False, "detail": detail}
 
@@ -77,10 +104,14 @@ async def check_callbacks(request: Request) -> JSON:
     )
     if application is None:
         raise ApiError(404, "no such application")
+    server = settings(request).server
+    shown = None
+    if settings(request).provider.api == "bandwidth-v2" and server.callback_password:
+        shown = (server.callback_username, server.callback_password)
     return JSON(
         {
-            "messages": await probe(application.incoming_message_url, "incoming message"),
-            "calls": await probe(application.incoming_call_url, "incoming call"),
+            "messages": await probe(application.incoming_message_url, "incoming message", shown),
+            "calls": await probe(application.incoming_call_url, "incoming call", shown),
         }
     )
 
