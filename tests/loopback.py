@@ -4,7 +4,7 @@
 given uvicorn config, such as the server's own ``uvicorn_config``); ``bound_socket`` gives a
 socket whose port is known before the server starts (for callback URLs, or to bring a
 server back on the same port); ``free_port`` a port for a server in another process;
-``wait_for`` polls a condition with a deadline.
+``wait_for`` polls a condition with a deadline, ``eventually`` an HTTP listing.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import uvicorn
@@ -74,3 +74,18 @@ async def wait_for(predicate: Callable[[], bool], seconds: float = 5.0) -> None:
     async with asyncio.timeout(seconds):
         while not predicate():  # noqa: ASYNC110 - the state changes in other tasks
             await asyncio.sleep(0.01)
+
+
+async def eventually(
+    fetch: Callable[[], Awaitable[list[dict[str, Any]]]],
+    done: Callable[[list[dict[str, Any]]], bool],
+    seconds: float = 5.0,
+) -> list[dict[str, Any]]:
+    """Fetch until ``done`` holds for the result; fail with the last result after ``seconds``."""
+    items: list[dict[str, Any]] = []
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            while not done(items := await fetch()):  # noqa: ASYNC110 - polling over HTTP
+                await asyncio.sleep(0.02)
+    assert done(items), items
+    return items

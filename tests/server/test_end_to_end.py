@@ -4,9 +4,8 @@ delivery receipt, calls, and catching up after an outage."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from loopback import eventually
 from smsconsole.providers.catapult.client import CatapultClient
 from smsconsole.sandbox.app import create_sandbox_app
 
@@ -40,21 +40,6 @@ class World:
         response = await self.sandbox.get("/sandbox/outbox")
         items: list[dict[str, Any]] = response.json()
         return items
-
-
-async def eventually(
-    fetch: Callable[[], Awaitable[list[dict[str, Any]]]],
-    done: Callable[[list[dict[str, Any]]], bool],
-    seconds: float = 5.0,
-) -> list[dict[str, Any]]:
-    """Fetch until ``done`` holds for the result; fail with the last result after ``seconds``."""
-    items: list[dict[str, Any]] = []
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            while not done(items := await fetch()):  # noqa: ASYNC110 - polling over HTTP
-                await asyncio.sleep(0.02)
-    assert done(items), items
-    return items
 
 
 @contextlib.asynccontextmanager

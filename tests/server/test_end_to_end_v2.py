@@ -7,9 +7,8 @@ out of order stored once in the right state."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from loopback import eventually
 from smsconsole.providers.bandwidth.provider import BandwidthProvider
 from smsconsole.sandbox.bandwidth.app import create_v2_sandbox_app
 
@@ -44,21 +44,6 @@ class World:
     async def outbox(self) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = (await self.sandbox.get("/sandbox/outbox")).json()
         return items
-
-
-async def eventually(
-    fetch: Callable[[], Awaitable[list[dict[str, Any]]]],
-    done: Callable[[list[dict[str, Any]]], bool],
-    seconds: float = 5.0,
-) -> list[dict[str, Any]]:
-    """Fetch until ``done`` holds for the result; fail with the last result after ``seconds``."""
-    items: list[dict[str, Any]] = []
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            while not done(items := await fetch()):  # noqa: ASYNC110 - polling over HTTP
-                await asyncio.sleep(0.02)
-    assert done(items), items
-    return items
 
 
 @pytest.fixture

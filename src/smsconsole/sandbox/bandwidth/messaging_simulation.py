@@ -14,72 +14,28 @@ the v1 sandbox (``sandbox/simulation.py``):
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from smsconsole.sandbox.bandwidth.http import json_response
-from smsconsole.sandbox.bandwidth.messaging_http import bounded_body
 from smsconsole.sandbox.bandwidth.messaging_records import outbox_json
-from smsconsole.sandbox.bandwidth.messaging_request import MAX_MEDIA, MAX_TEXT, MessagingError
+from smsconsole.sandbox.bandwidth.messaging_request import MAX_MEDIA, MAX_TEXT
 from smsconsole.sandbox.bandwidth.messaging_service import messaging_of
-
-Handler = Callable[[Request], Awaitable[Response]]
-NUMBER = re.compile(r"\+?[0-9]{7,15}")
-MAX_BODY = 64 * 1024
-
-
-class SimulationError(Exception):
-    """A simulation request that cannot be honoured (answered 4xx ``{"error": ...}``)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _sim(handler: Handler) -> Handler:
-    async def endpoint(request: Request) -> Response:
-        messaging_of(request)  # learns the base URL
-        try:
-            return await handler(request)
-        except SimulationError as error:
-            return json_response({"error": str(error)}, error.status)
-
-    return endpoint
-
-
-async def _body(request: Request) -> dict[str, Any]:
-    try:
-        raw = await bounded_body(request, MAX_BODY)
-    except MessagingError as exc:
-        raise SimulationError(exc.status, exc.description) from exc
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, RecursionError) as exc:
-        raise SimulationError(400, "the body must be JSON") from exc
-    if not isinstance(body, dict):
-        raise SimulationError(400, "the body must be a JSON object")
-    return body
-
-
-def _e164(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str) or not NUMBER.fullmatch(value.strip()):
-        raise SimulationError(400, f"'{key}' must be an E.164 number")
-    return "+" + value.strip().lstrip("+")
+from smsconsole.sandbox.bandwidth.simulation import (
+    SimulationError,
+    e164_field,
+    json_body,
+    sim_endpoint,
+)
 
 
 async def inbound_message(request: Request) -> Response:
     """``POST /sandbox/inbound/messages`` → 201 ``{"id"}``."""
     service = messaging_of(request)
-    body = await _body(request)
-    from_, to = _e164(body, "from"), _e164(body, "to")
+    body = await json_body(request)
+    from_, to = e164_field(body, "from"), e164_field(body, "to")
     text = body.get("text", "")
     media = body.get("media") or []
     if not isinstance(text, str) or len(text) > MAX_TEXT:
@@ -117,7 +73,7 @@ async def faults(request: Request) -> Response:
     """``GET|POST /sandbox/messaging/faults``: the delivery switches (POST changes some)."""
     service = messaging_of(request)
     if request.method == "POST":
-        body = await _body(request)
+        body = await json_body(request)
         unknown = set(body) - {"duplicate", "reorder"}
         if unknown:
             raise SimulationError(400, f"unknown switch {sorted(unknown)[0]!r}")
@@ -132,7 +88,7 @@ async def faults(request: Request) -> Response:
 def routes() -> list[BaseRoute]:
     """The messaging simulation routes."""
     return [
-        Route("/sandbox/inbound/messages", _sim(inbound_message), methods=["POST"]),
-        Route("/sandbox/outbox", _sim(outbox), methods=["GET"]),
-        Route("/sandbox/messaging/faults", _sim(faults), methods=["GET", "POST"]),
+        Route("/sandbox/inbound/messages", sim_endpoint(inbound_message), methods=["POST"]),
+        Route("/sandbox/outbox", sim_endpoint(outbox), methods=["GET"]),
+        Route("/sandbox/messaging/faults", sim_endpoint(faults), methods=["GET", "POST"]),
     ]

@@ -12,8 +12,6 @@ JSON) lets another account take an available number.
 
 from __future__ import annotations
 
-import json
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -22,11 +20,15 @@ from smsconsole.sandbox.bandwidth import numbers_apps, numbers_orders, numbers_s
 from smsconsole.sandbox.bandwidth.http import json_response
 from smsconsole.sandbox.bandwidth.numbers_search import find, parse_search, search_result
 from smsconsole.sandbox.bandwidth.numbers_service import NumbersService, numbers_of
-from smsconsole.sandbox.bandwidth.numbers_xml import answer, e164_of, endpoint, search_error
+from smsconsole.sandbox.bandwidth.numbers_xml import answer, endpoint, search_error
+from smsconsole.sandbox.bandwidth.simulation import (
+    SimulationError,
+    e164_field,
+    json_body,
+    sim_endpoint,
+)
 
 __all__ = ["NumbersService", "numbers_of", "routes"]
-
-MAX_SIM_BODY = 4096
 
 
 async def available_numbers(request: Request) -> Response:
@@ -41,19 +43,9 @@ async def take_number(request: Request) -> Response:
     """``POST /sandbox/numbers/taken {"number": E.164}``: another account orders an available
     number; it leaves the inventory for good (404 when it is not available)."""
     service = numbers_of(request)
-    body = await request.body()
-    try:
-        data = json.loads(body) if len(body) <= MAX_SIM_BODY else None
-    except ValueError:
-        data = None
-    if not isinstance(data, dict):
-        return json_response({"error": "the body must be a JSON object"}, 400)
-    number = data.get("number")
-    e164 = e164_of(number) if isinstance(number, str) else None
-    if e164 is None:
-        return json_response({"error": "'number' must be an E.164 number"}, 400)
+    e164 = e164_field(await json_body(request), "number")
     if service.take(e164) is None:
-        return json_response({"error": f"{e164} is not available (never offered, or taken)"}, 404)
+        raise SimulationError(404, f"{e164} is not available (never offered, or taken)")
     return json_response({"taken": e164})
 
 
@@ -74,4 +66,8 @@ def routes() -> list[BaseRoute]:
         Route("/api/v1/" + route.path.removeprefix("/api/"), route.endpoint, methods=route.methods)
         for route in api
     ]
-    return [*api, *aliases, Route("/sandbox/numbers/taken", take_number, methods=["POST"])]
+    return [
+        *api,
+        *aliases,
+        Route("/sandbox/numbers/taken", sim_endpoint(take_number), methods=["POST"]),
+    ]

@@ -7,37 +7,18 @@ the v1 sandbox's ``simulation.py``.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Awaitable, Callable
-from typing import Any
-
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from smsconsole.sandbox.bandwidth.http import json_response, sandbox_of
+from smsconsole.sandbox.bandwidth.simulation import (
+    SimulationError,
+    e164_field,
+    json_body,
+    sim_endpoint,
+)
 from smsconsole.sandbox.bandwidth.voice_engine import DTMF, VoiceEngine
-
-Handler = Callable[[Request], Awaitable[Response]]
-MAX_BODY = 16 * 1024
-
-
-class SimulationError(Exception):
-    """A simulation request that cannot be honoured (answered 4xx ``{"error": ...}``)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-def _endpoint(handler: Handler) -> Handler:
-    async def endpoint(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except SimulationError as error:
-            return json_response({"error": str(error)}, error.status)
-
-    return endpoint
 
 
 def _engine(request: Request) -> VoiceEngine:
@@ -46,36 +27,11 @@ def _engine(request: Request) -> VoiceEngine:
     return engine
 
 
-async def _body(request: Request) -> dict[str, Any]:
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > MAX_BODY:
-            raise SimulationError(400, "the body is too large")
-    try:
-        body = json.loads(raw or b"{}")
-    except (ValueError, RecursionError) as exc:
-        raise SimulationError(400, "the body must be JSON") from exc
-    if not isinstance(body, dict):
-        raise SimulationError(400, "the body must be a JSON object")
-    return body
-
-
-def _e164(body: dict[str, Any], key: str) -> str:
-    value = body.get(key)
-    if not isinstance(value, str):
-        raise SimulationError(400, f"'{key}' must be an E.164 number")
-    digits = value.strip().lstrip("+")
-    if not (digits.isascii() and digits.isdigit() and 2 <= len(digits) <= 15):
-        raise SimulationError(400, f"'{key}' must be an E.164 number")
-    return "+" + digits
-
-
 async def inbound_call(request: Request) -> Response:
     """POST /sandbox/inbound/calls ``{"from","to"}`` -> 201 ``{"id"}``: ``initiate`` follows."""
     engine = _engine(request)
-    body = await _body(request)
-    from_, to = _e164(body, "from"), _e164(body, "to")
+    body = await json_body(request)
+    from_, to = e164_field(body, "from"), e164_field(body, "to")
     account = engine.sandbox.account
     if to not in account.numbers:
         raise SimulationError(404, f"{to} is not a number of this account")
@@ -95,7 +51,7 @@ async def remote_action(request: Request) -> Response:
     call = engine.calls.get(request.path_params["call_id"])
     if call is None:
         raise SimulationError(404, "no such call")
-    body = await _body(request)
+    body = await json_body(request)
     action = body.get("action")
     digits = body.get("digits", "")
     if not isinstance(action, str) or not isinstance(digits, str):
@@ -130,6 +86,6 @@ async def remote_action(request: Request) -> Response:
 def simulation_routes() -> list[BaseRoute]:
     """``/sandbox/inbound/calls`` and ``/sandbox/calls/{call_id}/remote``."""
     return [
-        Route("/sandbox/inbound/calls", _endpoint(inbound_call), methods=["POST"]),
-        Route("/sandbox/calls/{call_id}/remote", _endpoint(remote_action), methods=["POST"]),
+        Route("/sandbox/inbound/calls", sim_endpoint(inbound_call), methods=["POST"]),
+        Route("/sandbox/calls/{call_id}/remote", sim_endpoint(remote_action), methods=["POST"]),
     ]
