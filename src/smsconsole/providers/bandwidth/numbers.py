@@ -342,11 +342,7 @@ class NumbersApi:
                 },
             },
         )
-        root, response = await self._wire.xml("POST", f"{self.base}/orders", body)
-        order_id = None if root is None else text(root, ".//Order/id")
-        if order_id is None:
-            order_id = response.headers.get("location", "").rstrip("/").rsplit("/", 1)[-1]
-        status = await self._wait(f"{self.base}/orders/{order_id}", "the order of " + e164)
+        status = await self._submit("orders", body, ".//Order/id", "the order of " + e164)
         if status.get("OrderStatus") != "COMPLETE" or e164 not in status.get("numbers", ""):
             raise BandwidthError(
                 status.get("error") or f"the order of {e164} ended {status.get('OrderStatus')}",
@@ -369,11 +365,7 @@ class NumbersApi:
                 },
             },
         )
-        root, response = await self._wire.xml("POST", f"{self.base}/disconnects", body)
-        order_id = None if root is None else text(root, ".//orderRequest/id")
-        if order_id is None:
-            order_id = response.headers.get("location", "").rstrip("/").rsplit("/", 1)[-1]
-        status = await self._wait(f"{self.base}/disconnects/{order_id}", "releasing " + e164)
+        status = await self._submit("disconnects", body, ".//orderRequest/id", "releasing " + e164)
         if status.get("OrderStatus") == "FAILED":
             raise BandwidthError(
                 status.get("error") or f"releasing {e164} failed",
@@ -384,6 +376,25 @@ class NumbersApi:
                 path=f"{self.base}/disconnects",
             )
         self.forget()
+
+    async def _submit(self, kind: str, body: ET.Element, id_path: str, what: str) -> dict[str, str]:
+        """POST an order (``orders``/``disconnects``) and wait for it to be done."""
+        root, response = await self._wire.xml("POST", f"{self.base}/{kind}", body)
+        order_id = None if root is None else text(root, id_path)
+        if order_id is None:
+            location: str = response.headers.get("location", "")
+            order_id = location.rstrip("/").rsplit("/", 1)[-1] or None
+        if order_id is None:
+            raise BandwidthError(
+                f"Bandwidth accepted {what} but did not say its id: look at the numbers before"
+                " trying again",
+                status=response.status_code,
+                category="invalid-response",
+                outcome_unknown=True,
+                method="POST",
+                path=f"{self.base}/{kind}",
+            )
+        return await self._wait(f"{self.base}/{kind}/{quote(order_id, safe='')}", what)
 
     async def _wait(self, url: str, what: str) -> dict[str, str]:
         """Poll an order until it is done; its status, error and completed numbers."""

@@ -476,6 +476,7 @@ class BandwidthProvider(BandwidthCallbacks):
                 if voice is None or voice.initiated_method is None
                 else voice.initiated_method.lower()
             ),
+            auto_answer=False,  # v2 rings until the console answers (§4.10)
         )
 
     async def create_application(self, settings: base.ApplicationSettings) -> str:
