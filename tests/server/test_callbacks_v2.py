@@ -250,6 +250,28 @@ async def test_what_is_no_v2_callback_gets_a_4xx_reason_and_changes_nothing(
     assert (await api(http, "/api/events"))["items"] == []
 
 
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+23:59"])
+async def test_a_time_past_the_calendar_is_a_400_naming_it(
+    http: httpx.AsyncClient, moment: str
+) -> None:
+    # A zone offset can push a valid-looking time past datetime's range (an OverflowError,
+    # once a 500 that Bandwidth would retry for a day).
+    message = FIRST | {"time": moment}
+    voice = INITIATE | {"eventTime": moment}
+    for path, body, field in (
+        ("/callbacks/messages", [message], "time"),
+        ("/callbacks/calls", voice, "eventTime"),
+    ):
+        response = await post(http, body, path)
+        assert response.status_code == 400, response.text
+        assert field in response.json()["error"]
+        assert "out of range" in response.json()["error"]
+    queried = await http.get("/callbacks/calls", params={**INITIATE, "eventTime": moment},
+                             auth=CALLBACK_AUTH)  # fmt: skip
+    assert queried.status_code == 400, queried.text
+    assert (await api(http, "/api/events"))["items"] == []
+
+
 async def test_a_body_of_over_a_hundred_events_is_refused_whole(http: httpx.AsyncClient) -> None:
     # Each event is stored with its own copy of the raw body: the count is bounded.
     many = [received(f"m-many{n:04d}", REMOTE, "hi") for n in range(101)]

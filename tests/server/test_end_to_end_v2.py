@@ -15,6 +15,10 @@ from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from loopback import eventually
 from smsconsole.providers.bandwidth.provider import BandwidthProvider
@@ -232,3 +236,34 @@ async def test_check_callbacks_on_v2_uses_the_credentials_bandwidth_does_not_sho
         assert report[kind]["ok"] is True, report
         assert "this server's callback credentials" in report[kind]["detail"]
     assert (await world.server.api("GET", "/api/callbacks")).json()["items"] == []
+
+
+async def test_check_callbacks_never_hands_our_password_to_another_host(
+    world: World, serve: Any
+) -> None:
+    # An application pointing elsewhere (an old tunnel someone else holds now) is probed
+    # without this server's credentials.
+    heard: list[str | None] = []
+
+    async def listener(request: Request) -> Response:
+        heard.append(request.headers.get("authorization"))
+        return Response("nope", status_code=401)
+
+    elsewhere = Starlette(routes=[Route("/{path:path}", listener, methods=["POST"])])
+    async with serve(elsewhere) as other:
+        created = await world.server.api(
+            "POST",
+            "/api/applications",
+            json={
+                "name": "old tunnel",
+                "incoming_message_url": f"{other}/callbacks/messages",
+                "incoming_call_url": f"{other}/callbacks/calls",
+            },
+        )
+        assert created.status_code == 201, created.text
+        checked = await world.server.api(
+            "POST", "/api/check-callbacks", json={"application_id": created.json()["id"]}
+        )
+    assert checked.status_code == 200, checked.text
+    assert heard == [None, None]
+    assert checked.json()["messages"]["ok"] is False

@@ -7,7 +7,8 @@ empty JSON object. This server refuses that body as malformed (400, "missing fie
 "unreachable", "reached, but the credentials were refused" (401), "reached something that
 is not this server", and "reached this server and accepted". Bandwidth v2 keeps callback
 credentials apart from the URL and never shows the password, so on v2 the probe presents this
-server's own callback credentials, and says so.
+server's own callback credentials, and says so — only to a URL on this server's public address
+(``server.public_url``); any other is probed without them.
 """
 
 from __future__ import annotations
@@ -105,15 +106,30 @@ async def check_callbacks(request: Request) -> JSON:
     if application is None:
         raise ApiError(404, "no such application")
     server = settings(request).server
-    shown = None
-    if settings(request).provider.api == "bandwidth-v2" and server.callback_password:
-        shown = (server.callback_username, server.callback_password)
+    v2 = settings(request).provider.api == "bandwidth-v2"
+
+    def shown(url: str | None) -> tuple[str, str] | None:
+        # Only to this server's own public address: a URL elsewhere (an old tunnel someone
+        # else holds now) must never be handed this server's password.
+        if v2 and server.callback_password and url and _same_origin(url, server.public_url):
+            return (server.callback_username, server.callback_password)
+        return None
+
+    messages, calls = application.incoming_message_url, application.incoming_call_url
     return JSON(
         {
-            "messages": await probe(application.incoming_message_url, "incoming message", shown),
-            "calls": await probe(application.incoming_call_url, "incoming call", shown),
+            "messages": await probe(messages, "incoming message", shown(messages)),
+            "calls": await probe(calls, "incoming call", shown(calls)),
         }
     )
+
+
+def _same_origin(url: str, public_url: str) -> bool:
+    try:
+        one, other = httpx.URL(url), httpx.URL(public_url)
+    except httpx.InvalidURL:
+        return False
+    return (one.scheme, one.host, one.port) == (other.scheme, other.host, other.port)
 
 
 def routes() -> list[BaseRoute]:

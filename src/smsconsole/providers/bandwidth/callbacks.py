@@ -112,7 +112,10 @@ class Fields:
         if parsed is None or parsed.utcoffset() is None:
             problem = "must be an ISO-8601 time with a zone (Z), not " + repr(text)[:40]
             raise self.error(name, problem)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:  # 9999-12-31T23:59-23:59 is past the last instant there is
+            raise self.error(name, "is out of range: " + repr(text)[:40]) from None
 
     def strings(self, name: str, *, single_ok: bool = False) -> tuple[str, ...]:
         """A list of strings (blank ones dropped); a lone string too where ``single_ok``."""

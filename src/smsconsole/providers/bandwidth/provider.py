@@ -219,6 +219,7 @@ class BandwidthProvider(BandwidthCallbacks):
         """The message list from ``since`` on, in 14-day windows (§2.2), as state events."""
         start = since.astimezone(UTC)
         now = datetime.now(UTC)
+        seen: set[str] = set()
         while start < now:
             end = min(start + WINDOW, now)
             params = {
@@ -236,6 +237,16 @@ class BandwidthProvider(BandwidthCallbacks):
                 token = info.get("nextPageToken") if isinstance(info, dict) else None
                 if not isinstance(token, str) or not token or not items:
                     break
+                if token in seen:
+                    raise BandwidthError(
+                        "Bandwidth's message list gave a page token it had given before; the"
+                        " listing stopped there rather than go round forever",
+                        status=200,
+                        category="invalid-response",
+                        method="GET",
+                        path=f"{self.messaging}/messages",
+                    )
+                seen.add(token)
                 params = {**params, "pageToken": token}
             start = end
 

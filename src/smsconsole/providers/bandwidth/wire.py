@@ -8,8 +8,10 @@ URLs so one connection pool serves them all. Every failure becomes a :class:`Ban
 
 Retries: a request that never left this machine (no connection) is sent again, as is a read
 (``GET``) whose exchange broke or that was answered 429 / 5xx; a write whose exchange broke
-after it was sent is not, and its error says the outcome is unknown. Each attempt, and the
-whole of a read with its waits, is bounded by ``patience``.
+after it was sent is not, and its error says the outcome is unknown. A read, all its attempts
+and waits together, is bounded by ``timeout × DEADLINE_FACTOR`` (a provider that trickles its
+answer cannot stretch it); a write, each attempt. An answer over :data:`MAX_ANSWER` bytes is
+refused without being read whole.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from smsconsole.providers.base import DEADLINE_EXCEEDED, Patience, ProviderError
 
 USER_AGENT: Final = f"smsconsole/{__version__}"
 SERVER_PATIENCE: Final = Patience(max_attempts=3, max_total_wait=4.0, timeout=10.0)
-DEADLINE_FACTOR: Final = 3  # one attempt may take this many network phases in all
+DEADLINE_FACTOR: Final = 3  # a request may take this many network phases in all
+MAX_ANSWER: Final = 4 * 1024 * 1024  # no answer of these APIs comes near it
 
 _NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _CATEGORY_BY_STATUS: Final = {
@@ -76,7 +79,7 @@ def error_from_answer(response: httpx.Response, method: str, path: str) -> Bandw
     else:
         try:
             data = json.loads(body) if body else None
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if isinstance(data, dict):
             kind_word, description = data.get("type"), data.get("description")
@@ -150,14 +153,22 @@ class Wire:
         path = httpx.URL(url).path
         read = method == "GET"
         deadline = self._patience.timeout * DEADLINE_FACTOR
+        loop = asyncio.get_running_loop()
+        ends = loop.time() + deadline
         attempt, waited = 0, 0.0
         while True:
             attempt += 1
             retry = False
+            if not read:
+                ends = loop.time() + deadline
             try:
-                async with asyncio.timeout(deadline):
-                    response = await self._http.request(
-                        method, url, params=params, content=content, headers=headers
+                async with asyncio.timeout_at(ends):
+                    response = await self._bounded(
+                        self._http.build_request(
+                            method, url, params=params, content=content, headers=headers
+                        ),
+                        method,
+                        path,
                     )
             except TimeoutError:
                 error = BandwidthError(
@@ -193,12 +204,41 @@ class Wire:
                 not retry
                 or attempt >= self._patience.max_attempts
                 or waited + wait > self._patience.max_total_wait
+                or (read and loop.time() + wait >= ends)
             ):
                 if error.outcome_unknown:
                     error.message += "; it may have taken effect: check before repeating it"
                 raise error
             waited += wait
             await asyncio.sleep(wait)
+
+    async def _bounded(self, request: httpx.Request, method: str, path: str) -> httpx.Response:
+        """Send ``request``; its answer, read up to :data:`MAX_ANSWER` bytes."""
+        response = await self._http.send(request, stream=True)
+        try:
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > MAX_ANSWER:
+                    raise BandwidthError(
+                        f"Bandwidth's answer is over {MAX_ANSWER} bytes; refused unread",
+                        status=response.status_code,
+                        category="invalid-response",
+                        method=method,
+                        path=path,
+                        outcome_unknown=method != "GET" and response.is_success,
+                    )
+        finally:
+            await response.aclose()
+        # The body is decoded already: the headers that described its encoding go.
+        headers = [
+            (name, value)
+            for name, value in response.headers.multi_items()
+            if name.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+        ]
+        return httpx.Response(
+            response.status_code, headers=headers, content=bytes(body), request=request
+        )
 
     async def json(
         self,
@@ -225,8 +265,8 @@ class Wire:
             return None
         try:
             return json.loads(response.content)
-        except ValueError:
-            raise _unreadable(response, method, url, "not JSON") from None
+        except (ValueError, RecursionError):
+            raise _unreadable(response, method, url, "not JSON, or nested too deeply") from None
 
     async def xml(
         self,
