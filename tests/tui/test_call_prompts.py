@@ -95,6 +95,24 @@ async def test_a_call_ringing_in_while_typing_leaves_the_draft_and_keeps_ringing
         assert call.state == "started"
 
 
+async def test_enter_pressed_as_a_call_rings_in_does_not_answer_it(world: World) -> None:
+    # The prompt opens under the operator's hands: an Enter meant for the list (open the
+    # conversation) must not be taken as "answer". Only the keys the prompt names act.
+    app = world.app
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: app.inbox_screen.status.state == "connected")
+        await world.call_in()
+        await until(pilot, lambda: isinstance(app.screen, IncomingCall))
+        await pilot.press("enter", "space", "enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, IncomingCall)
+        assert ringing(app)
+        [call] = app.inbox.calls.values()
+        assert call.state == "started"
+        await pilot.press("a")
+        await until(pilot, lambda: not ringing(app) and app.inbox_screen.call_bar.active_call)
+
+
 async def test_the_prompt_closes_when_its_call_ends_and_the_call_is_missed(world: World) -> None:
     app = world.app
     async with app.run_test(size=(100, 30)) as pilot:

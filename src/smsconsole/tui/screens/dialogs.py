@@ -258,6 +258,11 @@ class IncomingCall(ModalScreen[str | None]):
         call_id: Our id of the call.
     """
 
+    # Nothing is focused when it opens: it opens under the operator's hands, and an Enter or
+    # a space meant for the list must not press "Answer" (only the keys it names act; tab
+    # reaches the buttons).
+    AUTO_FOCUS = ""
+
     BINDINGS = [
         Binding("a", "dismiss('answer')", "Answer", id="call.answer"),
         Binding("x,r", "dismiss('reject')", "Reject", id="call.reject"),
