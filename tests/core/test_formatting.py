@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from smsconsole.core.formatting import MASK, location, masked_url, money, place, price
+from smsconsole.core.formatting import MASK, location, masked_url, money, monthly_cost, place, price
 
 
 def test_money_shows_cents_and_keeps_finer_prices() -> None:
@@ -139,3 +139,23 @@ def test_no_password_survives_masking(password: str) -> None:
     assert urlsplit(masked).password == MASK
     assert urlsplit(masked).hostname == "console.example.com"
     assert masked.endswith("@console.example.com/callbacks/messages")
+
+
+@pytest.mark.parametrize(
+    ("prices", "words"),
+    [
+        (["0.35", "0.35"], "$0.70 a month"),
+        (["0.35", None], "$0.35 a month, plus 1 number whose price the provider did not give"),
+        (
+            ["0.35", None, "NaN"],
+            "$0.35 a month, plus 2 numbers whose price the provider did not give",
+        ),
+        ([None], "an unlisted monthly price (the account's rate)"),  # Bandwidth v2: never $0.00
+        ([None, ""], "an unlisted monthly price (the account's rate)"),
+        ([], "$0.00 a month"),
+    ],
+)
+def test_monthly_cost_never_counts_an_unknown_price_as_zero(
+    prices: list[object], words: str
+) -> None:
+    assert monthly_cost(prices) == words

@@ -96,7 +96,12 @@ async def test_unknown_routes_and_methods_answer_in_the_api_shape(server: Any) -
 async def test_status_says_where_the_log_stands(texted: Any) -> None:
     answer = await texted.api("GET", "/api/status")
     assert answer.status_code == 200
-    assert answer.json() == {"seq": 1, "provider": False, "default_region": "US"}
+    assert answer.json() == {
+        "seq": 1,
+        "provider": False,
+        "api": "catapult-v1",
+        "default_region": "US",
+    }
 
 
 async def test_conversations_list_with_unread_and_paging(texted: Any) -> None:

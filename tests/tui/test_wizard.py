@@ -160,6 +160,11 @@ def test_where_a_number_is_wanted() -> None:
     assert callback_problem("http://u:p@h:1/callbacks/calls", "calls") is None
     assert "no callback credentials" in str(callback_problem("http://h/callbacks/calls", "calls"))
     assert callback_problem(None, "messages") == "it has no incoming message URL"
+    # Bandwidth v2 keeps the credentials apart from the URL (the probe checks them).
+    assert callback_problem("http://h/callbacks/calls", "calls", credentials_in_url=False) is None
+    assert "not a /callbacks/calls" in str(
+        callback_problem("http://h/elsewhere", "calls", credentials_in_url=False)
+    )
 
 
 async def test_an_application_named_like_markup_is_offered_as_it_is(

@@ -51,7 +51,7 @@ def monthly_cost(prices: Iterable[object]) -> str:
     """What numbers cost a month, in words that never count an unknown price as zero.
 
     ``$0.70 a month``; ``$0.35 a month, plus 1 number whose price the provider did not give``;
-    ``a monthly price the provider did not give (the account's own rate)`` when none is known
+    ``an unlisted monthly price (the account's rate)`` when none is known
     (Bandwidth's current API searches without prices).
     """
     known: list[Decimal] = []
@@ -63,7 +63,7 @@ def monthly_cost(prices: Iterable[object]) -> str:
         else:
             known.append(amount)
     if not known and unknown:
-        return "a monthly price the provider did not give (the account's own rate)"
+        return "an unlisted monthly price (the account's rate)"
     words = f"{money(sum(known, Decimal(0)))} a month"
     if unknown:
         noun = "number" if unknown == 1 else "numbers"

@@ -217,12 +217,14 @@ async def list_events(request: Request) -> JSON:
 
 @authorized
 async def status(request: Request) -> JSON:
-    """Where the event log stands: a console loads state, then follows the feed from ``seq``."""
+    """Where the event log stands: a console loads state, then follows the feed from ``seq``;
+    and which provider API the server speaks (``api``)."""
     kept = store(request)
     return JSON(
         {
             "seq": await kept.latest_seq(),
             "provider": request.app.state.provider is not None,
+            "api": settings(request).provider.api,
             "default_region": settings(request).phone.default_region,
         }
     )

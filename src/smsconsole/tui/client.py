@@ -312,7 +312,7 @@ class ConsoleClient:
         return await self._call("POST", "/api/check-callbacks", dict[str, Any], body=body)
 
     async def status(self) -> dict[str, Any]:
-        """Where the server's event log stands: ``{"seq", "provider", "default_region"}``.
+        """Where the server's event log stands: ``{"seq", "provider", "api", "default_region"}``.
 
         A console reads ``seq`` before loading from ``/api``, sets :attr:`last_seq` to it,
         then follows the feed: what changes meanwhile is replayed, not lost.

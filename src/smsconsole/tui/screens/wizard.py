@@ -79,14 +79,18 @@ def where_hint(where: str) -> str:
     return f"searches {field.replace('_', ' ').replace('zip', 'ZIP code')} {value}"
 
 
-def callback_problem(url: str | None, kind: str) -> str | None:
-    """Why a callback URL is not this server's ``/callbacks/{kind}`` with credentials (§9)."""
+def callback_problem(url: str | None, kind: str, *, credentials_in_url: bool = True) -> str | None:
+    """Why a callback URL is not this server's ``/callbacks/{kind}`` with credentials (§9).
+
+    ``credentials_in_url``: whether the provider carries them in the URL (Catapult v1);
+    Bandwidth v2 keeps them apart and never shows them, so only the probe can tell.
+    """
     if not url:
         return f"it has no incoming {kind[:-1]} URL"
     parts = urlsplit(url)
     if not parts.path.rstrip("/").endswith(f"/callbacks/{kind}"):
         return f"its {kind[:-1]} URL {masked_url(url)} is not a /callbacks/{kind} address"
-    if not parts.username or not parts.password:
+    if credentials_in_url and (not parts.username or not parts.password):
         return f"its {kind[:-1]} URL carries no callback credentials, so the server would refuse"
     return None
 
@@ -347,9 +351,10 @@ class SetupWizard(Screen[None]):
         if application is None:
             self.show(1, "waiting", "the application was deleted meanwhile")
             raise StepFailed("The application no longer exists: retry to create it again.")
+        in_url = status.get("api", "catapult-v1") != "bandwidth-v2"
         for kind in ("messages", "calls"):
             url = application.get(f"incoming_{kind[:-1]}_url")
-            if (problem := callback_problem(url, kind)) is not None:
+            if (problem := callback_problem(url, kind, credentials_in_url=in_url)) is not None:
                 raise StepFailed(f"The application {problem}: fix it under Applications (A).")
         self.show(index, "running", "calling the callback URLs as the provider would…")
         probes = await self.console.client.check_callbacks(wanted)
