@@ -11,7 +11,7 @@ import pytest
 
 from loopback import serve
 from smsconsole.providers.bandwidth.provider import BandwidthProvider
-from smsconsole.providers.bandwidth.wire import BandwidthError
+from smsconsole.providers.bandwidth.wire import BandwidthError, Wire
 from smsconsole.providers.base import ApplicationSettings, NumberSearch, OutgoingMessage
 from smsconsole.sandbox.bandwidth.app import create_v2_sandbox_app
 
@@ -83,3 +83,51 @@ async def test_an_application_round_trip_and_unknown_ids(provider: Any) -> None:
     assert unknown.value.status == 404
     await client.delete_application(app_id)
     assert await client.list_applications() == []
+
+
+class Counting(httpx.AsyncBaseTransport):
+    """The real transport, counting the requests per path (no answer is made up)."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.paths: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.paths.append(request.url.path)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+async def test_sending_looks_a_numbers_peer_up_once_not_per_message(provider: Any) -> None:
+    client, base = provider
+    [offer] = await client.search_numbers(NumberSearch(area_code="919", quantity=1))
+    app_id = await client.create_application(
+        ApplicationSettings(
+            name="console", incoming_message_url="https://h.example/callbacks/messages"
+        )
+    )
+    await client.order_number(offer.number, application_id=app_id)
+    counting = Counting()
+    sender = BandwidthProvider(
+        Wire(username="bw-sandbox", password="bw-sandbox-password", transport=counting),
+        account_id="9900000",
+        messaging_url=f"{base}/api/v2",
+        voice_url=f"{base}/api/v2",
+        numbers_url=f"{base}/api",
+    )
+    try:
+        for text in ("one", "two", "three"):
+            outgoing = OutgoingMessage(offer.number, "+14155550123", text)
+            assert await sender.send_message(outgoing, callback_url="https://h.example/")
+        number = await sender.get_number(offer.number)
+    finally:
+        await sender.aclose()
+    lookups = [p for p in counting.paths if p.endswith("/sippeers") and "/tns/" in p]
+    assert len(lookups) == 1, counting.paths
+    assert counting.paths.count("/api/v2/users/9900000/messages") == 3
+    assert (number.national_number, number.application_id) == (
+        f"({offer.number[2:5]}) {offer.number[5:8]}-{offer.number[8:]}",
+        app_id,
+    )

@@ -80,6 +80,8 @@ class NumbersApi:
         self.base = f"{self.root}/accounts/{quote(account_id, safe='')}"
         self._peers: list[Peer] | None = None
         self._read_at = 0.0
+        # Which peer each number is on, as last looked up (every send and call asks).
+        self._peer_ids: dict[str, tuple[str | None, float]] = {}
 
     # -- the account's structure --------------------------------------------------------------
 
@@ -117,6 +119,7 @@ class NumbersApi:
     def forget(self) -> None:
         """Read the structure again next time (it was just changed)."""
         self._peers = None
+        self._peer_ids.clear()
 
     async def _applications_of(self, site_id: str, peer_id: str) -> tuple[str | None, str | None]:
         products = f"{self._peer_path(site_id, peer_id)}/products"
@@ -305,12 +308,16 @@ class NumbersApi:
         return [] if root is None else [e164_of(tn) for tn in texts(root, ".//FullNumber")]
 
     async def peer_of(self, e164: str) -> Peer | None:
-        """The peer a number is on (None when Bandwidth names none)."""
-        root, _ = await self._wire.xml("GET", f"{self.root}/tns/{ten_digits(e164)}/sippeers")
-        peer_id = None if root is None else (text(root, ".//Id") or text(root, ".//PeerId"))
-        if peer_id is None:
-            return None
-        return await self.peer(peer_id)
+        """The peer a number is on (None when Bandwidth names none); remembered for
+        :data:`TOPOLOGY_SECONDS`, or until :meth:`forget`."""
+        known = self._peer_ids.get(e164)
+        if known is not None and time.monotonic() - known[1] < TOPOLOGY_SECONDS:
+            peer_id = known[0]
+        else:
+            root, _ = await self._wire.xml("GET", f"{self.root}/tns/{ten_digits(e164)}/sippeers")
+            peer_id = None if root is None else (text(root, ".//Id") or text(root, ".//PeerId"))
+            self._peer_ids[e164] = (peer_id, time.monotonic())
+        return None if peer_id is None else await self.peer(peer_id)
 
     async def move(self, e164: str, peer: Peer) -> None:
         """Move a number onto ``peer`` (its applications then get its texts and calls)."""

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
-from xml.sax.saxutils import quoteattr
+from xml.sax.saxutils import escape, quoteattr
 
 from smsconsole.core import events
 from smsconsole.core.events import MessageEvent
+from smsconsole.core.phone import format_national
 from smsconsole.providers import base
 from smsconsole.providers.bandwidth.numbers import (
     MESSAGING,
@@ -182,17 +183,8 @@ class BandwidthProvider(BandwidthCallbacks):
             body["text"] = message.text
         if message.media:
             body["media"] = list(message.media)
-        answer = await self._wire.json("POST", f"{self.messaging}/messages", body)
-        message_id = answer.get("id") if isinstance(answer, dict) else None
-        if not isinstance(message_id, str) or not message_id:
-            raise BandwidthError(
-                "Bandwidth accepted the message but did not say its id",
-                status=202,
-                category="invalid-response",
-                method="POST",
-                path=f"{self.messaging}/messages",
-            )
-        return message_id
+        url = f"{self.messaging}/messages"
+        return _id_in(await self._wire.json("POST", url, body), "id", "the message", url)
 
     async def upload_media(self, name: str, content: bytes, content_type: str) -> str:
         """``PUT /users/{a}/media/{name}`` (§2.3); answer the media URL."""
@@ -278,17 +270,8 @@ class BandwidthProvider(BandwidthCallbacks):
             body["username"], body["password"] = found.username or "", found.password
         if tag is not None:
             body["tag"] = tag
-        answer = await self._wire.json("POST", f"{self.voice}/calls", body)
-        call_id = answer.get("callId") if isinstance(answer, dict) else None
-        if not isinstance(call_id, str) or not call_id:
-            raise BandwidthError(
-                "Bandwidth created the call but did not say its id",
-                status=201,
-                category="invalid-response",
-                method="POST",
-                path=f"{self.voice}/calls",
-            )
-        return call_id
+        url = f"{self.voice}/calls"
+        return _id_in(await self._wire.json("POST", url, body), "callId", "the call", url)
 
     async def answer_call(self, call_id: str, *, callback_url: str) -> None:
         """Replace the ringing BXML (§4.10) with a short ``<Pause>``, which answers the call,
@@ -322,7 +305,7 @@ class BandwidthProvider(BandwidthCallbacks):
             for name, value in (("voice", voice), ("gender", gender), ("locale", locale))
             if value
         )
-        spoken = _escape(sentence)
+        spoken = escape(sentence)
         await self._bxml(call_id, f"<SpeakSentence{attributes}>{spoken}</SpeakSentence>")
 
     async def transfer_call(self, call_id: str, to: str, *, callback_url: str) -> str:
@@ -334,7 +317,7 @@ class BandwidthProvider(BandwidthCallbacks):
         verb = (
             f"<Transfer transferCompleteUrl={url}{creds}>"
             f"<PhoneNumber transferAnswerUrl={url} transferDisconnectUrl={url}{creds}>"
-            f"{_escape(to)}</PhoneNumber></Transfer>"
+            f"{escape(to)}</PhoneNumber></Transfer>"
         )
         await self._bxml(call_id, verb, hold=False)
         return ""
@@ -637,7 +620,7 @@ def _offer(item: Any) -> base.AvailableNumber:
     e164 = e164_of(digits)
     return base.AvailableNumber(
         number=e164,
-        national_number=_national(e164),
+        national_number=format_national(e164),
         city=text(item, "City"),
         rate_center=text(item, "RateCenter"),
         state=text(item, "State"),
@@ -649,17 +632,28 @@ def _number(e164: str, peer: Peer | None) -> base.PhoneNumber:
     return base.PhoneNumber(
         id=e164,
         number=e164,
-        national_number=_national(e164),
+        national_number=format_national(e164),
         application_id=peer.id if peer is not None and peer.has_applications else None,
         number_state="enabled",
     )
 
 
-def _national(e164: str) -> str:
-    digits = e164.removeprefix("+1")
-    if len(digits) != 10 or not digits.isdigit():
-        return e164
-    return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+def _id_in(answer: object, key: str, what: str, url: str) -> str:
+    """The new resource's id in a create's JSON answer.
+
+    Raises:
+        BandwidthError: The answer has none (the request took effect: say so).
+    """
+    found = answer.get(key) if isinstance(answer, dict) else None
+    if not isinstance(found, str) or not found:
+        raise BandwidthError(
+            f"Bandwidth accepted {what} but did not say its id",
+            category="invalid-response",
+            outcome_unknown=True,
+            method="POST",
+            path=urlsplit(url).path,
+        )
+    return found
 
 
 def _messaging_fields(name: str, url: str) -> dict[str, object]:
@@ -700,10 +694,6 @@ def _creds_attributes(found: Credentials) -> str:
 
 def _refused(message: str, method: str, path: str) -> BandwidthError:
     return BandwidthError(message, status=400, category="bad-request", method=method, path=path)
-
-
-def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _iso(moment: datetime) -> str:

@@ -58,10 +58,10 @@ class V2Contacts:
 
     async def stop(self) -> None:
         """Stop every pending action."""
-        for hooks, hook in ((self.messaging.observers, self._sent), (self.voice.observers,
-                                                                     self._placed)):  # fmt: skip
-            if hook in hooks:
-                hooks.remove(hook)  # type: ignore[arg-type]
+        if self._sent in self.messaging.observers:
+            self.messaging.observers.remove(self._sent)
+        if self._placed in self.voice.observers:
+            self.voice.observers.remove(self._placed)
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
