@@ -74,6 +74,15 @@ def _http_url(value: str) -> str | None:
     return None
 
 
+def _postgres_url(value: str) -> str | None:
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres"):
+        return "must be a postgresql:// URL (postgresql://user:password@host:5432/database)"
+    return None
+
+
 def _prefixed(prefix: str, what: str) -> Check:
     def check(value: str) -> str | None:
         if value and not value.startswith(prefix):
@@ -217,6 +226,16 @@ KEYS: tuple[Key, ...] = (
         check=_one_of("full", "normal"),
     ),
     Key(
+        "store",
+        "url",
+        str,
+        "",
+        "postgresql://user:password@host/db: a PostgreSQL store several servers share"
+        " (then path is not used)",
+        check=_postgres_url,
+        secret=True,
+    ),
+    Key(
         "phone",
         "default_region",
         str,
@@ -317,6 +336,7 @@ class StoreSettings:
 
     path: str
     durability: str = "full"
+    url: str = ""
 
     @property
     def file(self) -> Path:
@@ -449,7 +469,11 @@ def load_settings(
             callback_password=values["server.callback_password"],
             token=values["server.token"],
         ),
-        store=StoreSettings(path=values["store.path"], durability=values["store.durability"]),
+        store=StoreSettings(
+            path=values["store.path"],
+            durability=values["store.durability"],
+            url=values["store.url"],
+        ),
         phone=PhoneSettings(
             default_region=values["phone.default_region"].upper(),
             personal_number=values["phone.personal_number"],
